@@ -1,0 +1,47 @@
+# `make run` serves the app; `make test` runs lint and every test, browser tests included.
+# Both do their own set-up on a fresh Debian machine with Python 3.11 (venv, pinned packages, Debian chromium).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+.PHONY: run test lint format bench demo chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.stamp-app: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.stamp-app
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+run: $(VENV)/.stamp-app
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+lint: $(VENV)/.stamp-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.stamp-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: $(VENV)/.stamp-dev chromium lint
+	CHROMIUM_PATH=$$(command -v chromium) $(BIN)/python -m pytest
+
+bench: $(VENV)/.stamp-dev
+	$(BIN)/python -m bench
+
+demo: $(VENV)/.stamp-app
+	$(BIN)/python -m ingest demo --replace
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

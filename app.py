@@ -1,0 +1,113 @@
+"""The frame: page config, navigation, the global controls and their URL sync, the snapshot check and banner.
+
+No data logic and no page content live here: pages compose, metrics compute.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.schema import PHASE_LABELS, PHASES
+from metrics.snapshot import SnapshotError
+from ui import data, style
+from ui.components import demo_banner
+from ui.state import (
+    KEY_BOARD,
+    KEY_COMPARE,
+    KEY_PHASE,
+    KEY_SNAPSHOT,
+    NO_COMPARE,
+    Context,
+    default_compare,
+    init_from_url,
+    snapshot_ids,
+    snapshot_label,
+    snapshot_root,
+    sync_to_url,
+)
+
+st.set_page_config(
+    page_title="SEND improvement board dashboard",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = {
+    "Board": [
+        st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:", default=True),
+    ],
+    "About": [
+        st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
+    ],
+}
+nav = st.navigation(PAGES)
+
+ids = snapshot_ids()
+if not ids:
+    st.error(
+        f"No snapshots were found in {snapshot_root()}. Build the demonstration snapshots with "
+        "`python -m ingest demo`, or your own with `python -m ingest build` (see the README)."
+    )
+    st.stop()
+
+init_from_url(ids)
+if st.session_state.get(KEY_SNAPSHOT) not in ids:
+    st.session_state[KEY_SNAPSHOT] = ids[0]
+st.session_state.setdefault(KEY_PHASE, "all")
+st.session_state.setdefault(KEY_BOARD, False)
+# Keep the hidden controls' values while board mode hides their widgets (Streamlit drops unrendered widget state).
+for _key in (KEY_PHASE, KEY_COMPARE):
+    if _key in st.session_state:
+        st.session_state[_key] = st.session_state[_key]
+
+with st.sidebar:
+    st.selectbox(
+        "Snapshot (data as at)",
+        ids,
+        key=KEY_SNAPSHOT,
+        format_func=snapshot_label,
+        help="Each snapshot holds everything known on that date. The newest is chosen unless a link says otherwise.",
+    )
+    chosen = st.session_state[KEY_SNAPSHOT]
+    compare_options = [i for i in ids if i < chosen] + [NO_COMPARE]
+    if st.session_state.get(KEY_COMPARE) not in compare_options:
+        st.session_state[KEY_COMPARE] = default_compare(ids, chosen)
+    board = st.session_state[KEY_BOARD]
+    if not board:
+        st.selectbox(
+            "Compare with (last board)",
+            compare_options,
+            key=KEY_COMPARE,
+            format_func=snapshot_label,
+            help="Changes are shown against this snapshot: by default the one before, i.e. the last board's.",
+        )
+        st.selectbox("Phase", list(PHASES), key=KEY_PHASE, format_func=PHASE_LABELS.get)
+    st.toggle("Board mode", key=KEY_BOARD, help="Larger type and fewer controls, for screen-sharing at the board.")
+
+sync_to_url()
+style.apply(st.session_state[KEY_BOARD])
+
+root = snapshot_root()
+try:
+    snap = data.snapshot(root / chosen)
+except SnapshotError as exc:
+    st.error(f"**The snapshot of {chosen} cannot be shown because it failed its integrity check.**\n\n{exc}")
+    st.caption("Choose another snapshot in the sidebar, or rebuild this one with `python -m ingest`.")
+    st.stop()
+
+compare = None
+compare_id = st.session_state.get(KEY_COMPARE, NO_COMPARE)
+if compare_id != NO_COMPARE:
+    try:
+        compare = data.snapshot(root / compare_id)
+    except SnapshotError as exc:
+        st.warning(f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. {exc}")
+
+st.session_state["_context"] = Context(
+    snapshot=snap, compare=compare, phase=st.session_state[KEY_PHASE], board=st.session_state[KEY_BOARD]
+)
+if st.session_state[KEY_BOARD]:
+    st.sidebar.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
+demo_banner(st.session_state["_context"])
+nav.run()

@@ -1,0 +1,100 @@
+"""The atomic snapshot writer: validate everything, write into a temporary sibling folder, fsync, rename into place.
+
+An existing snapshot is never modified. Writing the same as_at again is refused unless `replace=True`, which moves
+the old folder aside (`<as_at>.replaced-<timestamp>`) and never deletes it. An interrupted write leaves at most a
+`.tmp-*` folder, which `list_snapshots` ignores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from metrics.schema import SCHEMA_VERSION, TABLES, validate_frame
+from metrics.snapshot import SNAPSHOT_NAME, sha256_file
+
+
+class WriteError(Exception):
+    """The snapshot was not written; nothing on disk changed. The message lists every problem."""
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_snapshot(
+    tables: dict[str, pl.DataFrame],
+    *,
+    out_root: Path | str,
+    as_at: str,
+    area: dict,
+    demo: bool,
+    sources: list[dict] | None = None,
+    created_at: str | None = None,
+    replace: bool = False,
+    notes: list[str] | None = None,
+) -> Path:
+    """Write one snapshot atomically and return its folder. Raises WriteError listing every problem at once."""
+    out_root = Path(out_root)
+    problems: list[str] = []
+    if not SNAPSHOT_NAME.match(as_at):
+        problems.append(f"as_at '{as_at}' is not a date written YYYY-MM-DD")
+    for name in TABLES:
+        if name not in tables:
+            problems.append(f"table '{name}': not supplied")
+            continue
+        problems.extend(f"table '{name}': {p}" for p in validate_frame(name, tables[name]))
+    for name in tables:
+        if name not in TABLES:
+            problems.append(f"table '{name}': not part of the snapshot contract")
+    final = out_root / as_at
+    if final.exists() and not replace:
+        problems.append(f"{final}: a snapshot for {as_at} already exists; pass --replace to move it aside")
+    if problems:
+        raise WriteError("Snapshot not written:\n  - " + "\n  - ".join(problems))
+
+    out_root.mkdir(parents=True, exist_ok=True)
+    tmp = out_root / f".tmp-{as_at}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        entries = {}
+        for name in TABLES:
+            file = tmp / f"{name}.parquet"
+            tables[name].select(list(TABLES[name].columns)).write_parquet(file, statistics=False)
+            _fsync_path(file)
+            entries[name] = {"file": file.name, "rows": tables[name].height, "sha256": sha256_file(file)}
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "as_at": as_at,
+            "created_at": created_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "area": area,
+            "demo": demo,
+            "tables": entries,
+            "sources": sources or [],
+            "notes": notes or [],
+        }
+        manifest_file = tmp / "manifest.json"
+        manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _fsync_path(manifest_file)
+        _fsync_path(tmp)
+        if final.exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            aside = out_root / f"{as_at}.replaced-{stamp}"
+            os.rename(final, aside)
+        os.rename(tmp, final)
+        _fsync_path(out_root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

@@ -1,0 +1,98 @@
+"""Turning numbers into the words and figures people read: units, periods, changes, GSS symbols.
+
+Pure Python on already-computed values (no Polars expressions, no Streamlit), shared by pages, downloads and the
+board pack so a figure reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+STATUS_WORDS = {
+    "c": "c (suppressed)",
+    "x": "x (not available)",
+    "z": "z (not applicable)",
+    "low": "low (rounds to zero)",
+    "u": "u (low reliability)",
+}
+UNIT_WORDS = {
+    "percent": "%",
+    "count": "number",
+    "rate_per_1000": "per 1,000",
+    "weeks": "weeks",
+    "days": "days",
+}
+WORKSTREAM_TITLES = {
+    "PIP1": "PIP1 Strategy",
+    "PIP2": "PIP2 Early identification",
+    "PIP3": "PIP3 Access to support",
+    "PIP4": "PIP4 Preparing for adulthood",
+    "PIP5": "PIP5 Transitions",
+    "PIP6.1": "PIP6.1 EHC plans: timeliness and quality",
+    "PIP6.2": "PIP6.2 Annual reviews",
+    "AFI1": "AFI1 Communication",
+    "AFI2": "AFI2 Alternative provision and EOTAS",
+    "AFI3": "AFI3 Workforce",
+    "CONTEXT": "Context",
+}
+THEME_TITLES = {
+    1: "Theme 1 – Strategy, communication, workforce",
+    2: "Theme 2 – Identification, access, new plans",
+    3: "Theme 3 – Adulthood, transitions, reviews, AP",
+}
+RAG_BADGES = {"Green": "🟢 Green", "Amber": "🟠 Amber", "Red": "🔴 Red", "Grey": "⚪ No target"}
+
+
+def fmt_number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_value(value: float | None, unit: str, decimals: int, status: str = "") -> str:
+    """A value with its unit ("34%", "2,804", "14.4 per 1,000"); a GSS symbol when there is no number."""
+    if value is None:
+        return status or "x"
+    n = fmt_number(value, decimals)
+    if unit == "percent":
+        return f"{n}%"
+    if unit == "rate_per_1000":
+        return f"{n} per 1,000"
+    if unit in ("weeks", "days"):
+        return f"{n} {unit}"
+    return n
+
+
+def fmt_change(
+    value: float | None,
+    compare_value: float | None,
+    period_label: str | None,
+    compare_label: str | None,
+    unit: str,
+    decimals: int,
+) -> str:
+    """What changed since the compare snapshot, in words: new period, revision, or no new data."""
+    if value is None and compare_value is None:
+        return "No data"
+    if compare_label is None:
+        return "New indicator"
+    if period_label != compare_label:
+        if value is None or compare_value is None:
+            return f"New period: {period_label}"
+        delta = value - compare_value
+        pts = " points" if unit == "percent" else ""
+        sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+        return f"New period: {period_label} ({sign}{fmt_number(abs(delta), decimals)}{pts} on {compare_label})"
+    if value is not None and compare_value is not None and abs(value - compare_value) >= 0.5 * 10 ** (-decimals):
+        return f"Revised: {fmt_value(compare_value, unit, decimals)} → {fmt_value(value, unit, decimals)}"
+    return "No new data"
+
+
+def fmt_date(d: date | None) -> str:
+    """'31 October 2025' — dates as people write them."""
+    return "" if d is None else f"{d.day} {d:%B %Y}"
+
+
+def fmt_target(target: float | None, unit: str, decimals: int, target_date: date | None) -> str:
+    if target is None:
+        return "No target"
+    when = f" by {target_date:%b %Y}" if target_date else ""
+    return fmt_value(target, unit, decimals) + when

@@ -1,0 +1,163 @@
+"""Indicator metrics for the Summary and theme pages: latest values, RAG, trend arrows, change since a compare
+snapshot and sparkline series. Pure Polars; frames in, LazyFrames out.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from metrics.schema import WORKSTREAMS
+
+RAG_TOLERANCE = 0.05  # METHODS §2: amber when the target is missed by no more than 5% of the target
+SPARK_POINTS = 24
+
+
+def half_unit(decimals: pl.Expr) -> pl.Expr:
+    """Half a display unit for `decimals` (0 → 0.5, 1 → 0.05): the smallest change worth an arrow or a revision."""
+    return 0.5 * pl.lit(10.0).pow(-decimals.cast(pl.Float64))
+
+
+def rag_expr(value: pl.Expr, target: pl.Expr, polarity: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """RAG word (Green/Amber/Red/Grey) of a value against the PIP target; METHODS §2.
+
+    The value is compared as displayed (rounded to the indicator's decimals), so a board never sees "90%" marked
+    amber against a 90% target. Grey: no target, no value or a neutral indicator.
+    """
+    scale = pl.lit(10.0).pow(decimals.cast(pl.Float64))
+    shown = (value * scale).round(0) / scale
+    slack = RAG_TOLERANCE * target.abs()
+    higher = polarity == "higher_is_better"
+    lower = polarity == "lower_is_better"
+    return (
+        pl.when(value.is_null() | target.is_null() | ~(higher | lower))
+        .then(pl.lit("Grey"))
+        .when((higher & (shown >= target)) | (lower & (shown <= target)))
+        .then(pl.lit("Green"))
+        .when((higher & (shown >= target - slack)) | (lower & (shown <= target + slack)))
+        .then(pl.lit("Amber"))
+        .otherwise(pl.lit("Red"))
+    )
+
+
+def trend_expr(value: pl.Expr, previous: pl.Expr, polarity: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """Trend against the previous period (METHODS §5): "▲ Improving", "▼ Worsening", "► No change", "▲ Up"/"▼ Down"
+    for neutral indicators; null when there is no previous value."""
+    delta = value - previous
+    up = delta > 0
+    flat = delta.abs() < half_unit(decimals)
+    better = (up & (polarity == "higher_is_better")) | (~up & (polarity == "lower_is_better"))
+    arrow = pl.when(up).then(pl.lit("▲ ")).otherwise(pl.lit("▼ "))
+    word = (
+        pl.when(polarity == "neutral")
+        .then(pl.when(up).then(pl.lit("Up")).otherwise(pl.lit("Down")))
+        .when(better)
+        .then(pl.lit("Improving"))
+        .otherwise(pl.lit("Worsening"))
+    )
+    return pl.when(delta.is_null()).then(None).when(flat).then(pl.lit("► No change")).otherwise(arrow + word)
+
+
+def latest_values(values: pl.LazyFrame) -> pl.LazyFrame:
+    """Per kpi × area × phase: the latest period's row, the previous period's value and the last 24 values (oldest
+    first) for a sparkline. Grain: kpi_id, area_code, phase."""
+    by = pl.col("period_end")
+    return (
+        values.group_by("kpi_id", "area_code", "phase")
+        .agg(
+            period_start=pl.col("period_start").sort_by(by).last(),
+            period_end=by.max(),
+            period_label=pl.col("period_label").sort_by(by).last(),
+            value=pl.col("value").sort_by(by).last(),
+            numerator=pl.col("numerator").sort_by(by).last(),
+            denominator=pl.col("denominator").sort_by(by).last(),
+            status=pl.col("status").sort_by(by).last(),
+            note=pl.col("note").sort_by(by).last(),
+            previous_value=pl.col("value").sort_by(by).shift(1).last(),
+            previous_label=pl.col("period_label").sort_by(by).shift(1).last(),
+            n_points=pl.col("value").is_not_null().sum(),
+            spark=pl.col("value").sort_by(by).tail(SPARK_POINTS),
+        )
+        .sort("kpi_id", "area_code", "phase")
+    )
+
+
+def for_area_phase(values: pl.LazyFrame, area_code: str, phase: str) -> pl.LazyFrame:
+    """One area's rows for a phase; an indicator with no rows for that phase keeps its all-phase rows, marked by
+    `phase_fallback = True` so pages can say "not available by phase"."""
+    area = values.filter(pl.col("area_code") == area_code)
+    if phase == "all":
+        return area.filter(pl.col("phase") == "all").with_columns(phase_fallback=pl.lit(False))
+    has_phase = area.filter(pl.col("phase") == phase).select("kpi_id").unique()
+    exact = area.filter(pl.col("phase") == phase).with_columns(phase_fallback=pl.lit(False))
+    fallback = (
+        area.filter(pl.col("phase") == "all")
+        .join(has_phase, on="kpi_id", how="anti")
+        .with_columns(phase_fallback=pl.lit(True))
+    )
+    return pl.concat([exact, fallback]).sort("kpi_id", "period_end")
+
+
+def summary(
+    catalogue: pl.LazyFrame,
+    values: pl.LazyFrame,
+    compare_values: pl.LazyFrame | None,
+    *,
+    area_code: str,
+    phase: str = "all",
+) -> pl.LazyFrame:
+    """One row per catalogue indicator: latest value and period, target, RAG, trend, change since the compare
+    snapshot and sparkline. Grain: kpi_id. Methods: METHODS §2 (RAG), §5 (trend arrows), §3 (compare)."""
+    latest = latest_values(for_area_phase(values, area_code, phase))
+    fallback = for_area_phase(values, area_code, phase).group_by("kpi_id").agg(pl.col("phase_fallback").first())
+    out = (
+        catalogue.join(latest.drop("area_code", "phase"), on="kpi_id", how="left")
+        .join(fallback, on="kpi_id", how="left")
+        .with_columns(
+            rag=rag_expr(pl.col("value"), pl.col("target"), pl.col("polarity"), pl.col("decimals")),
+            trend=trend_expr(pl.col("value"), pl.col("previous_value"), pl.col("polarity"), pl.col("decimals")),
+            phase_fallback=pl.col("phase_fallback").fill_null(False),
+        )
+    )
+    if compare_values is None:
+        out = out.with_columns(
+            compare_value=pl.lit(None, pl.Float64),
+            compare_label=pl.lit(None, pl.String),
+            change=pl.lit(None, pl.Float64),
+        )
+    else:
+        before = latest_values(for_area_phase(compare_values, area_code, phase)).select(
+            "kpi_id", compare_value=pl.col("value"), compare_label=pl.col("period_label")
+        )
+        out = out.join(before, on="kpi_id", how="left").with_columns(change=pl.col("value") - pl.col("compare_value"))
+    order = pl.LazyFrame({"workstream": list(WORKSTREAMS), "ws_order": list(range(len(WORKSTREAMS)))})
+    return out.join(order, on="workstream", how="left").sort("theme", "ws_order", "kpi_id").drop("ws_order")
+
+
+def rag_counts(summary_frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Number of indicators per RAG word, always all four words in Green, Amber, Red, Grey order."""
+    words = pl.LazyFrame({"rag": ["Green", "Amber", "Red", "Grey"], "order": [0, 1, 2, 3]})
+    counts = summary_frame.group_by("rag").agg(n=pl.len())
+    return (
+        words.join(counts, on="rag", how="left")
+        .with_columns(pl.col("n").fill_null(0).cast(pl.Int64))
+        .sort("order")
+        .drop("order")
+    )
+
+
+def action_rag_expr(status: pl.Expr, due: pl.Expr, as_at: date) -> pl.Expr:
+    """RAG of a PIP action (METHODS §2): complete/on track Green, at risk Amber, off track Red, not started Grey
+    until its due date and Red after it."""
+    return (
+        pl.when(status.is_in(["complete", "on_track"]))
+        .then(pl.lit("Green"))
+        .when(status == "at_risk")
+        .then(pl.lit("Amber"))
+        .when(status == "off_track")
+        .then(pl.lit("Red"))
+        .when(due < pl.lit(as_at))
+        .then(pl.lit("Red"))
+        .otherwise(pl.lit("Grey"))
+    )

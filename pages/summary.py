@@ -1,0 +1,72 @@
+"""Board › Summary: every indicator in one table with its latest value, period, target, RAG, trend and change."""
+
+import streamlit as st
+
+from metrics.formatting import THEME_TITLES, fmt_date
+from ui import data
+from ui.components import download_csv, page_header
+from ui.state import context
+from ui.tables import summary_display
+
+ctx = context()
+compare_word = f"the snapshot of {fmt_date(ctx.compare.as_at)}" if ctx.compare else "no earlier snapshot"
+page_header(
+    ctx,
+    "Summary",
+    "Every indicator in the Priority Impact Plan (PIP) and its areas for improvement (AFI): the latest value and "
+    "its period, the target, a red/amber/green (RAG) rating, the trend and what changed since " + compare_word + ".",
+)
+
+theme_choice = st.segmented_control(
+    "Show theme",
+    ["All themes", *THEME_TITLES.values()],
+    default="All themes",
+    key="summary_theme",
+    help="Filter the table and the counts to one theme of the plan.",
+)
+theme = next((n for n, t in THEME_TITLES.items() if t == theme_choice), None)
+
+frame = data.summary(ctx.snapshot, ctx.compare, ctx.phase)
+table = summary_display(frame, theme)
+counts = data.rag_counts(frame, theme)
+
+cols = st.columns(4)
+for col, (word, label) in zip(
+    cols,
+    [
+        ("Green", "Green: meeting target"),
+        ("Amber", "Amber: just missing"),
+        ("Red", "Red: missing target"),
+        ("Grey", "No target or no data"),
+    ],
+    strict=True,
+):
+    col.metric(label, f"{counts[word]} of {table.height}", border=True)
+
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * table.height, 1300),
+    column_order=[c for c in table.columns if c != "kpi_id"],
+    column_config={
+        "Last 24 periods": st.column_config.LineChartColumn("Trend line (oldest → latest)", width="small"),
+        "Indicator": st.column_config.TextColumn(width="large"),
+        "Since compare snapshot": st.column_config.TextColumn(
+            "Since " + (fmt_date(ctx.compare.as_at) if ctx.compare else "compare snapshot"), width="medium"
+        ),
+    },
+)
+download_csv(
+    table.drop("Last 24 periods"),
+    ctx=ctx,
+    name="summary",
+    source="SEND improvement board dashboard: " + ("; ".join(s["name"] for s in ctx.snapshot.manifest["sources"])),
+    key="summary_csv",
+)
+st.caption(
+    "RAG compares the latest value, as displayed, with the PIP target: green meets or beats it, amber misses it by "
+    "no more than 5% of the target, red misses by more; indicators without a target are shown as 'No target'. "
+    "Trend compares the latest period with the one before (► when the change is under half a display unit). "
+    "Definitions and sources are on the Data and methods page."
+)

@@ -1,0 +1,39 @@
+"""Shared fixtures: the committed demo snapshots, and fresh snapshots written into temporary folders."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_ROOT = ROOT / "data" / "snapshots"
+APP = ROOT / "app.py"
+
+
+@pytest.fixture(scope="session")
+def demo_root() -> Path:
+    return DEMO_ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_tables():
+    """The tables of the newest demo snapshot, built in memory (no disk)."""
+    from ingest.demo import build_tables
+
+    return build_tables(date(2025, 10, 31))
+
+
+@pytest.fixture
+def snapshot_factory(tmp_path, demo_tables):
+    """Write a valid snapshot (the newest demo's tables, optionally changed) into a temporary root."""
+    from ingest.writer import write_snapshot
+
+    def make(as_at: str = "2025-10-31", root: Path | None = None, **overrides):
+        tables = {**demo_tables, **overrides}
+        return write_snapshot(
+            tables, out_root=root or tmp_path, as_at=as_at, area={"la_code": "E08000002", "la_name": "Bury"}, demo=True
+        )
+
+    return make

@@ -1,0 +1,68 @@
+"""Small Streamlit pieces every page uses: the page header with its "as at" stamp, the demonstration-data banner,
+downloads stamped with source and date, and plain-English empty states."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from metrics.formatting import fmt_date
+from metrics.schema import PHASE_LABELS
+from ui.state import Context
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def demo_banner(ctx: Context) -> None:
+    if ctx.snapshot.demo:
+        st.warning(
+            "**Demonstration data.** These figures are generated for demonstration. The published figures they "
+            "reproduce are listed on the Data and methods page; everything else is invented.",
+            icon=":material/science:",
+        )
+
+
+def page_header(ctx: Context, title: str, context_line: str) -> None:
+    """Title, one line of context and the as-at stamp, in that order."""
+    st.title(title)
+    st.markdown(context_line)
+    stamp = f"Data as at **{fmt_date(ctx.snapshot.as_at)}** · {ctx.snapshot.la_name}"
+    if ctx.compare is not None:
+        stamp += f" · compared with the snapshot of {fmt_date(ctx.compare.as_at)}"
+    if ctx.phase != "all":
+        stamp += f" · phase: {PHASE_LABELS[ctx.phase]}"
+    st.caption(stamp)
+
+
+def csv_bytes(frame: pl.DataFrame, *, ctx: Context, source: str) -> bytes:
+    """CSV with the as-at date and source stamped on every row, so a file read on its own still says where it's from."""
+    stamped = frame.with_columns(
+        pl.lit(ctx.snapshot.as_at.isoformat()).alias("data_as_at"),
+        pl.lit(source).alias("source"),
+        pl.lit("Demonstration data" if ctx.snapshot.demo else "").alias("data_status"),
+    )
+    buf = io.BytesIO()
+    stamped.write_csv(buf)
+    return buf.getvalue()
+
+
+def download_csv(frame: pl.DataFrame, *, ctx: Context, name: str, source: str, key: str, label: str = "") -> None:
+    st.download_button(
+        label or "Download this table (CSV)",
+        data=csv_bytes(frame, ctx=ctx, source=source),
+        file_name=f"{name}_{ctx.snapshot.as_at.isoformat()}.csv",
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def as_of(d: date) -> str:
+    return fmt_date(d)

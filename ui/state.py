@@ -1,0 +1,96 @@
+"""The global controls (snapshot, compare-with snapshot, phase, board mode): their keys, their sync with the URL,
+and the `Context` pages read. app.py draws the widgets; pages only call `context()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from metrics.formatting import fmt_date
+from metrics.schema import PHASES
+from metrics.snapshot import Snapshot, list_snapshots
+
+KEY_SNAPSHOT = "g_snapshot"
+KEY_COMPARE = "g_compare"
+KEY_PHASE = "g_phase"
+KEY_BOARD = "g_board"
+NO_COMPARE = "none"
+PARAMS = {KEY_SNAPSHOT: "as_at", KEY_COMPARE: "compare", KEY_PHASE: "phase", KEY_BOARD: "mode"}
+
+
+def snapshot_root() -> Path:
+    """Where snapshots live: $SEND_SNAPSHOT_ROOT, else data/snapshots beside app.py."""
+    env = os.environ.get("SEND_SNAPSHOT_ROOT")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "snapshots"
+
+
+def snapshot_ids() -> list[str]:
+    """Snapshot ids (as_at dates), newest first."""
+    return [p.name for p in list_snapshots(snapshot_root())]
+
+
+def snapshot_label(snapshot_id: str) -> str:
+    """'31 October 2025' for a snapshot id; 'No comparison' for the none option."""
+    if snapshot_id == NO_COMPARE:
+        return "No comparison"
+    return fmt_date(date.fromisoformat(snapshot_id))
+
+
+def default_compare(ids: list[str], chosen: str) -> str:
+    """The previous snapshot before `chosen` (the last board), or none."""
+    older = [i for i in ids if i < chosen]
+    return older[0] if older else NO_COMPARE
+
+
+def init_from_url(ids: list[str]) -> None:
+    """On a session's first run, seed the controls from the URL so a shared link reopens the same view."""
+    if st.session_state.get("_url_loaded"):
+        return
+    st.session_state["_url_loaded"] = True
+    qp = st.query_params
+    as_at = qp.get("as_at")
+    if as_at in ids:
+        st.session_state[KEY_SNAPSHOT] = as_at
+    compare = qp.get("compare")
+    if compare in ids or compare == NO_COMPARE:
+        st.session_state[KEY_COMPARE] = compare
+    if qp.get("phase") in PHASES:
+        st.session_state[KEY_PHASE] = qp.get("phase")
+    if qp.get("mode") in ("board", "officer"):
+        st.session_state[KEY_BOARD] = qp.get("mode") == "board"
+
+
+def sync_to_url() -> None:
+    """Mirror the controls into the URL (only when they differ, to avoid needless reruns)."""
+    wanted = {
+        "as_at": st.session_state.get(KEY_SNAPSHOT),
+        "compare": st.session_state.get(KEY_COMPARE),
+        "phase": st.session_state.get(KEY_PHASE, "all"),
+        "mode": "board" if st.session_state.get(KEY_BOARD) else "officer",
+    }
+    for k, v in wanted.items():
+        if v is not None and st.query_params.get(k) != v:
+            st.query_params[k] = v
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs: the verified snapshot, the compare snapshot (or None), phase and board mode."""
+
+    snapshot: Snapshot
+    compare: Snapshot | None
+    phase: str
+    board: bool
+
+
+def context() -> Context:
+    """The current global context, set by app.py before the page runs."""
+    ctx = st.session_state.get("_context")
+    if ctx is None:  # a page run on its own (no frame): fail loudly rather than show nothing
+        raise RuntimeError("The page was opened without the app frame; run `streamlit run app.py`.")
+    return ctx

@@ -1,0 +1,31 @@
+"""Fixed CSS written for this project (the only use of unsafe_allow_html): board mode's larger type and the
+palette's focus outline. No data ever passes through here."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+BASE_CSS = """
+<style>
+:focus-visible { outline: 3px solid #12436D !important; outline-offset: 2px; }
+[data-testid="stCaptionContainer"] p { color: #3D3D3D; }
+</style>
+"""
+
+BOARD_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }
+h1 { font-size: 2.6rem !important; }
+h2 { font-size: 2.0rem !important; }
+h3 { font-size: 1.6rem !important; }
+[data-testid="stMetricValue"] { font-size: 3rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2.5rem; padding-right: 2.5rem; }
+[data-testid="stToolbar"] { display: none; }
+</style>
+"""
+
+
+def apply(board: bool) -> None:
+    st.markdown(BASE_CSS + (BOARD_CSS if board else ""), unsafe_allow_html=True)
