@@ -10,8 +10,8 @@ import streamlit as st
 from metrics.schema import PHASE_LABELS, PHASES
 from metrics.snapshot import SnapshotError
 from ui import data, style
-from ui.components import demo_banner
 from ui.state import (
+    FRAME_FLAG,
     KEY_BOARD,
     KEY_COMPARE,
     KEY_PHASE,
@@ -109,5 +109,8 @@ st.session_state["_context"] = Context(
 )
 if st.session_state[KEY_BOARD]:
     st.sidebar.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
-demo_banner(st.session_state["_context"])
-nav.run()
+st.session_state[FRAME_FLAG] = True
+try:
+    nav.run()
+finally:
+    st.session_state[FRAME_FLAG] = False

@@ -40,10 +40,11 @@ THEME_TITLES = {
     2: "Theme 2 – Identification, access, new plans",
     3: "Theme 3 – Adulthood, transitions, reviews, AP",
 }
-RAG_BADGES = {"Green": "🟢 Green", "Amber": "🟠 Amber", "Red": "🔴 Red", "Grey": "⚪ No target"}
+RAG_WORDS = {"Green": "Green", "Amber": "Amber", "Red": "Red", "Grey": "No target"}
 
 
 def fmt_number(value: float, decimals: int) -> str:
+    """A number with thousands separators and fixed decimals ("2,804", "14.4")."""
     return f"{value:,.{decimals}f}"
 
 
@@ -81,7 +82,7 @@ def fmt_change(
         pts = " points" if unit == "percent" else ""
         sign = "+" if delta > 0 else "−" if delta < 0 else "±"
         return f"New period: {period_label} ({sign}{fmt_number(abs(delta), decimals)}{pts} on {compare_label})"
-    if value is not None and compare_value is not None and abs(value - compare_value) >= 0.5 * 10 ** (-decimals):
+    if value is not None and compare_value is not None and abs(value - compare_value) >= 0.5 * 10 ** (-decimals) - 1e-9:
         return f"Revised: {fmt_value(compare_value, unit, decimals)} → {fmt_value(value, unit, decimals)}"
     return "No new data"
 
@@ -92,6 +93,7 @@ def fmt_date(d: date | None) -> str:
 
 
 def fmt_target(target: float | None, unit: str, decimals: int, target_date: date | None) -> str:
+    """The PIP target with its unit and date ("90% by Mar 2025"), or "No target"."""
     if target is None:
         return "No target"
     when = f" by {target_date:%b %Y}" if target_date else ""

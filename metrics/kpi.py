@@ -15,8 +15,10 @@ SPARK_POINTS = 24
 
 
 def half_unit(decimals: pl.Expr) -> pl.Expr:
-    """Half a display unit for `decimals` (0 → 0.5, 1 → 0.05): the smallest change worth an arrow or a revision."""
-    return 0.5 * pl.lit(10.0).pow(-decimals.cast(pl.Float64))
+    """Half a display unit for `decimals` (0 → 0.5, 1 → 0.05): the smallest change worth an arrow or a revision.
+
+    Less a hair (1e-9) so a difference of exactly half a unit, stored as 0.04999… in binary, still counts."""
+    return 0.5 * pl.lit(10.0).pow(-decimals.cast(pl.Float64)) - 1e-9
 
 
 def rag_expr(value: pl.Expr, target: pl.Expr, polarity: pl.Expr, decimals: pl.Expr) -> pl.Expr:

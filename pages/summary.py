@@ -4,9 +4,9 @@ import streamlit as st
 
 from metrics.formatting import THEME_TITLES, fmt_date
 from ui import data
-from ui.components import download_csv, page_header
+from ui.components import download_csv, page_header, sources_line
 from ui.state import context
-from ui.tables import summary_display
+from ui.tables import board_columns, rag_styled, summary_display
 
 ctx = context()
 compare_word = f"the snapshot of {fmt_date(ctx.compare.as_at)}" if ctx.compare else "no earlier snapshot"
@@ -43,25 +43,33 @@ for col, (word, label) in zip(
 ):
     col.metric(label, f"{counts[word]} of {table.height}", border=True)
 
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    height=min(38 + 35 * table.height, 1300),
-    column_order=[c for c in table.columns if c != "kpi_id"],
-    column_config={
-        "Last 24 periods": st.column_config.LineChartColumn("Trend line (oldest → latest)", width="small"),
-        "Indicator": st.column_config.TextColumn(width="large"),
-        "Since compare snapshot": st.column_config.TextColumn(
-            "Since " + (fmt_date(ctx.compare.as_at) if ctx.compare else "compare snapshot"), width="medium"
-        ),
-    },
-)
+if ctx.board:  # a static table whose type scales for the back of the room
+    st.table(rag_styled(board_columns(table)), hide_index=True)
+else:
+    st.dataframe(
+        rag_styled(table),
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * table.height, 1300),
+        column_order=[c for c in table.columns if c != "kpi_id"],
+        column_config={
+            "Last 24 periods": st.column_config.LineChartColumn("Trend line (oldest → latest)", width="small"),
+            "Indicator": st.column_config.TextColumn(width="large"),
+            "Latest": st.column_config.TextColumn(width="small"),
+            "Theme": st.column_config.TextColumn(width=60, help="Theme of the Priority Impact Plan (1, 2 or 3)"),
+            "Workstream": st.column_config.TextColumn(
+                width=80, help="PIP priority action or area for improvement (AFI)"
+            ),
+            "Since compare snapshot": st.column_config.TextColumn(
+                "Since " + (fmt_date(ctx.compare.as_at) if ctx.compare else "compare snapshot"), width="medium"
+            ),
+        },
+    )
 download_csv(
     table.drop("Last 24 periods"),
     ctx=ctx,
     name="summary",
-    source="SEND improvement board dashboard: " + ("; ".join(s["name"] for s in ctx.snapshot.manifest["sources"])),
+    source=sources_line(ctx),
     key="summary_csv",
 )
 st.caption(

@@ -26,7 +26,8 @@ def demo_banner(ctx: Context) -> None:
 
 
 def page_header(ctx: Context, title: str, context_line: str) -> None:
-    """Title, one line of context and the as-at stamp, in that order."""
+    """Demonstration banner (demo snapshots only), title, one line of context and the as-at stamp, in that order."""
+    demo_banner(ctx)
     st.title(title)
     st.markdown(context_line)
     stamp = f"Data as at **{fmt_date(ctx.snapshot.as_at)}** · {ctx.snapshot.la_name}"
@@ -35,6 +36,11 @@ def page_header(ctx: Context, title: str, context_line: str) -> None:
     if ctx.phase != "all":
         stamp += f" · phase: {PHASE_LABELS[ctx.phase]}"
     st.caption(stamp)
+
+
+def sources_line(ctx: Context) -> str:
+    """The snapshot's sources in one line, for stamping downloads."""
+    return "; ".join(s.get("name", "") for s in ctx.snapshot.manifest.get("sources", []))
 
 
 def csv_bytes(frame: pl.DataFrame, *, ctx: Context, source: str) -> bytes:

@@ -88,9 +88,19 @@ class Context:
     board: bool
 
 
+FRAME_FLAG = "_frame_active"
+
+
 def context() -> Context:
-    """The current global context, set by app.py before the page runs."""
-    ctx = st.session_state.get("_context")
-    if ctx is None:  # a page run on its own (no frame): fail loudly rather than show nothing
-        raise RuntimeError("The page was opened without the app frame; run `streamlit run app.py`.")
-    return ctx
+    """The current global context, set by app.py before the page runs.
+
+    Streamlit treats an app with a `pages/` folder as a legacy multipage app until `st.navigation` first runs, so a
+    deep link opened in a new session (and every AppTest page switch) can run a page file without app.py. When that
+    happens the page asks for one rerun through the frame instead of showing anything half-built.
+    """
+    if not st.session_state.get(FRAME_FLAG):
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state["_context"]

@@ -1,0 +1,104 @@
+"""Benchmarks: `python -m bench [--repeat N]`.
+
+Prints median timings (milliseconds) for opening and verifying a snapshot, computing the Summary, and a warm run of
+every page under AppTest, then the process's peak memory. Warm page runs patch Streamlit's legacy pages-folder
+detection off, as it is in a real server after the first run (see ui/state.context), so each timing is one run of
+app.py plus the page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `fn` in milliseconds over `repeat` runs."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def report(label: str, ms: float, target: float | None = None) -> None:
+    verdict = "" if target is None else f"   (target < {target:g} ms: {'met' if ms < target else 'NOT met'})"
+    print(f"  {label:<58} {ms:>9.1f} ms{verdict}")
+
+
+def bench_snapshot(repeat: int) -> None:
+    from metrics.kpi import summary
+    from metrics.snapshot import list_snapshots, open_snapshot, scan_table
+
+    paths = list_snapshots(ROOT / "data" / "snapshots")
+    newest, previous = paths[0], paths[1]
+    report("open + verify newest demo snapshot (9 tables)", timed(lambda: open_snapshot(newest), repeat), 100)
+    snap, comp = open_snapshot(newest), open_snapshot(previous)
+
+    def run_summary():
+        return summary(
+            scan_table(snap, "kpi_catalogue"),
+            scan_table(snap, "kpi_values"),
+            scan_table(comp, "kpi_values"),
+            area_code=snap.la_code,
+        ).collect()
+
+    report("Summary metrics (35 indicators, with compare)", timed(run_summary, repeat))
+
+
+def bench_pages(repeat: int) -> None:
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages_helper import registered_pages
+
+    real_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+    try:
+        targets = {"pages/summary.py": 250, "pages/data_methods.py": 250}
+        for mode in ("officer", "board"):
+            for page in registered_pages():
+                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+                at.query_params["mode"] = mode
+                at.run()
+                at.switch_page(page).run()
+                at.run()  # warm: caches filled
+                assert not at.exception, [e.value for e in at.exception]
+                report(f"warm page run, {mode} mode: {page}", timed(at.run, repeat), targets.get(page, 250))
+    finally:
+        PagesManager.__init__ = real_init
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+    print("Snapshot and metrics (median of", args.repeat, "runs)")
+    bench_snapshot(args.repeat)
+    print("Pages under AppTest")
+    bench_pages(args.repeat)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {'peak memory (resident set) of this process':<58} {peak_mb:>9.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Real-browser fixtures: one Streamlit server per session on a free port, Debian chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SEND_SNAPSHOT_ROOT", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--client.showErrorDetails=full",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().decode().strip() == "ok":
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        raise RuntimeError("Streamlit did not start: " + proc.stdout.read().decode()[-2000:])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def wait_until_drawn(page) -> None:
+    """Until the script has finished and every chart, map and table on the page has drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=45_000)
+    page.wait_for_load_state("networkidle")
+    for selector in (
+        '[data-testid="stVegaLiteChart"]',
+        '[data-testid="stDeckGlJsonChart"]',
+        '[data-testid="stDataFrame"]',
+    ):
+        for i in range(page.locator(selector).count()):
+            inner = {
+                '[data-testid="stVegaLiteChart"]': "svg, canvas",
+                '[data-testid="stDeckGlJsonChart"]': "canvas",
+                '[data-testid="stDataFrame"]': "canvas, table",
+            }[selector]
+            page.locator(selector).nth(i).locator(inner).first.wait_for(state="attached", timeout=30_000)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=45_000)

@@ -1,0 +1,57 @@
+"""Every page in a real browser (Debian chromium): it finishes, draws its charts and tables, shows no error; a
+screenshot of each is saved under tests/e2e/screenshots/ for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import SHOTS, wait_until_drawn
+from tests.pages_helper import registered_pages
+
+PAGES = registered_pages()
+
+
+def url_path(page_file: str) -> str:
+    return "" if page_file == PAGES[0] else Path(page_file).stem
+
+
+def assert_no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]'
+    ).all_inner_texts()
+    assert page.locator('[data-testid="stErrorElementStack"]').count() == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("page_file", PAGES)
+def test_page_draws_without_errors(server, page, page_file):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{server}/{url_path(page_file)}")
+    wait_until_drawn(page)
+    assert_no_errors(page)
+    assert page.get_by_text("Demonstration data.").count() >= 1
+    page.screenshot(path=SHOTS / f"{Path(page_file).stem}.png", full_page=True)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("page_file", PAGES)
+def test_board_mode_at_1920x1080(server, page, page_file):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{server}/{url_path(page_file)}?mode=board")
+    wait_until_drawn(page)
+    assert_no_errors(page)
+    assert page.get_by_text("Board mode is on").count() == 1
+    page.screenshot(path=SHOTS / f"board_{Path(page_file).stem}.png")
+
+
+@pytest.mark.e2e
+def test_navigation_and_controls_keep_state_in_the_url(server, page):
+    page.goto(f"{server}/?as_at=2025-08-31")
+    wait_until_drawn(page)
+    assert page.get_by_text("31 August 2025").count() >= 1
+    page.get_by_role("link", name="Data and methods").click()
+    wait_until_drawn(page)
+    assert_no_errors(page)
+    assert "as_at=2025-08-31" in page.url
