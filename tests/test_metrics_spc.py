@@ -1,0 +1,194 @@
+"""SPC (Making Data Count XmR) against hand-worked series: every case listed in METHODS §1.
+
+Notation: n points; mean x̄; mean moving range m̄R; UPL/LPL = x̄ ± 2.66 m̄R; 2σ lines = x̄ ± 1.7733 m̄R.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from metrics.spc import icons, spc
+
+
+def series(values, start=(2023, 1)):
+    y, m = start
+    dates = []
+    for _ in values:
+        dates.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return pl.DataFrame({"period_end": dates, "value": [None if v is None else float(v) for v in values]})
+
+
+def run(values, **kw):
+    return spc(series(values).lazy(), **kw).collect()
+
+
+ALTERNATING = [10, 12] * 7 + [10]  # 15 points
+
+
+def test_flat_series_has_no_signal():
+    # x̄ = (7×10 + 7×12 + 10)/15 = 164/15 = 10.9333; every moving range is 2 so m̄R = 2
+    # UPL = 10.9333 + 5.32 = 16.2533, LPL = 5.6133; 2σ = 10.9333 ± 3.5466; sides alternate: no run of 7
+    r = run(ALTERNATING)
+    assert r["mean"][0] == pytest.approx(164 / 15)
+    assert r["upl"][0] == pytest.approx(164 / 15 + 5.32)
+    assert r["lpl"][0] == pytest.approx(164 / 15 - 5.32)
+    assert r["upl_2s"][0] == pytest.approx(164 / 15 + 1.7733 * 2)
+    assert set(r["rule"]) == {""} and set(r["signal"]) == {"common_cause"}
+    assert icons(r, polarity="higher_is_better", target=None) == {"variation": "common_cause", "assurance": "none"}
+
+
+RISE = [11, 13, 11, 13, 11, 13, 10, 11, 12, 13, 14, 15, 16]
+
+
+def test_seven_point_rise_is_a_trend():
+    # x̄ = 163/13 = 12.538; m̄R = (5×2 + 3 + 6×1)/12 = 19/12 = 1.5833; UPL = 12.538 + 4.2117 = 16.750 (16 inside)
+    # 2σ line = 12.538 + 2.8077 = 15.346: only 16 beyond, so no 2 of 3; at most 4 points on one side: no shift.
+    # points 7–13 (10, 11 … 16) rise six times in a row: all seven are flagged "trend".
+    r = run(RISE)
+    assert r["mean"][0] == pytest.approx(163 / 13) and r["upl"][0] == pytest.approx(163 / 13 + 2.66 * 19 / 12)
+    assert r["rule"].to_list() == [""] * 6 + ["trend"] * 7
+    assert r["signal"].to_list()[6:] == ["improvement"] * 7
+    assert r["rules_met"][12].to_list() == ["trend_high"]
+    assert icons(r, polarity="higher_is_better", target=None)["variation"] == "improvement_high"
+    worse = run(RISE, polarity="lower_is_better")
+    assert worse["signal"].to_list()[6:] == ["concern"] * 7
+    assert icons(worse, polarity="lower_is_better", target=None)["variation"] == "concern_high"
+    neutral = run(RISE, polarity="neutral")
+    assert neutral["signal"].to_list()[6:] == ["neutral_high"] * 7
+
+
+def test_a_tie_inside_a_rise_breaks_the_trend():
+    # 10, 11, 12, 12, 13, 14, 15: the repeated 12 splits the rise into runs of 3 and 4 points.
+    # x̄ = 159/13 = 12.231; m̄R = (5×2 + 3 + 1 + 1 + 0 + 1 + 1 + 1)/12 = 18/12 = 1.5; 2σ line 14.891: only 15
+    # beyond, so no 2 of 3; sides: 11 −, 13 +, …, 10 −, 11 −, 12 −, 12 −, 13 + … runs of at most 4: no shift.
+    r = run([11, 13, 11, 13, 11, 13, 10, 11, 12, 12, 13, 14, 15])
+    assert set(r["rule"]) == {""}
+
+
+SHIFT = [8, 12, 8, 12, 8, 12, 8, 11, 10.5, 11, 10.5, 11, 10.5, 11]
+
+
+def test_seven_points_above_the_mean_is_a_shift():
+    # x̄ = 143.5/14 = 10.25; the last seven (all ≥ 10.5) are above it. m̄R = (6×4 + 3 + 6×0.5)/13 = 30/13
+    # UPL = 10.25 + 2.66×2.3077 = 16.39: no point outside; steps alternate: no trend.
+    r = run(SHIFT)
+    assert r["mean"][0] == pytest.approx(10.25)
+    assert r["rule"].to_list() == [""] * 7 + ["shift"] * 7
+    assert icons(r, polarity="higher_is_better", target=None)["variation"] == "improvement_high"
+    assert icons(r, polarity="lower_is_better", target=None)["variation"] == "concern_high"
+
+
+def test_a_point_exactly_on_the_mean_breaks_the_shift():
+    # 6, 14 … then 11, 10.5, 11, 10, 10.5, 10.5, 10.5: total 140 over 14 points, so x̄ = 10 exactly
+    # and the 10 sits on the mean: runs above it are 3 and 3 long, no shift.
+    on_mean = [6, 14, 6, 14, 6, 14, 6, 11, 10.5, 11, 10, 10.5, 10.5, 10.5]
+    r = run(on_mean)
+    assert r["mean"][0] == 10.0
+    assert set(r["rule"]) == {""}
+    # the same series with 10.5 instead of 10: x̄ = 140.5/14 = 10.036 and seven points sit above it
+    r2 = run([*on_mean[:10], 10.5, *on_mean[11:]])
+    assert r2["rule"].to_list()[7:] == ["shift"] * 7
+
+
+def test_one_point_beyond_the_upper_limit_is_astronomical():
+    # 10, 12 … then 20: x̄ = 174/15 = 11.6; m̄R = (13×2 + 8)/14 = 34/14 = 2.4286; UPL = 11.6 + 6.46 = 18.06 < 20
+    r = run([10, 12] * 7 + [20])
+    assert r["upl"][0] == pytest.approx(11.6 + 2.66 * 34 / 14)
+    assert r["rule"].to_list() == [""] * 14 + ["astronomical"]
+    assert r["signal"][14] == "improvement"
+
+
+BASE20 = [10, 12] * 10  # x̄ 11, m̄R 2: a long stable run that keeps the limits steady
+
+
+def test_two_of_three_beyond_two_sigma_on_the_same_side_fires():
+    # + 16, 11.8, 16: x̄ = 263.8/23 = 11.4696; m̄R = (19×2 + 4 + 4.2 + 4.2)/22 = 50.4/22 = 2.2909
+    # 2σ line = 11.4696 + 4.0625 = 15.532 (both 16s beyond); UPL = 17.563 (neither outside)
+    # all three above x̄ (11.8 > 11.47): the two 16s are flagged, 11.8 is not.
+    r = run([*BASE20, 16, 11.8, 16])
+    assert r["upl_2s"][0] == pytest.approx(263.8 / 23 + 1.7733 * 50.4 / 22)
+    assert r["rule"].to_list()[-3:] == ["two_of_three", "", "two_of_three"]
+    assert set(r["rule"].to_list()[:-3]) == {""}
+
+
+def test_two_of_three_on_opposite_sides_does_not_fire():
+    # + 17, 8, 17: x̄ = 262/23 = 11.3913; m̄R = 61/22 = 2.7727; 2σ line 16.308 (both 17s beyond)
+    # but 8 is below the mean, so no window of three lies on one side: nothing fires.
+    r = run([*BASE20, 17, 8, 17])
+    assert set(r["rule"]) == {""}
+
+
+def test_two_of_three_counts_points_beyond_three_sigma_too():
+    # + 17, 12.5, 26: x̄ = 275.5/23 = 11.9783; m̄R = 61/22; 2σ line 16.895, UPL 19.354.
+    # 26 is astronomical; under the November 2023 rule it still counts towards 2 of 3, so 17 is flagged.
+    r = run([*BASE20, 17, 12.5, 26])
+    assert r["rule"].to_list()[-3:] == ["two_of_three", "", "astronomical"]
+    assert r["rules_met"][22].to_list() == ["astronomical_high", "two_of_three_high"]
+
+
+@pytest.mark.parametrize(
+    ("polarity", "target", "expected"),
+    [
+        # ALTERNATING: LPL 5.6133, UPL 16.2533
+        ("higher_is_better", 20.0, "fail"),  # target above UPL: the process cannot reach it
+        ("higher_is_better", 3.0, "pass"),  # target below LPL: every point will pass
+        ("higher_is_better", 11.0, "hit_and_miss"),
+        ("lower_is_better", 20.0, "pass"),
+        ("lower_is_better", 3.0, "fail"),
+        ("lower_is_better", 11.0, "hit_and_miss"),
+        ("neutral", 11.0, "none"),
+        ("higher_is_better", None, "none"),
+    ],
+)
+def test_assurance(polarity, target, expected):
+    assert icons(run(ALTERNATING, polarity=polarity), polarity=polarity, target=target)["assurance"] == expected
+
+
+def test_fewer_than_13_points_gives_no_limits_and_no_icons():
+    r = run(RISE[:12])
+    assert r["upl"].is_null().all() and r["lpl_2s"].is_null().all()
+    assert set(r["rule"]) == {""}  # the 6-step rise in these 12 points is not flagged either
+    assert r["mean"][0] == pytest.approx(sum(RISE[:12]) / 12)  # the run chart still has its mean
+    assert icons(r, polarity="higher_is_better", target=5.0) == {"variation": "none", "assurance": "none"}
+
+
+def test_nulls_are_skipped_never_treated_as_numbers():
+    with_gap = [*ALTERNATING[:7], None, *ALTERNATING[7:]]
+    r = run(with_gap)
+    assert r.height == 16 and r["signal"][7] is None and r["rule"][7] == ""
+    clean = run(ALTERNATING)
+    # the gap is skipped: x̄ stays 164/15 (not 164/16, as a zero would make it) and the moving range bridges the
+    # gap (10 before it, 12 after: 2), so every limit equals the series without the gap
+    assert r.drop_nulls("value").drop("period_end").equals(clean.drop("period_end"))
+
+
+def test_rebase_starts_new_limits():
+    before, after = [10, 12] * 7, [20, 22] * 7
+    data = series(before + after)
+    rebase_on = data["period_end"][14]
+    r = spc(data.lazy(), rebase=[rebase_on]).collect()
+    assert r["mean"][0] == 11 and r["mean"][14] == 21  # each group its own mean
+    assert r["upl"][14] == pytest.approx(21 + 2.66 * 2)
+    assert set(r["rule"]) == {""}
+    # without the rebase: x̄ = 16, m̄R = (13×2 + 8 + 13×2)/27 = 60/27, LPL = 16 − 5.911 = 10.089: every 10 is
+    # outside the limits, as is every 22 (UPL 21.911)
+    no_rebase = spc(data.lazy()).collect()
+    assert no_rebase["lpl"][0] == pytest.approx(16 - 2.66 * 60 / 27)
+    assert no_rebase.filter(pl.col("value").is_in([10.0, 22.0]))["rule"].unique().to_list() == ["astronomical"]
+
+
+def test_fixed_baseline_uses_the_first_n_points():
+    values = [10, 12] * 6 + [30, 32, 30]
+    r = run(values, baseline_points=12)
+    assert r["mean"][0] == 11 and r["upl"][0] == pytest.approx(11 + 2.66 * 2)
+    assert r["rule"].to_list()[-3:] == ["astronomical"] * 3
+
+
+def test_output_is_sorted_by_period_whatever_the_input_order():
+    shuffled = series(ALTERNATING).sample(fraction=1.0, shuffle=True, seed=3)
+    r = spc(shuffled.lazy()).collect()
+    assert r["period_end"].is_sorted() and r["value"].to_list() == [float(v) for v in ALTERNATING]
