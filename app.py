@@ -36,12 +36,21 @@ st.set_page_config(
 PAGES = {
     "Board": [
         st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:", default=True),
+        st.Page("pages/since_last_board.py", title="Since last board", icon=":material/difference:"),
+    ],
+    "Themes": [
+        st.Page("pages/theme_1.py", title="Theme 1 – Strategy, communication, workforce", icon=":material/flag:"),
+        st.Page("pages/theme_2.py", title="Theme 2 – Identification, access, new plans", icon=":material/search:"),
+        st.Page("pages/theme_3.py", title="Theme 3 – Adulthood, transitions, reviews, AP", icon=":material/school:"),
     ],
     "About": [
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
     ],
 }
 nav = st.navigation(PAGES)
+st.session_state["_registered_pages"] = tuple(
+    p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
+)
 
 ids = snapshot_ids()
 if not ids:

@@ -69,7 +69,7 @@ def bench_pages(repeat: int) -> None:
 
     PagesManager.__init__ = init
     try:
-        targets = {"pages/summary.py": 250, "pages/data_methods.py": 250}
+        targets = {}  # every page: under 250 ms (issues 2 and 3)
         for mode in ("officer", "board"):
             for page in registered_pages():
                 at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)

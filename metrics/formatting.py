@@ -78,10 +78,7 @@ def fmt_change(
     if period_label != compare_label:
         if value is None or compare_value is None:
             return f"New period: {period_label}"
-        delta = value - compare_value
-        pts = " points" if unit == "percent" else ""
-        sign = "+" if delta > 0 else "−" if delta < 0 else "±"
-        return f"New period: {period_label} ({sign}{fmt_number(abs(delta), decimals)}{pts} on {compare_label})"
+        return f"New period: {period_label} ({points(value - compare_value, decimals, unit)} on {compare_label})"
     if value is not None and compare_value is not None and abs(value - compare_value) >= 0.5 * 10 ** (-decimals) - 1e-9:
         return f"Revised: {fmt_value(compare_value, unit, decimals)} → {fmt_value(value, unit, decimals)}"
     return "No new data"
@@ -98,3 +95,46 @@ def fmt_target(target: float | None, unit: str, decimals: int, target_date: date
         return "No target"
     when = f" by {target_date:%b %Y}" if target_date else ""
     return fmt_value(target, unit, decimals) + when
+
+
+VARIATION_LABELS = {
+    "common_cause": "● Common cause: no significant change",
+    "improvement_high": "▲ Special cause: improving (higher)",
+    "improvement_low": "▼ Special cause: improving (lower)",
+    "concern_high": "▲ Special cause: concern (higher)",
+    "concern_low": "▼ Special cause: concern (lower)",
+    "neutral_high": "▲ Special cause: higher",
+    "neutral_low": "▼ Special cause: lower",
+    "none": "Too few points for SPC (under 13)",
+}
+ASSURANCE_LABELS = {
+    "pass": "✓ Consistently passes the target",
+    "fail": "✗ Consistently fails the target",
+    "hit_and_miss": "≈ Hit and miss against the target",
+    "none": "No assurance: no target",
+}
+VARIATION_SHORT = {
+    "common_cause": "● Common cause",
+    "improvement_high": "▲ Improving",
+    "improvement_low": "▼ Improving",
+    "concern_high": "▲ Concern",
+    "concern_low": "▼ Concern",
+    "neutral_high": "▲ Higher than usual",
+    "neutral_low": "▼ Lower than usual",
+    "none": "Too few points for SPC",
+}
+ASSURANCE_SHORT = {
+    "pass": "✓ Passes target",
+    "fail": "✗ Fails target",
+    "hit_and_miss": "≈ Hit and miss",
+    "none": "No target",
+}
+
+
+def points(delta: float, decimals: int, unit: str) -> str:
+    """A signed change with its unit: "+3 points", "+1 point", "−2.0", "+0.3"."""
+    sign = "+" if delta >= 0 else "−"
+    n = fmt_number(abs(delta), decimals)
+    if unit == "percent":
+        return f"{sign}{n} {'point' if n == '1' else 'points'}"
+    return f"{sign}{n}"

@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics.formatting import fmt_date
 from ui import data
-from ui.components import OGL, download_csv, page_header
+from ui.components import OGL, download_csv, page_header, show_table
 from ui.provenance import catalogue_frame, sources_frame, tables_frame
 from ui.state import context
 
@@ -28,13 +28,13 @@ st.markdown(
 )
 st.subheader("Sources")
 sources = sources_frame(ctx.snapshot)
-st.dataframe(sources, hide_index=True, width="stretch")
+show_table(sources)
 st.subheader("Tables in the snapshot")
-st.dataframe(tables_frame(ctx.snapshot), hide_index=True, width="stretch")
+show_table(tables_frame(ctx.snapshot))
 
 st.header("Indicator definitions")
 catalogue = catalogue_frame(data.table(ctx.snapshot, "kpi_catalogue"))
-st.dataframe(catalogue, hide_index=True, width="stretch")
+show_table(catalogue)
 download_csv(catalogue, ctx=ctx, name="indicator_definitions", source="Indicator catalogue", key="catalogue_csv")
 
 st.header("Methods")

@@ -26,7 +26,7 @@ theme_choice = st.segmented_control(
 )
 theme = next((n for n, t in THEME_TITLES.items() if t == theme_choice), None)
 
-frame = data.summary(ctx.snapshot, ctx.compare, ctx.phase)
+frame = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase)
 table = summary_display(frame, theme)
 counts = data.rag_counts(frame, theme)
 
@@ -54,6 +54,9 @@ else:
         column_order=[c for c in table.columns if c != "kpi_id"],
         column_config={
             "Last 24 periods": st.column_config.LineChartColumn("Trend line (oldest → latest)", width="small"),
+            "Page": st.column_config.LinkColumn("Theme page", display_text="Open theme page", width="small"),
+            "Variation": st.column_config.TextColumn("SPC variation", width="medium"),
+            "Assurance": st.column_config.TextColumn("SPC assurance", width="medium"),
             "Indicator": st.column_config.TextColumn(width="large"),
             "Latest": st.column_config.TextColumn(width="small"),
             "Theme": st.column_config.TextColumn(width=60, help="Theme of the Priority Impact Plan (1, 2 or 3)"),
@@ -66,7 +69,7 @@ else:
         },
     )
 download_csv(
-    table.drop("Last 24 periods"),
+    table.drop("Last 24 periods", "Page"),
     ctx=ctx,
     name="summary",
     source=sources_line(ctx),
@@ -76,5 +79,6 @@ st.caption(
     "RAG compares the latest value, as displayed, with the PIP target: green meets or beats it, amber misses it by "
     "no more than 5% of the target, red misses by more; indicators without a target are shown as 'No target'. "
     "Trend compares the latest period with the one before (► when the change is under half a display unit). "
+    "SPC variation and assurance follow NHS England's Making Data Count rules and need at least 13 points. "
     "Definitions and sources are on the Data and methods page."
 )

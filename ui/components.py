@@ -66,6 +66,11 @@ def download_csv(frame: pl.DataFrame, *, ctx: Context, name: str, source: str, k
     )
 
 
+def show_table(frame: pl.DataFrame, **kwargs) -> None:
+    """st.dataframe of a Polars frame, handed over as Arrow (Streamlit would otherwise convert it through pandas)."""
+    st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", **kwargs)
+
+
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from metrics import kpi
+from charts.spc import indicator_chart
+from metrics import diff, kpi, plan, series
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot, open_snapshot, scan_table
+from ui.tables import series_display
 
 
 def fingerprint(path: Path | str) -> str:
@@ -70,3 +72,162 @@ def rag_counts(frame: pl.DataFrame, theme: int | None = None) -> dict[str, int]:
     """RAG word → number of indicators in an already-computed summary frame (optionally one theme)."""
     lf = frame.lazy() if theme is None else frame.lazy().filter(pl.col("theme") == theme)
     return dict(kpi.rag_counts(lf).collect().iter_rows())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _icons(path: str, fp: str, phase: str) -> pl.DataFrame:
+    snap = _open(path, fp)
+    return series.all_icons(
+        scan_table(snap, "kpi_catalogue").collect(),
+        scan_table(snap, "kpi_values"),
+        area_code=snap.la_code,
+        phase=phase,
+    )
+
+
+def icons(snap: Snapshot, phase: str) -> pl.DataFrame:
+    """Variation and assurance icons of every indicator (kpi_id, variation, assurance, n_points)."""
+    return _icons(*_key(snap), phase)
+
+
+def summary_with_icons(snap: Snapshot, compare: Snapshot | None, phase: str) -> pl.DataFrame:
+    """The Summary frame with each indicator's variation and assurance icons."""
+    return summary(snap, compare, phase).join(icons(snap, phase), on="kpi_id", how="left")
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _series(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFrame:
+    snap = _open(path, fp)
+    kpi = scan_table(snap, "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
+    return series.indicator_series(scan_table(snap, "kpi_values"), kpi, area_code=snap.la_code, phase=phase).collect()
+
+
+def indicator(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
+    """One indicator's series for the area with SPC columns (metrics.series.indicator_series)."""
+    return _series(*_key(snap), kpi_id, phase)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _comparators(path: str, fp: str, kpi_id: str) -> pl.DataFrame:
+    return series.comparator_series(scan_table(_open(path, fp), "kpi_values"), kpi_id).collect()
+
+
+def comparators(snap: Snapshot, kpi_id: str) -> pl.DataFrame:
+    """England and North West values of one indicator."""
+    return _comparators(*_key(snap), kpi_id)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _actions(path: str, fp: str, workstreams: tuple[str, ...]) -> pl.DataFrame:
+    snap = _open(path, fp)
+    return plan.workstream_actions(scan_table(snap, "actions"), list(workstreams), snap.as_at).collect()
+
+
+def actions(snap: Snapshot, workstreams: list[str]) -> pl.DataFrame:
+    """Actions of some workstreams with RAG and overdue flags, overdue first."""
+    return _actions(*_key(snap), tuple(workstreams))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _commentary(path: str, fp: str, workstream: str) -> pl.DataFrame:
+    return plan.latest_commentary(scan_table(_open(path, fp), "commentary"), workstream).collect()
+
+
+def commentary(snap: Snapshot, workstream: str) -> pl.DataFrame:
+    """A workstream's commentary, newest first, with the latest date's entries marked."""
+    return _commentary(*_key(snap), workstream)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _board_diff(path: str, fp: str, cpath: str, cfp: str, phase: str) -> dict[str, pl.DataFrame]:
+    a, b = _open(path, fp), _open(cpath, cfp)
+
+    def t(snap: Snapshot, name: str) -> pl.LazyFrame:
+        return scan_table(snap, name)
+
+    def rated(snap: Snapshot) -> pl.LazyFrame:
+        s = kpi.summary(t(snap, "kpi_catalogue"), t(snap, "kpi_values"), None, area_code=snap.la_code, phase=phase)
+        icons_ = series.all_icons(
+            t(snap, "kpi_catalogue").collect(), t(snap, "kpi_values"), area_code=snap.la_code, phase=phase
+        )
+        return s.join(icons_.lazy(), on="kpi_id", how="left")
+
+    cat = t(a, "kpi_catalogue")
+    return {
+        "new": diff.new_periods(
+            cat, t(a, "kpi_values"), t(b, "kpi_values"), area_code=a.la_code, phase=phase
+        ).collect(),
+        "revised": diff.revisions(
+            cat, t(a, "kpi_values"), t(b, "kpi_values"), area_code=a.la_code, phase=phase
+        ).collect(),
+        "ratings": diff.rating_changes(rated(a), rated(b)).collect(),
+        "risks": diff.risk_changes(t(a, "risks"), t(b, "risks")).collect(),
+        "actions": diff.action_changes(t(a, "actions"), t(b, "actions")).collect(),
+    }
+
+
+def board_diff(snap: Snapshot, compare: Snapshot, phase: str) -> dict[str, pl.DataFrame]:
+    """Everything that changed between two snapshots (metrics.diff), as frames keyed new, revised, ratings,
+    risks and actions."""
+    return _board_diff(*_key(snap), *_key(compare), phase)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _indicator_spec(path: str, fp: str, kpi_id: str, phase: str, board: bool) -> dict:
+    snap = _open(path, fp)
+    kpi = scan_table(snap, "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
+    result = _series(path, fp, kpi_id, phase)
+    comps = _comparators(path, fp, kpi_id)
+    chart = indicator_chart(
+        result,
+        title=None,
+        unit=kpi["unit"],
+        decimals=kpi["decimals"],
+        target=kpi["target"],
+        comparators=comps if comps.height else None,
+        description=series.describe(result, kpi),
+        height=380 if board else 300,
+        font_scale=1.4 if board else 1.0,
+    )
+    return arrow_datasets(chart.to_dict())
+
+
+def arrow_datasets(spec: dict) -> dict:
+    """Replace a Vega-Lite spec's inline datasets with Arrow IPC bytes, which Streamlit passes straight through;
+    otherwise it converts every dataset through pandas on every run."""
+    from streamlit import dataframe_util
+
+    spec = dict(spec)
+    spec["datasets"] = {
+        name: rows if isinstance(rows, dict) else dataframe_util.convert_anything_to_arrow_bytes(pl.DataFrame(rows))
+        for name, rows in spec.get("datasets", {}).items()
+    }
+    return spec
+
+
+def indicator_spec(snap: Snapshot, kpi_id: str, phase: str, board: bool) -> dict:
+    """The Vega-Lite spec of one indicator's chart (charts.spc.indicator_chart), built once per snapshot, phase and
+    mode: building and validating an Altair chart costs ~100 ms, far more than drawing a cached spec."""
+    return _indicator_spec(*_key(snap), kpi_id, phase, board)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _description(path: str, fp: str, kpi_id: str, phase: str) -> str:
+    kpi = scan_table(_open(path, fp), "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
+    return series.describe(_series(path, fp, kpi_id, phase), kpi)
+
+
+def description(snap: Snapshot, kpi_id: str, phase: str) -> str:
+    """The one-sentence description of an indicator's chart (metrics.series.describe)."""
+    return _description(*_key(snap), kpi_id, phase)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _indicator_table(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFrame:
+    kpi = scan_table(_open(path, fp), "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
+    return series_display(_series(path, fp, kpi_id, phase), _comparators(path, fp, kpi_id), kpi)
+
+
+def indicator_table(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
+    """The table twin of an indicator chart (ui.tables.series_display), cached."""
+    return _indicator_table(*_key(snap), kpi_id, phase)

@@ -10,6 +10,7 @@ BASE_CSS = """
 :focus-visible { outline: 3px solid #12436D !important; outline-offset: 2px; }
 [data-testid="stCaptionContainer"] p { color: #3D3D3D; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stSidebar"] { min-width: 22rem; }
 </style>
 """
 
@@ -22,6 +23,7 @@ h2 { font-size: 2.0rem !important; }
 h3 { font-size: 1.6rem !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; line-height: 1.2; }
 [data-testid="stTable"] table { font-size: 1.15rem; }
+[data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
 [data-testid="stTable"] th { font-size: 1.1rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2.5rem; padding-right: 2.5rem; }

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.formatting import RAG_WORDS, fmt_change, fmt_target, fmt_value
+from metrics.formatting import (
+    ASSURANCE_LABELS,
+    RAG_WORDS,
+    VARIATION_LABELS,
+    fmt_change,
+    fmt_date,
+    fmt_target,
+    fmt_value,
+)
 
 
 def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFrame:
@@ -30,7 +38,12 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
                 "Since compare snapshot": fmt_change(
                     r["value"], r["compare_value"], r["period_label"], r["compare_label"], r["unit"], r["decimals"]
                 ),
+                "Variation": VARIATION_LABELS.get(r.get("variation") or "none"),
+                "Assurance": ""
+                if (r.get("variation") or "none") == "none"
+                else ASSURANCE_LABELS[r.get("assurance") or "none"],
                 "Last 24 periods": [v for v in (r["spark"] or []) if v is not None],
+                "Page": f"theme_{r['theme']}",
                 "kpi_id": r["kpi_id"],
             }
         )
@@ -44,7 +57,10 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
         "RAG": pl.String,
         "Trend": pl.String,
         "Since compare snapshot": pl.String,
+        "Variation": pl.String,
+        "Assurance": pl.String,
         "Last 24 periods": pl.List(pl.Float64),
+        "Page": pl.String,
         "kpi_id": pl.String,
     }
     return pl.DataFrame(rows, schema=schema)
@@ -75,3 +91,138 @@ def rag_styled(frame: pl.DataFrame, column: str = "RAG"):
         return f"background-color: {bg}; color: {fg}; font-weight: 600"
 
     return frame.to_pandas().style.map(paint, subset=[column])
+
+
+SIGNAL_WORDS = {
+    "common_cause": "Common cause",
+    "improvement": "Improvement",
+    "concern": "Concern",
+    "neutral_high": "Higher (special cause)",
+    "neutral_low": "Lower (special cause)",
+}
+
+
+def series_display(series: pl.DataFrame, comparators: pl.DataFrame, kpi: dict) -> pl.DataFrame:
+    """The table twin of an indicator chart: every period with value, SPC centre and limits, signal, and the
+    comparators' values for the same period."""
+    unit, dec = kpi["unit"], kpi["decimals"]
+    out = series.sort("period_end").select(
+        pl.col("period_label").alias("Period"),
+        pl.struct("value", "status")
+        .map_elements(lambda r: fmt_value(r["value"], unit, dec, r["status"] or ""), return_dtype=pl.String)
+        .alias("Value"),
+        pl.col("numerator").alias("Numerator"),
+        pl.col("denominator").alias("Denominator"),
+        pl.col("mean").round(dec + 1).alias("Mean"),
+        pl.col("lpl").round(dec + 1).alias("Lower process limit"),
+        pl.col("upl").round(dec + 1).alias("Upper process limit"),
+        pl.col("signal").replace_strict(SIGNAL_WORDS, default="").alias("SPC signal"),
+        pl.col("rule").str.replace_all("_", " ").alias("SPC rule"),
+        pl.col("note").alias("Note"),
+    )
+    for name in comparators["area_name"].unique(maintain_order=True).to_list() if comparators.height else []:
+        comp = comparators.filter(pl.col("area_name") == name).select(
+            pl.col("period_label").alias("Period"),
+            pl.col("value").map_elements(lambda v: fmt_value(v, unit, dec), return_dtype=pl.String).alias(name),
+        )
+        out = out.join(comp, on="Period", how="full", coalesce=True)
+    return out
+
+
+ACTION_STATUS_WORDS = {
+    "complete": "Complete",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "not_started": "Not started",
+}
+
+
+def actions_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """Actions as people read them: overdue marked, status and RAG in words, owner role, due date."""
+    return frame.select(
+        pl.when(pl.col("overdue")).then(pl.lit("⚠ Overdue")).otherwise(pl.lit("")).alias("Overdue"),
+        pl.col("action_id").alias("Ref"),
+        pl.col("title").alias("Action"),
+        pl.col("owner_role").alias("Owner (role)"),
+        pl.col("due_date").map_elements(fmt_date, return_dtype=pl.String).alias("Due"),
+        pl.col("status").replace_strict(ACTION_STATUS_WORDS).alias("Status"),
+        pl.col("rag").replace_strict(RAG_WORDS).alias("RAG"),
+        pl.col("progress_note").alias("Latest update"),
+        pl.col("updated").map_elements(fmt_date, return_dtype=pl.String).alias("Updated"),
+    )
+
+
+def new_periods_display(frame: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "Workstream": r["workstream"],
+                "Indicator": r["title"],
+                "Period": r["period_label"],
+                "Value": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or ""),
+            }
+            for r in frame.iter_rows(named=True)
+        ],
+        schema={"Workstream": pl.String, "Indicator": pl.String, "Period": pl.String, "Value": pl.String},
+    )
+
+
+def revisions_display(frame: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "Workstream": r["workstream"],
+                "Indicator": r["title"],
+                "Period": r["period_label"],
+                "Was": fmt_value(r["before"], r["unit"], r["decimals"], r["before_status"] or ""),
+                "Now": fmt_value(r["after"], r["unit"], r["decimals"], r["after_status"] or ""),
+            }
+            for r in frame.iter_rows(named=True)
+        ],
+        schema={k: pl.String for k in ("Workstream", "Indicator", "Period", "Was", "Now")},
+    )
+
+
+def ratings_display(frame: pl.DataFrame) -> pl.DataFrame:
+    def word(what: str, code: str) -> str:
+        if what == "RAG":
+            return RAG_WORDS.get(code, code)
+        if what == "Variation":
+            return VARIATION_LABELS.get(code, code)
+        return ASSURANCE_LABELS.get(code, code)
+
+    return pl.DataFrame(
+        [
+            {
+                "Workstream": r["workstream"],
+                "Indicator": r["title"],
+                "What changed": r["what"],
+                "Was": word(r["what"], r["before"]),
+                "Now": word(r["what"], r["after"]),
+            }
+            for r in frame.iter_rows(named=True)
+        ],
+        schema={k: pl.String for k in ("Workstream", "Indicator", "What changed", "Was", "Now")},
+    )
+
+
+def action_changes_display(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        pl.col("action_id").alias("Ref"),
+        pl.col("workstream").alias("Workstream"),
+        pl.col("title").alias("Action"),
+        pl.col("owner_role").alias("Owner (role)"),
+        pl.col("before").replace_strict(ACTION_STATUS_WORDS, default="New action").alias("Was"),
+        pl.col("after").replace_strict(ACTION_STATUS_WORDS).alias("Now"),
+    )
+
+
+def risk_changes_display(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(
+        pl.col("risk_id").alias("Ref"),
+        pl.col("title").alias("Risk"),
+        pl.col("change").alias("Change"),
+        pl.col("score").alias("Score now (likelihood × severity)"),
+        pl.col("direction").str.to_titlecase().alias("Direction"),
+    )

@@ -84,16 +84,14 @@ def wait_until_drawn(page) -> None:
     """Until the script has finished and every chart, map and table on the page has drawn."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=45_000)
     page.wait_for_load_state("networkidle")
-    for selector in (
-        '[data-testid="stVegaLiteChart"]',
-        '[data-testid="stDeckGlJsonChart"]',
-        '[data-testid="stDataFrame"]',
-    ):
+    inner = {
+        '[data-testid="stVegaLiteChart"]': "svg, canvas",
+        '[data-testid="stDeckGlJsonChart"]': "canvas",
+        '[data-testid="stDataFrame"]': "canvas, table",
+    }
+    for selector, drawn in inner.items():
         for i in range(page.locator(selector).count()):
-            inner = {
-                '[data-testid="stVegaLiteChart"]': "svg, canvas",
-                '[data-testid="stDeckGlJsonChart"]': "canvas",
-                '[data-testid="stDataFrame"]': "canvas, table",
-            }[selector]
-            page.locator(selector).nth(i).locator(inner).first.wait_for(state="attached", timeout=30_000)
+            element = page.locator(selector).nth(i)
+            if element.is_visible():  # charts and tables in an unopened tab draw when the tab opens
+                element.locator(drawn).first.wait_for(state="attached", timeout=30_000)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=45_000)

@@ -1,0 +1,160 @@
+"""The indicator chart: an SPC (XmR) chart when there are limits, otherwise a run chart with its mean; target
+line and comparator lines (England, North West) when given. Input is the tidy frame from
+metrics.series.indicator_series."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from charts.palette import DARK_GREY, LIGHT_PURPLE, SIGNAL_COLOURS, SIGNAL_LABELS, SIGNAL_SHAPES, TURQUOISE
+
+UNIT_AXIS = {
+    "percent": "Percent (%)",
+    "count": "Number",
+    "rate_per_1000": "Rate per 1,000",
+    "weeks": "Weeks",
+    "days": "Days",
+}
+COMPARATOR_COLOURS = [TURQUOISE, LIGHT_PURPLE, DARK_GREY]
+
+
+def indicator_chart(
+    series: pl.DataFrame,
+    *,
+    title: str | None,
+    unit: str,
+    decimals: int,
+    target: float | None,
+    comparators: pl.DataFrame | None = None,
+    description: str = "",
+    height: int = 320,
+    font_scale: float = 1.0,
+) -> alt.LayerChart:
+    """SPC or run chart of one indicator. `series` has period_end, period_label, value, mean, upl, lpl, signal;
+    `comparators` has period_end, period_label, value, area_name. `title` None leaves the title to the page; the
+    `description` (one sentence from metrics.series.describe) becomes the chart's accessible description."""
+    fmt = f",.{decimals}f"
+    periods = series.select("period_end", "period_label")
+    if comparators is not None and comparators.height:
+        periods = pl.concat([periods, comparators.select("period_end", "period_label")])
+    order = periods.sort("period_end")["period_label"].unique(maintain_order=True).to_list()
+    x = alt.X(
+        "period_label:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelFontSize=11 * font_scale),
+    )
+    y_title = UNIT_AXIS.get(unit, unit)
+    data = series.with_columns(
+        signal_label=pl.col("signal").replace_strict(SIGNAL_LABELS, default="No value"),
+    )
+    base = alt.Chart(data).encode(x=x)
+    values_all = [v for v in data["value"].to_list() if v is not None]
+    for col in ("upl", "lpl"):
+        values_all += [v for v in data[col].to_list() if v is not None]
+    if target is not None:
+        values_all.append(target)
+    if comparators is not None and comparators.height:
+        values_all += [v for v in comparators["value"].to_list() if v is not None]
+    lo, hi = (min(values_all), max(values_all)) if values_all else (0, 1)
+    pad = (hi - lo) * 0.08 or 1
+    domain = [max(0, lo - pad) if lo >= 0 else lo - pad, hi + pad]
+    y = alt.Y(
+        "value:Q",
+        title=y_title,
+        scale=alt.Scale(domain=domain, zero=False),
+        axis=alt.Axis(format=fmt, labelFontSize=11 * font_scale, titleFontSize=12 * font_scale),
+    )
+    tooltip = [
+        alt.Tooltip("period_label:N", title="Period"),
+        alt.Tooltip("value:Q", title="Value", format=fmt),
+        alt.Tooltip("signal_label:N", title="SPC"),
+    ]
+    layers = [
+        base.mark_line(color=DARK_GREY, strokeWidth=1.5).encode(y=y),
+        base.mark_point(filled=True, size=70 * font_scale, opacity=1).encode(
+            y=alt.Y("value:Q"), color=_signal_colour(data, font_scale), shape=_signal_shape(data), tooltip=tooltip
+        ),
+        base.mark_line(color=DARK_GREY, strokeWidth=1).encode(y="mean:Q"),
+    ]
+    if data["upl"].is_not_null().any():
+        for col in ("upl", "lpl"):
+            layers.append(base.mark_line(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y=f"{col}:Q"))
+    if target is not None:
+        tgt = pl.DataFrame({"target": [target], "label": [f"Target {target:{fmt}}{'%' if unit == 'percent' else ''}"]})
+        layers.append(alt.Chart(tgt).mark_rule(color=TURQUOISE, strokeDash=[2, 2], strokeWidth=2).encode(y="target:Q"))
+        layers.append(
+            alt.Chart(tgt)
+            .mark_text(align="left", dx=4, dy=-7, color="#1D6F68", fontSize=11 * font_scale, fontWeight="bold")
+            .encode(y="target:Q", x=alt.value(0), text="label:N")
+        )
+    if comparators is not None and comparators.height:
+        names = comparators["area_name"].unique(maintain_order=True).to_list()
+        comp = alt.Chart(comparators).encode(
+            x=x,
+            y=alt.Y("value:Q"),
+            color=alt.Color(
+                "area_name:N",
+                scale=alt.Scale(domain=names, range=COMPARATOR_COLOURS[: len(names)]),
+                legend=alt.Legend(title="Comparator", orient="bottom", labelFontSize=11 * font_scale),
+            ),
+            tooltip=[
+                alt.Tooltip("area_name:N", title="Area"),
+                alt.Tooltip("period_label:N", title="Period"),
+                alt.Tooltip("value:Q", title="Value", format=fmt),
+            ],
+        )
+        layers.append(comp.mark_line(strokeDash=[6, 3], strokeWidth=2))
+        layers.append(comp.mark_point(shape="cross", size=60 * font_scale, filled=True))
+    return (
+        alt.layer(*layers)
+        .resolve_scale(color="independent", shape="independent")
+        .properties(
+            height=height,
+            width="container",
+            description=description or title or "Indicator chart",
+            **({"title": alt.Title(title, fontSize=14 * font_scale, anchor="start")} if title else {}),
+        )
+        .configure_view(strokeWidth=0)
+    )
+
+
+def _signal_colour(data: pl.DataFrame, font_scale: float) -> alt.Color | alt.ColorValue:
+    """Points coloured by SPC signal, with a legend of only the signals present; plain grey on a run chart."""
+    if data["upl"].is_null().all():
+        return alt.value(DARK_GREY)
+    present = [s for s in SIGNAL_COLOURS if s in set(data["signal"].drop_nulls())]
+    return alt.Color(
+        "signal:N",
+        scale=alt.Scale(domain=present, range=[SIGNAL_COLOURS[s] for s in present]),
+        legend=alt.Legend(
+            title="Variation",
+            labelExpr=_label_expr(),
+            orient="bottom",
+            labelFontSize=11 * font_scale,
+            titleFontSize=11 * font_scale,
+            symbolSize=80 * font_scale,
+        ),
+    )
+
+
+def _signal_shape(data: pl.DataFrame) -> alt.Shape | alt.ShapeValue:
+    if data["upl"].is_null().all():
+        return alt.value("circle")
+    present = [s for s in SIGNAL_SHAPES if s in set(data["signal"].drop_nulls())]
+    return alt.Shape(
+        "signal:N", scale=alt.Scale(domain=present, range=[SIGNAL_SHAPES[s] for s in present]), legend=None
+    )
+
+
+LINE_KEY = {
+    "spc": "Solid grey line: mean. Dashed lines: upper and lower process limits. Dotted turquoise line: target. "
+    "Point shape and colour show the SPC signal.",
+    "run": "Run chart (too few points for control limits). Solid grey line: mean. Dotted turquoise line: target.",
+}
+
+
+def _label_expr() -> str:
+    cases = " : ".join(f"datum.value == '{k}' ? '{v}'" for k, v in SIGNAL_LABELS.items())
+    return f"{cases} : datum.value"

@@ -1,0 +1,99 @@
+"""One indicator's series for charts and tables: the area's SPC result, comparator lines, icons for every
+indicator, and a plain-English description of a chart. Pure Polars."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.formatting import fmt_value
+from metrics.kpi import for_area_phase
+from metrics.spc import MIN_POINTS, icons, spc
+
+COMPARATOR_NAMES = {"E92000001": "England", "E12000002": "North West"}
+
+
+def indicator_series(values: pl.LazyFrame, kpi: dict, *, area_code: str, phase: str) -> pl.LazyFrame:
+    """The area's series for one indicator with SPC columns (metrics.spc); unit: the indicator's; grain: period.
+    Uses the phase's rows when the indicator has them, otherwise all phases (`phase_fallback`)."""
+    rows = for_area_phase(values.filter(pl.col("kpi_id") == kpi["kpi_id"]), area_code, phase)
+    return spc(rows, polarity=kpi["polarity"], rebase=list(kpi["spc_rebase"] or []))
+
+
+def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str] | None = None) -> pl.LazyFrame:
+    """England and North West rows of one indicator (all phases) with an `area_name`; grain: area × period."""
+    names = names or COMPARATOR_NAMES
+    return (
+        values.filter(
+            (pl.col("kpi_id") == kpi_id) & pl.col("area_code").is_in(list(names)) & (pl.col("phase") == "all")
+        )
+        .with_columns(area_name=pl.col("area_code").replace_strict(names))
+        .select("area_code", "area_name", "period_end", "period_label", "value")
+        .sort("area_name", "period_end")
+    )
+
+
+def all_icons(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str) -> pl.DataFrame:
+    """Variation and assurance icon (metrics.spc.icons) for every indicator; grain: kpi_id. Returns a DataFrame."""
+    rows = []
+    for kpi in catalogue.iter_rows(named=True):
+        result = indicator_series(values, kpi, area_code=area_code, phase=phase).collect()
+        found = icons(result, polarity=kpi["polarity"], target=kpi["target"])
+        rows.append({"kpi_id": kpi["kpi_id"], **found, "n_points": result["value"].is_not_null().sum()})
+    return pl.DataFrame(
+        rows, schema={"kpi_id": pl.String, "variation": pl.String, "assurance": pl.String, "n_points": pl.Int64}
+    )
+
+
+def describe(result: pl.DataFrame, kpi: dict) -> str:
+    """One or two sentences a screen reader (and the board pack) can use in place of the chart, from the data."""
+    pts = result.filter(pl.col("value").is_not_null()).sort("period_end")
+    if pts.height == 0:
+        return f"{kpi['title']}: no data in this snapshot."
+    unit, dec = kpi["unit"], kpi["decimals"]
+    last = pts.row(-1, named=True)
+    first = pts.row(0, named=True)
+    parts = [
+        f"{kpi['title']}: {fmt_value(last['value'], unit, dec)} in {last['period_label']}, "
+        f"from {fmt_value(first['value'], unit, dec)} in {first['period_label']} ({pts.height} periods)."
+    ]
+    target, polarity = kpi["target"], kpi["polarity"]
+    if target is not None and polarity != "neutral":
+        meets = pts["value"] >= target if polarity == "higher_is_better" else pts["value"] <= target
+        flags = meets.to_list()
+        word = "above" if polarity == "higher_is_better" else "below"
+        if flags[-1]:
+            start = len(flags) - 1
+            while start > 0 and flags[start - 1]:
+                start -= 1
+            since = "throughout" if start == 0 else f"since {pts['period_label'][start]}"
+            parts.append(f"It has been at or {word} the target of {fmt_value(target, unit, dec)} {since}.")
+        else:
+            parts.append(f"It has not yet reached the target of {fmt_value(target, unit, dec)}.")
+    if pts.height < MIN_POINTS:
+        parts.append(f"Too few points for control limits (n = {pts.height}).")
+    else:
+        found = icons(result, polarity=polarity, target=target)
+        specials = pts.filter(pl.col("rule") != "")
+        if found["variation"] == "common_cause" and specials.height == 0:
+            parts.append("No special cause: the variation is what the process normally produces.")
+        else:
+            rule = last["rule"] or "none at the latest point"
+            what = {
+                "improvement": "improvement",
+                "concern": "concern",
+                "common_cause": "common cause",
+                "neutral_high": "a special-cause rise",
+                "neutral_low": "a special-cause fall",
+            }
+            latest = what.get(last["signal"], "a change")
+            parts.append(
+                f"{specials.height} point(s) show special cause; the latest point shows {latest}"
+                + (f" ({rule.replace('_', ' ')} rule)." if last["rule"] else ".")
+            )
+        if found["assurance"] == "pass":
+            parts.append("The process limits sit inside the target: it will consistently pass.")
+        elif found["assurance"] == "fail":
+            parts.append("The target lies outside the process limits: it will not be met without a change.")
+        elif found["assurance"] == "hit_and_miss":
+            parts.append("The target lies within the process limits: it will be met in some periods, not others.")
+    return " ".join(parts)

@@ -1,0 +1,165 @@
+"""The layout shared by the three theme pages: for each workstream, a headline row, one block per indicator
+(Chart / Table / Download), its actions and its latest commentary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from charts.spc import LINE_KEY
+from metrics.formatting import (
+    ASSURANCE_LABELS,
+    THEME_TITLES,
+    VARIATION_LABELS,
+    WORKSTREAM_TITLES,
+    fmt_change,
+    fmt_date,
+    fmt_target,
+    fmt_value,
+    points,
+)
+from metrics.schema import PHASE_LABELS, WORKSTREAMS
+from ui import data
+from ui.badges import assurance_badge, rag_badge, variation_badge
+from ui.components import download_csv, empty_state, page_header, show_table
+from ui.state import Context, context
+from ui.tables import actions_display
+
+THEME_INTROS = {
+    1: "How the partnership sets direction, talks with families and builds its workforce.",
+    2: "Whether needs are identified early, children get support without long waits, and new education, health "
+    "and care (EHC) plans are timely and good.",
+    3: "How young people are prepared for adulthood and supported through transitions, whether annual reviews of "
+    "EHC plans happen on time, and the use of alternative provision (AP).",
+}
+ROOT = Path(__file__).resolve().parents[1]
+LINKED_PAGES = {"PIP3": ("pages/waiting_times.py", "See the Greater Manchester waiting-time league tables")}
+
+
+def render(theme: int) -> None:
+    ctx = context()
+    page_header(
+        ctx,
+        THEME_TITLES[theme],
+        THEME_INTROS[theme] + " Charts use statistical process control (SPC): see Data and methods.",
+    )
+    summary = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase).filter(pl.col("theme") == theme)
+    present = set(summary["workstream"])
+    for ws in [w for w in WORKSTREAMS if w in present]:
+        _workstream(ctx, ws, summary.filter(pl.col("workstream") == ws))
+
+
+def _workstream(ctx: Context, ws: str, rows: pl.DataFrame) -> None:
+    with st.container(key=f"ws-{ws.replace('.', '_')}"):
+        st.header(WORKSTREAM_TITLES[ws], divider="gray")
+        _headline(ctx, rows)
+        if ws in LINKED_PAGES and (ROOT / LINKED_PAGES[ws][0]).exists():  # every page file is registered (tested)
+            st.page_link(LINKED_PAGES[ws][0], label=LINKED_PAGES[ws][1], icon=":material/arrow_forward:")
+        for kpi in rows.iter_rows(named=True):
+            _indicator_block(ctx, kpi)
+        if ws != "CONTEXT":
+            _actions(ctx, ws)
+            _commentary(ctx, ws)
+
+
+def _headline(ctx: Context, rows: pl.DataFrame) -> None:
+    per_row = 3 if ctx.board else 4
+    kpis = list(rows.iter_rows(named=True))
+    for start in range(0, len(kpis), per_row):
+        cols = st.columns(per_row)
+        for col, kpi in zip(cols, kpis[start : start + per_row], strict=False):
+            with col.container(border=True):
+                delta = None
+                if kpi["change"] is not None and kpi["compare_label"] != kpi["period_label"]:
+                    delta = f"{points(kpi['change'], kpi['decimals'], kpi['unit'])} on {kpi['compare_label']}"
+                colour = {"higher_is_better": "normal", "lower_is_better": "inverse"}.get(kpi["polarity"], "off")
+                st.markdown(f"**{kpi['title']}**")
+                st.metric(
+                    kpi["title"],
+                    fmt_value(kpi["value"], kpi["unit"], kpi["decimals"], kpi["status"] or ""),
+                    delta=delta,
+                    delta_color=colour,
+                    label_visibility="collapsed",
+                )
+                st.caption(
+                    f"{kpi['period_label'] or 'No data'} · target {fmt_target(kpi['target'], kpi['unit'], kpi['decimals'], kpi['target_date'])}"
+                )
+                rag_badge(kpi["rag"])
+                variation_badge(kpi["variation"])
+                if kpi["variation"] != "none":  # below 13 points there is no assurance to speak of either
+                    assurance_badge(kpi["assurance"])
+
+
+def _indicator_block(ctx: Context, kpi: dict) -> None:
+    series = data.indicator(ctx.snapshot, kpi["kpi_id"], ctx.phase)
+    with st.container(border=True, key=f"kpi-{kpi['kpi_id']}"):
+        st.subheader(kpi["title"])
+        st.caption(f"{kpi['definition']} Source: {kpi['source']}.")
+        icons_text = (
+            f"Too few points for SPC (n = {kpi['n_points']}): run chart"
+            if kpi["variation"] == "none"
+            else f"{VARIATION_LABELS[kpi['variation']]} · {ASSURANCE_LABELS[kpi['assurance']]}"
+        )
+        since = fmt_date(ctx.compare.as_at) if ctx.compare else "the compare snapshot"
+        change = fmt_change(
+            kpi["value"], kpi["compare_value"], kpi["period_label"], kpi["compare_label"], kpi["unit"], kpi["decimals"]
+        )
+        st.markdown(f"**Icons:** {icons_text} · **Since {since}:** {change}")
+        if ctx.phase != "all" and series["phase_fallback"].any():
+            st.caption(f"Not available by phase: showing all phases, not {PHASE_LABELS[ctx.phase]}.")
+        if series.height == 0:
+            empty_state("No data for this indicator in this snapshot.")
+            return
+        description = data.description(ctx.snapshot, kpi["kpi_id"], ctx.phase)
+        chart_tab, table_tab, download_tab = st.tabs(["Chart", "Table", "Download"])
+        with chart_tab:
+            st.vega_lite_chart(
+                data.indicator_spec(ctx.snapshot, kpi["kpi_id"], ctx.phase, ctx.board),
+                width="stretch",
+                key=f"chart-{kpi['kpi_id']}",
+            )
+            st.caption(description)
+            st.caption(LINE_KEY["run" if kpi["variation"] == "none" else "spc"])
+        table = data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase)
+        with table_tab:
+            show_table(table)
+        with download_tab:
+            download_csv(table, ctx=ctx, name=kpi["kpi_id"], source=kpi["source"], key=f"dl-{kpi['kpi_id']}")
+
+
+def _actions(ctx: Context, ws: str) -> None:
+    frame = data.actions(ctx.snapshot, [ws])
+    st.subheader("Actions")
+    if frame.height == 0:
+        empty_state("No actions are recorded for this workstream in this snapshot.")
+        return
+    overdue = frame["overdue"].sum()
+    if overdue:
+        st.markdown(f"**{overdue} overdue** (past the due date and not complete): shown first and marked ⚠.")
+    show_table(actions_display(frame))
+
+
+def _commentary(ctx: Context, ws: str) -> None:
+    frame = data.commentary(ctx.snapshot, ws)
+    st.subheader("Commentary")
+    if frame.height == 0:
+        empty_state("No commentary has been written for this workstream yet.")
+        return
+    kinds = {
+        "impact": "Impact",
+        "next_steps": "Next steps",
+        "strength": "Strength",
+        "development": "Area to develop",
+        "exception": "Exception report",
+    }
+    for r in frame.filter(pl.col("is_latest")).iter_rows(named=True):
+        st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {r['author_role']}")
+        st.markdown(r["text"])  # markdown only: Streamlit escapes raw HTML unless told otherwise
+    earlier = frame.filter(~pl.col("is_latest"))
+    if earlier.height:
+        with st.expander(f"Earlier commentary ({earlier.height})"):
+            for r in earlier.iter_rows(named=True):
+                st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {r['author_role']}")
+                st.markdown(r["text"])
