@@ -43,6 +43,9 @@ PAGES = {
         st.Page("pages/theme_2.py", title="Theme 2 – Identification, access, new plans", icon=":material/search:"),
         st.Page("pages/theme_3.py", title="Theme 3 – Adulthood, transitions, reviews, AP", icon=":material/school:"),
     ],
+    "Explore": [
+        st.Page("pages/ward_demand.py", title="Ward demand", icon=":material/map:"),
+    ],
     "About": [
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
     ],

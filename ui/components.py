@@ -71,6 +71,19 @@ def show_table(frame: pl.DataFrame, **kwargs) -> None:
     st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", **kwargs)
 
 
+def picked_ward(event, codes: list[str]) -> str | None:
+    """The ward code of the polygon clicked on the map (st.pydeck_chart selection), if any."""
+    if not event:
+        return None
+    objects = (event.get("selection") or {}).get("objects") or {}
+    for picked in objects.values():
+        for obj in picked:
+            code = (obj.get("properties") or obj).get("ward_code")
+            if code in codes:
+                return code
+    return None
+
+
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
 

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import indicator_chart
-from metrics import diff, kpi, plan, series
+from metrics import diff, kpi, plan, series, wards
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot, open_snapshot, scan_table
 from ui.tables import series_display
@@ -231,3 +231,82 @@ def _indicator_table(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFram
 def indicator_table(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
     """The table twin of an indicator chart (ui.tables.series_display), cached."""
     return _indicator_table(*_key(snap), kpi_id, phase)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _ward_periods(path: str, fp: str) -> list:
+    frame = scan_table(_open(path, fp), "ward_demand").select(pl.col("period_end").unique()).collect()
+    return sorted(frame["period_end"].to_list(), reverse=True)
+
+
+def ward_periods(snap: Snapshot) -> list:
+    """Months with ward data, newest first (empty when the snapshot has no ward data)."""
+    return _ward_periods(*_key(snap))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _ward_rates(path: str, fp: str, period, measure: str, phase: str, protected: bool, towns: bool) -> pl.DataFrame:
+    snap = _open(path, fp)
+    fn = wards.town_rates if towns else wards.ward_rates
+    return fn(
+        scan_table(snap, "ward_demand"),
+        scan_table(snap, "wards"),
+        period_end=period,
+        measure=measure,
+        phase=phase,
+        protected=protected,
+    ).collect()
+
+
+def ward_rates(
+    snap: Snapshot, period, measure: str, phase: str, *, protected: bool, towns: bool = False
+) -> pl.DataFrame:
+    """Ward (or town) rates per 1,000 with intervals, borough comparison and rank (metrics.wards)."""
+    return _ward_rates(*_key(snap), period, measure, phase, protected, towns)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _ward_borough(path: str, fp: str, period, measure: str, phase: str, protected: bool) -> dict:
+    snap = _open(path, fp)
+    return (
+        wards.borough_total(
+            scan_table(snap, "ward_demand"), period_end=period, measure=measure, phase=phase, protected=protected
+        )
+        .collect()
+        .row(0, named=True)
+    )
+
+
+def ward_borough(snap: Snapshot, period, measure: str, phase: str, *, protected: bool) -> dict:
+    """The borough's count, population and rate with limits for one month."""
+    return _ward_borough(*_key(snap), period, measure, phase, protected)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _deprivation(path: str, fp: str, period, measure: str, phase: str, protected: bool) -> pl.DataFrame:
+    snap = _open(path, fp)
+    return wards.rate_by_deprivation(
+        scan_table(snap, "ward_demand"),
+        scan_table(snap, "wards"),
+        period_end=period,
+        measure=measure,
+        phase=phase,
+        protected=protected,
+    ).collect()
+
+
+def deprivation(snap: Snapshot, period, measure: str, phase: str, *, protected: bool) -> pl.DataFrame:
+    """Rate per 1,000 by the wards' deprivation decile."""
+    return _deprivation(*_key(snap), period, measure, phase, protected)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _ward_trend(path: str, fp: str, ward_code: str, measure: str, protected: bool) -> pl.DataFrame:
+    return wards.ward_trend(
+        scan_table(_open(path, fp), "ward_demand"), ward_code=ward_code, measure=measure, protected=protected
+    ).collect()
+
+
+def ward_trend(snap: Snapshot, ward_code: str, measure: str, *, protected: bool) -> pl.DataFrame:
+    """One ward's monthly rate per phase."""
+    return _ward_trend(*_key(snap), ward_code, measure, protected)

@@ -1,0 +1,306 @@
+"""Ward charts: the pydeck choropleth (GeoJSON dicts, never a Polars frame), its legend, the ranked bar chart with
+95% whiskers and the borough line, rate by deprivation decile, and a ward's trend by phase."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import altair as alt
+import polars as pl
+import pydeck as pdk
+
+from charts.palette import CATEGORICAL, DARK_BLUE, DARK_GREY, FOCUS_REST, ORANGE, SEQUENTIAL
+
+NO_DATA = "#E0E0E0"
+OUTLINE = [11, 12, 12, 255]
+
+
+def _rgb(hex_colour: str, alpha: int = 235) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def _rings(geometry: dict) -> list:
+    return geometry["coordinates"] if geometry["type"] == "Polygon" else [r for p in geometry["coordinates"] for r in p]
+
+
+def fit_zoom(
+    west: float, south: float, east: float, north: float, *, height_px: int, width_px: int, margin: float = 1.12
+) -> float:
+    """The web-Mercator zoom at which a lon/lat box fits the map (deck.gl: the world is 512 px wide at zoom 0)."""
+    lat = math.radians((south + north) / 2)
+    metres_per_px_z0 = 40_075_016.7 * math.cos(lat) / 512
+    height_m = (north - south) * 111_320 * margin
+    width_m = (east - west) * 111_320 * math.cos(lat) * margin
+    needed = max(height_m / height_px, width_m / width_px, 1e-9)
+    return round(math.log2(metres_per_px_z0 / needed), 2)
+
+
+def class_of(value: float | None, breaks: list[float]) -> int | None:
+    """Index of the class a value falls in (values up to and including a break belong to it)."""
+    if value is None:
+        return None
+    for i, b in enumerate(breaks):
+        if value <= b + 1e-9:
+            return i
+    return len(breaks) - 1
+
+
+def class_colours(n: int) -> list[str]:
+    """n sequential colours, light to dark, from the GSS sequential palette."""
+    if n <= 0:
+        return []
+    idx = [round(i * (len(SEQUENTIAL) - 1) / max(1, n - 1)) for i in range(n)] if n > 1 else [2]
+    return [SEQUENTIAL[i] for i in idx]
+
+
+def ward_map(
+    rows: pl.DataFrame,
+    *,
+    value: str,
+    breaks: list[float],
+    tooltip_lines: list[str],
+    labels: bool = True,
+    highlight: str | None = None,
+    font_size: int = 13,
+    reverse: bool = False,
+    height_px: int = 520,
+    width_px: int = 600,
+) -> pdk.Deck:
+    """Choropleth of wards. `rows` has ward_code, ward_name, lon, lat, geometry (GeoJSON string), the `value`
+    column used for the fill and the columns named in `tooltip_lines` (already formatted text)."""
+    colours = class_colours(len(breaks))
+    colours = colours[::-1] if reverse else colours
+    features = []
+    for r in rows.iter_rows(named=True):
+        k = class_of(r[value], breaks)
+        fill = _rgb(NO_DATA) if k is None else _rgb(colours[k])
+        props = {c: r[c] for c in ("ward_code", "ward_name", *tooltip_lines)}
+        props["fill"] = fill
+        props["line_width"] = 60 if r["ward_code"] == highlight else 25
+        features.append({"type": "Feature", "geometry": json.loads(r["geometry"]), "properties": props})
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            {"type": "FeatureCollection", "features": features},
+            id="wards",
+            pickable=True,
+            stroked=True,
+            filled=True,
+            get_fill_color="properties.fill",
+            get_line_color=OUTLINE,
+            get_line_width="properties.line_width",
+            line_width_min_pixels=1.5,
+            auto_highlight=True,
+            highlight_color=[244, 106, 37, 120],
+        )
+    ]
+    if labels:
+        layers.append(
+            pdk.Layer(
+                "TextLayer",
+                [{"ward_name": r["ward_name"], "position": [r["lon"], r["lat"]]} for r in rows.iter_rows(named=True)],
+                id="ward-labels",
+                get_position="position",
+                get_text="ward_name",
+                get_size=font_size,
+                size_scale=5.5,  # deck.gl draws SDF text well below its nominal size here; set by eye in the browser tests
+                get_color=[11, 12, 12, 255],
+                get_text_anchor='"middle"',
+                get_alignment_baseline='"center"',
+                font_settings={"sdf": True, "fontSize": 64, "buffer": 8},
+                outline_width=6,
+                outline_color=[255, 255, 255, 235],
+                font_family='"Source Sans Pro", "Helvetica Neue", Arial, sans-serif',
+            )
+        )
+    points = [p for f in features for ring in _rings(f["geometry"]) for p in ring]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    lon, lat = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    zoom = fit_zoom(min(xs), min(ys), max(xs), max(ys), height_px=height_px, width_px=width_px)
+    text = "{ward_name}\n" + "\n".join("{" + c + "}" for c in tooltip_lines)
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=0),
+        map_provider=None,
+        map_style=None,
+        tooltip={"text": text},
+    )
+
+
+def legend(
+    breaks: list[float],
+    *,
+    title: str,
+    decimals: int = 1,
+    no_data: bool = False,
+    font_scale: float = 1.0,
+    reverse: bool = False,
+) -> alt.Chart:
+    """The choropleth's legend: one swatch per class labelled with its range, plus 'no data / suppressed'."""
+    colours = class_colours(len(breaks))
+    colours = colours[::-1] if reverse else colours
+    lows = [None, *breaks[:-1]]
+    labels = []
+    for lo, hi in zip(lows, breaks, strict=True):
+        labels.append(f"up to {hi:.{decimals}f}" if lo is None else f"{lo:.{decimals}f} to {hi:.{decimals}f}")
+    if no_data:
+        labels.append("c or no data")
+        colours = [*colours, NO_DATA]
+    data = pl.DataFrame({"label": labels, "one": [1] * len(labels)})
+    return (
+        alt.Chart(data)
+        .mark_bar(stroke=DARK_GREY, strokeWidth=1, width={"band": 0.96})
+        .encode(
+            x=alt.X(
+                "label:N",
+                sort=labels,
+                title=None,
+                axis=alt.Axis(
+                    labelAngle=0,
+                    labelFontSize=12 * font_scale,
+                    ticks=False,
+                    domain=False,
+                    labelColor="#0B0C0C",
+                    labelLimit=200,
+                ),
+            ),
+            y=alt.Y("one:Q", axis=None, title=None, scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("label:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
+            tooltip=[alt.Tooltip("label:N", title=title)],
+        )
+        .properties(
+            height=28 * font_scale,
+            width="container",
+            description=f"Map legend: {title}: " + "; ".join(labels),
+        )
+        .configure_view(strokeWidth=0)
+    )
+
+
+def ranked_bars(
+    rows: pl.DataFrame,
+    *,
+    label: str,
+    name: str = "ward_name",
+    borough_rate: float | None,
+    highlight: str | None = None,
+    font_scale: float = 1.0,
+    description: str = "",
+) -> alt.LayerChart:
+    """Rates per 1,000 sorted high to low with 95% whiskers and the borough rate as a line; the highlighted
+    ward (or town) in dark blue, the rest grey. Suppressed rows have no bar."""
+    data = rows.with_columns(
+        is_focus=(pl.col(name) == highlight) if highlight else pl.lit(False),
+        sig=pl.col("vs_borough").replace_strict(
+            {"higher": "Significantly higher", "lower": "Significantly lower", "similar": "Similar"}, default="c"
+        ),
+    )
+    order = data.sort("rate", descending=True, nulls_last=True)[name].to_list()
+    y = alt.Y(f"{name}:N", sort=order, title=None, axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=260))
+    base = alt.Chart(data).encode(y=y)
+    tooltip = [
+        alt.Tooltip(f"{name}:N", title="Area"),
+        alt.Tooltip("rate:Q", title="Rate per 1,000", format=".1f"),
+        alt.Tooltip("lcl:Q", title="Lower 95% limit", format=".1f"),
+        alt.Tooltip("ucl:Q", title="Upper 95% limit", format=".1f"),
+        alt.Tooltip("sig:N", title="vs borough"),
+    ]
+    bars = base.mark_bar(height={"band": 0.7}).encode(
+        x=alt.X(
+            "rate:Q",
+            title=f"{label} per 1,000",
+            axis=alt.Axis(labelFontSize=11 * font_scale, titleFontSize=12 * font_scale),
+        ),
+        color=alt.condition(
+            "datum.is_focus", alt.value(DARK_BLUE), alt.value("#8CA9C4" if not highlight else FOCUS_REST)
+        ),
+        tooltip=tooltip,
+    )
+    whiskers = base.mark_rule(color=DARK_GREY, strokeWidth=1.5).encode(x="lcl:Q", x2="ucl:Q", tooltip=tooltip)
+    marks = base.mark_point(shape="diamond", filled=True, size=50 * font_scale).encode(
+        x="rate:Q",
+        color=alt.condition("datum.sig == 'Significantly higher'", alt.value(ORANGE), alt.value(DARK_GREY)),
+        tooltip=tooltip,
+    )
+    layers = [bars, whiskers, marks]
+    if borough_rate is not None:
+        line = pl.DataFrame({"borough": [borough_rate], "text": [f"Borough {borough_rate:.1f}"]})
+        layers.append(alt.Chart(line).mark_rule(color=ORANGE, strokeDash=[6, 3], strokeWidth=2).encode(x="borough:Q"))
+        layers.append(
+            alt.Chart(line)
+            .mark_text(
+                align="left",
+                dx=4,
+                dy=-6,
+                color="#A6400B",
+                fontSize=12 * font_scale,
+                fontWeight="bold",
+                baseline="bottom",
+            )
+            .encode(x="borough:Q", y=alt.value(0), text="text:N")
+        )
+    return (
+        alt.layer(*layers)
+        .properties(height=max(220, 26 * data.height) * font_scale, width="container", description=description or label)
+        .configure_view(strokeWidth=0)
+    )
+
+
+def deprivation_chart(rows: pl.DataFrame, *, label: str, font_scale: float = 1.0) -> alt.LayerChart:
+    """Rate per 1,000 with 95% whiskers for each deprivation decile of the wards (1 = most deprived)."""
+    base = alt.Chart(rows.drop_nulls("imd_decile")).encode(
+        x=alt.X(
+            "imd_decile:O",
+            title="Ward deprivation decile (1 = most deprived 10% of England)",
+            axis=alt.Axis(labelAngle=0, labelFontSize=11 * font_scale),
+        ),
+    )
+    tooltip = [
+        alt.Tooltip("imd_decile:O", title="Decile"),
+        alt.Tooltip("wards:Q", title="Wards"),
+        alt.Tooltip("rate:Q", title="Rate per 1,000", format=".1f"),
+    ]
+    return (
+        alt.layer(
+            base.mark_bar(color=DARK_BLUE, width={"band": 0.6}).encode(
+                y=alt.Y("rate:Q", title=f"{label} per 1,000"), tooltip=tooltip
+            ),
+            base.mark_rule(color=DARK_GREY, strokeWidth=1.5).encode(y="lcl:Q", y2="ucl:Q"),
+        )
+        .properties(
+            height=260 * font_scale,
+            width="container",
+            description=f"{label} per 1,000 by deprivation decile of the ward",
+        )
+        .configure_view(strokeWidth=0)
+    )
+
+
+def trend_chart(rows: pl.DataFrame, *, label: str, phase_labels: dict[str, str], font_scale: float = 1.0) -> alt.Chart:
+    """One ward's monthly rate per 1,000 for each phase (and all phases), one line and shape per phase."""
+    data = rows.with_columns(phase_name=pl.col("phase").replace_strict(phase_labels, default=pl.col("phase")))
+    names = [phase_labels[p] for p in phase_labels if p in set(rows["phase"])]
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y", labelFontSize=11 * font_scale)),
+            y=alt.Y("rate:Q", title=f"{label} per 1,000"),
+            color=alt.Color(
+                "phase_name:N",
+                title="Phase",
+                sort=names,
+                scale=alt.Scale(domain=names, range=CATEGORICAL[: len(names)]),
+                legend=alt.Legend(orient="bottom", labelFontSize=11 * font_scale),
+            ),
+            shape=alt.Shape("phase_name:N", sort=names, legend=None),
+            tooltip=[
+                alt.Tooltip("phase_name:N", title="Phase"),
+                alt.Tooltip("period_end:T", format="%b %Y", title="Month"),
+                alt.Tooltip("rate:Q", format=".1f", title="Rate per 1,000"),
+            ],
+        )
+        .properties(height=280 * font_scale, width="container", description=f"{label} per 1,000 by phase over time")
+    )

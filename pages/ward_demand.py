@@ -1,0 +1,173 @@
+"""Explore › Ward demand: rates per 1,000 children by ward (or town), with 95% intervals, ranking, deprivation
+and a ward profile; disclosure-controlled in board mode and in every download."""
+
+import streamlit as st
+
+from charts.wards import deprivation_chart, legend, ranked_bars, trend_chart, ward_map
+from metrics.disclosure import LEGEND
+from metrics.schema import PHASE_LABELS
+from metrics.wards import MEASURE_LABELS, class_breaks, profile, significance_sentence
+from ui import data
+from ui.components import download_csv, empty_state, page_header, picked_ward, show_table
+from ui.state import context
+from ui.tables import area_rates_display, deprivation_display, map_rows, trend_display
+
+ctx = context()
+page_header(
+    ctx,
+    "Ward demand",
+    "Where demand for special educational needs and disabilities (SEND) support is highest: counts and rates per "
+    "1,000 children of the phase in each ward, with 95% confidence intervals, compared with the borough.",
+)
+periods = data.ward_periods(ctx.snapshot)
+if not periods:
+    empty_state("No ward data in this snapshot — see Data and methods for how to load it.")
+    st.stop()
+
+protected = ctx.board
+scale = 1.35 if ctx.board else 1.0
+cols = st.columns([3, 2, 2, 2])
+measure = cols[0].selectbox("Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.get, key="wd_measure")
+period = cols[1].selectbox("Month", periods, format_func=lambda d: d.strftime("%B %Y"), key="wd_period")
+grouping = cols[2].segmented_control("Group by", ["Wards", "Towns"], default="Wards", key="wd_group") or "Wards"
+shading = cols[3].segmented_control("Map shows", ["Rate", "Deprivation"], default="Rate", key="wd_shade") or "Rate"
+label = MEASURE_LABELS[measure]
+towns = grouping == "Towns"
+st.caption(f"Phase: {PHASE_LABELS[ctx.phase]} (change it in the sidebar). Month: {period:%B %Y}.")
+
+if protected:
+    st.info(f"Board mode: figures below local-authority level are protected. {LEGEND}.", icon=":material/shield:")
+else:
+    st.warning(
+        "**Official – not for publication.** Exact counts below local-authority level are shown for officers. "
+        "Switch on board mode before sharing the screen; downloads are always protected.",
+        icon=":material/lock:",
+    )
+
+borough = data.ward_borough(ctx.snapshot, period, measure, ctx.phase, protected=protected)
+rates = data.ward_rates(ctx.snapshot, period, measure, ctx.phase, protected=protected, towns=towns)
+ward_rows = data.ward_rates(ctx.snapshot, period, measure, ctx.phase, protected=protected)
+wards_table = data.table(ctx.snapshot, "wards")
+safe = data.ward_rates(ctx.snapshot, period, measure, ctx.phase, protected=True, towns=towns)
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Borough rate per 1,000", f"{borough['rate']:.1f}", border=True)
+m2.metric(f"{label} in the borough", "c" if borough["count"] is None else f"{borough['count']:,}", border=True)
+m3.metric("95% interval", f"{borough['lcl']:.1f} to {borough['ucl']:.1f}", border=True)
+area_word, name_col = ("town", "town") if towns else ("ward", "ward_name")
+st.markdown(f"**{significance_sentence(rates, area_word=area_word, name=name_col)}**")
+
+geometry = wards_table["geometry_source"][0]
+map_col, bar_col = st.columns([6, 5]) if not ctx.board else (st.container(), st.container())
+with map_col:
+    st.subheader("Map")
+    shade = "imd" if shading == "Deprivation" else "rate"
+    rows = map_rows(ward_rows, wards_table, shade=shade)
+    breaks = [2.0, 4.0, 6.0, 8.0, 10.0] if shade == "imd" else class_breaks(rows["shade"].to_list())
+    picked = st.pydeck_chart(
+        ward_map(
+            rows,
+            value="shade",
+            breaks=breaks,
+            tooltip_lines=["count_text", "rate_text", "ci_text", "imd_text"],
+            highlight=st.session_state.get("wd_ward"),
+            height_px=620 if ctx.board else 520,
+            width_px=1400 if ctx.board else 600,
+            font_size=16 if ctx.board else 12,
+            reverse=shade == "imd",
+        ),
+        on_select="rerun",
+        selection_mode="single-object",
+        key="ward_map",
+        height=620 if ctx.board else 520,
+    )
+    title = "Deprivation decile (1 = most deprived)" if shade == "imd" else f"{label} per 1,000 ({period:%b %Y})"
+    st.caption(f"Map key: {title}")
+    st.altair_chart(
+        legend(
+            breaks,
+            title=title,
+            decimals=0 if shade == "imd" else 1,
+            no_data=shade == "rate",
+            font_scale=scale,
+            reverse=shade == "imd",
+        ),
+        width="stretch",
+        height=int(64 * scale),
+        theme=None,
+    )
+    st.caption(
+        "Ward boundaries: ONS (Contains National Statistics and OS data © Crown copyright and database right 2023)."
+        if geometry == "ons"
+        else "Ward shapes are approximate: drawn around the real ward centres for this demonstration, not ONS "
+        "boundaries. Load ONS boundaries with `python -m ingest wards`."
+    )
+    st.caption("Hover over a ward for its figures; click a ward to open its profile below.")
+
+with bar_col:
+    st.subheader(f"{'Towns' if towns else 'Wards'} ranked")
+    chart_tab, table_tab, download_tab = st.tabs(["Chart", "Table", "Download"])
+    with chart_tab:
+        st.altair_chart(
+            ranked_bars(
+                rates,
+                label=label,
+                name=name_col,
+                borough_rate=borough["rate"],
+                font_scale=scale,
+                highlight=None if towns else st.session_state.get("wd_ward"),
+                description=significance_sentence(rates, area_word=area_word, name=name_col),
+            ),
+            width="stretch",
+        )
+        st.caption(
+            "Bars: rate per 1,000. Grey lines: 95% intervals. Orange diamond: significantly above the "
+            "borough (dashed orange line)."
+        )
+    with table_tab:
+        show_table(area_rates_display(rates, towns=towns))
+    with download_tab:
+        download_csv(
+            area_rates_display(safe, towns=towns),
+            ctx=ctx,
+            name=f"{area_word}_{measure}_{period}",
+            source="Local case-management system (ward demand)",
+            key="wd_csv",
+            label="Download this table (CSV, disclosure-controlled)",
+        )
+if protected:
+    st.caption(LEGEND)
+
+st.subheader("Demand and deprivation")
+dep = data.deprivation(ctx.snapshot, period, measure, ctx.phase, protected=protected)
+dep_chart, dep_table = st.tabs(["Chart", "Table"])
+with dep_chart:
+    st.altair_chart(deprivation_chart(dep, label=label, font_scale=scale), width="stretch")
+with dep_table:
+    show_table(deprivation_display(dep))
+
+st.subheader("Ward profile")
+codes = ward_rows["ward_code"].to_list()
+names = dict(zip(ward_rows["ward_code"], ward_rows["ward_name"], strict=True))
+clicked = picked_ward(picked, codes)
+if clicked:
+    st.session_state["wd_ward"] = clicked
+ward = st.selectbox("Ward", codes, format_func=names.get, key="wd_ward")
+info = profile(ward_rows, ward)
+p1, p2, p3, p4 = st.columns(4)
+p1.metric("Rank (1 = highest rate)", "c" if info["rank"] is None else f"{info['rank']} of {info['ranked']}")
+p2.metric(
+    "Rate per 1,000",
+    "c" if info["rate"] is None else f"{info['rate']:.1f}",
+    delta=None if info["rate"] is None else f"{info['rate'] - info['borough_rate']:+.1f} on the borough",
+    delta_color="off",
+)
+p3.metric("Share of the borough's count", "c" if info["share"] is None else f"{100 * info['share']:.0f}%")
+p4.metric("Deprivation decile", "x" if info["imd_decile"] is None else f"{info['imd_decile']} of 10")
+trend = data.ward_trend(ctx.snapshot, ward, measure, protected=protected)
+labels = {"all": "All phases", **{k: v for k, v in PHASE_LABELS.items() if k != "all"}}
+t_chart, t_table = st.tabs(["Chart", "Table"])
+with t_chart:
+    st.altair_chart(trend_chart(trend, label=label, phase_labels=labels, font_scale=scale), width="stretch")
+with t_table:
+    show_table(trend_display(trend, labels))
