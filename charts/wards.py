@@ -141,7 +141,7 @@ def legend(
     """The choropleth's legend: one swatch per class labelled with its range, plus 'no data / suppressed'."""
     colours = class_colours(len(breaks))
     colours = colours[::-1] if reverse else colours
-    lows = [None, *breaks[:-1]]
+    lows = [None, *breaks[:-1]] if breaks else []
     labels = []
     for lo, hi in zip(lows, breaks, strict=True):
         labels.append(f"up to {hi:.{decimals}f}" if lo is None else f"{lo:.{decimals}f} to {hi:.{decimals}f}")

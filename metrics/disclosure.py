@@ -15,7 +15,8 @@ LOW, HIGH = 1, 7
 
 
 def suppressed(count: pl.Expr) -> pl.Expr:
-    """True for a count that must not be shown (1–7)."""
+    """True for a count that must not be shown (1 up to 7; fractional inputs such as averages are compared as
+    they are, so 7.5 is not suppressed)."""
     return (count >= LOW) & (count <= HIGH)
 
 

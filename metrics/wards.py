@@ -51,12 +51,13 @@ def ward_rates(
     `protected`, counts (and the borough total) are disclosure-controlled first and rates come from the protected
     counts (METHODS §6); `count_status` says "c" where suppressed."""
     rows = _slice(demand, period_end=period_end, measure=measure, phase=phase)
+    # the borough total is the exact total rounded (never the sum of rounded cells), as METHODS §6 asks
+    total = rows.select(pl.col("count").sum().alias("t"), pl.col("population").sum().alias("p"))
     if protected:
         rows = rows.with_columns(count_status=count_status(pl.col("count")), count=protect_count(pl.col("count")))
-        total = rows.select(protect_count(pl.col("count").sum()).alias("t"), pl.col("population").sum().alias("p"))
+        total = total.with_columns(t=protect_count(pl.col("t")))
     else:
         rows = rows.with_columns(count_status=pl.lit(""))
-        total = rows.select(pl.col("count").sum().alias("t"), pl.col("population").sum().alias("p"))
     borough = (1000.0 * pl.col("t") / pl.col("p")).alias("borough_rate")
     out = (
         wards.select("ward_code", "ward_name", "town", "imd_decile", "lon", "lat")

@@ -3,7 +3,7 @@ and a ward profile; disclosure-controlled in board mode and in every download.""
 
 import streamlit as st
 
-from charts.wards import deprivation_chart, legend, ranked_bars, trend_chart, ward_map
+from charts.wards import legend, ward_map
 from metrics.disclosure import LEGEND
 from metrics.schema import PHASE_LABELS
 from metrics.wards import MEASURE_LABELS, class_breaks, profile, significance_sentence
@@ -108,15 +108,17 @@ with bar_col:
     st.subheader(f"{'Towns' if towns else 'Wards'} ranked")
     chart_tab, table_tab, download_tab = st.tabs(["Chart", "Table", "Download"])
     with chart_tab:
-        st.altair_chart(
-            ranked_bars(
-                rates,
-                label=label,
-                name=name_col,
-                borough_rate=borough["rate"],
-                font_scale=scale,
-                highlight=None if towns else st.session_state.get("wd_ward"),
-                description=significance_sentence(rates, area_word=area_word, name=name_col),
+        st.vega_lite_chart(
+            data.ward_chart(
+                ctx.snapshot,
+                "ranked",
+                period=period,
+                measure=measure,
+                phase=ctx.phase,
+                protected=protected,
+                towns=towns,
+                highlight=st.session_state.get("wd_ward"),
+                board=ctx.board,
             ),
             width="stretch",
         )
@@ -142,7 +144,18 @@ st.subheader("Demand and deprivation")
 dep = data.deprivation(ctx.snapshot, period, measure, ctx.phase, protected=protected)
 dep_chart, dep_table = st.tabs(["Chart", "Table"])
 with dep_chart:
-    st.altair_chart(deprivation_chart(dep, label=label, font_scale=scale), width="stretch")
+    st.vega_lite_chart(
+        data.ward_chart(
+            ctx.snapshot,
+            "deprivation",
+            period=period,
+            measure=measure,
+            phase=ctx.phase,
+            protected=protected,
+            board=ctx.board,
+        ),
+        width="stretch",
+    )
 with dep_table:
     show_table(deprivation_display(dep))
 
@@ -168,6 +181,18 @@ trend = data.ward_trend(ctx.snapshot, ward, measure, protected=protected)
 labels = {"all": "All phases", **{k: v for k, v in PHASE_LABELS.items() if k != "all"}}
 t_chart, t_table = st.tabs(["Chart", "Table"])
 with t_chart:
-    st.altair_chart(trend_chart(trend, label=label, phase_labels=labels, font_scale=scale), width="stretch")
+    st.vega_lite_chart(
+        data.ward_chart(
+            ctx.snapshot,
+            "trend",
+            period=period,
+            measure=measure,
+            phase=ctx.phase,
+            protected=protected,
+            highlight=ward,
+            board=ctx.board,
+        ),
+        width="stretch",
+    )
 with t_table:
     show_table(trend_display(trend, labels))

@@ -310,3 +310,62 @@ def _ward_trend(path: str, fp: str, ward_code: str, measure: str, protected: boo
 def ward_trend(snap: Snapshot, ward_code: str, measure: str, *, protected: bool) -> pl.DataFrame:
     """One ward's monthly rate per phase."""
     return _ward_trend(*_key(snap), ward_code, measure, protected)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _ward_chart(
+    path: str,
+    fp: str,
+    kind: str,
+    period,
+    measure: str,
+    phase: str,
+    protected: bool,
+    towns: bool,
+    highlight: str | None,
+    board: bool,
+) -> dict:
+    from charts import wards as wc
+    from metrics.schema import PHASE_LABELS
+
+    scale = 1.35 if board else 1.0
+    label = wards.MEASURE_LABELS[measure]
+    if kind == "ranked":
+        rates = _ward_rates(path, fp, period, measure, phase, protected, towns)
+        name, word = ("town", "town") if towns else ("ward_name", "ward")
+        borough = _ward_borough(path, fp, period, measure, phase, protected)
+        chart = wc.ranked_bars(
+            rates,
+            label=label,
+            name=name,
+            borough_rate=borough["rate"],
+            font_scale=scale,
+            highlight=None if towns else highlight,
+            description=wards.significance_sentence(rates, area_word=word, name=name),
+        )
+    elif kind == "deprivation":
+        chart = wc.deprivation_chart(
+            _deprivation(path, fp, period, measure, phase, protected), label=label, font_scale=scale
+        )
+    else:  # trend of the highlighted ward
+        labels = {"all": "All phases", **{k: v for k, v in PHASE_LABELS.items() if k != "all"}}
+        chart = wc.trend_chart(
+            _ward_trend(path, fp, highlight, measure, protected), label=label, phase_labels=labels, font_scale=scale
+        )
+    return arrow_datasets(chart.to_dict())
+
+
+def ward_chart(
+    snap: Snapshot,
+    kind: str,
+    *,
+    period,
+    measure: str,
+    phase: str,
+    protected: bool,
+    towns: bool = False,
+    highlight: str | None = None,
+    board: bool = False,
+) -> dict:
+    """Cached Vega-Lite spec of a ward chart: "ranked", "deprivation" or "trend" (charts.wards)."""
+    return _ward_chart(*_key(snap), kind, period, measure, phase, protected, towns, highlight, board)

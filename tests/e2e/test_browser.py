@@ -55,3 +55,24 @@ def test_navigation_and_controls_keep_state_in_the_url(server, page):
     wait_until_drawn(page)
     assert_no_errors(page)
     assert "as_at=2025-08-31" in page.url
+
+
+@pytest.mark.e2e
+def test_ward_map_draws_and_shows_a_tooltip_on_hover(server, page):
+    page.set_viewport_size({"width": 1600, "height": 1100})
+    page.goto(f"{server}/ward_demand")
+    wait_until_drawn(page)
+    assert_no_errors(page)
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300
+    tooltip = page.locator(".deck-tooltip")
+    for dx, dy in [(0.5, 0.5), (0.45, 0.4), (0.55, 0.6), (0.5, 0.3)]:  # points inside the borough
+        page.mouse.move(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+        page.wait_for_timeout(400)
+        if tooltip.count() and tooltip.first.is_visible() and "Rate per 1,000" in tooltip.first.inner_text():
+            break
+    text = tooltip.first.inner_text()
+    assert "Rate per 1,000" in text and "95% interval" in text and "Count" in text
+    page.screenshot(path=SHOTS / "ward_demand_tooltip.png")

@@ -1,0 +1,156 @@
+"""AppTest: the ward page's map, values and disclosure control in board mode (on screen and in downloads)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+
+import polars as pl
+import pytest
+
+import ui.components
+from metrics.snapshot import open_snapshot, scan_table
+from metrics.wards import ward_rates
+from tests.pages_helper import app
+
+LATEST = date(2025, 9, 30)
+
+
+def run_page(mode: str, **state):
+    at = app(mode=mode).run()
+    at.switch_page("pages/ward_demand.py")
+    for k, v in state.items():
+        at.session_state[k] = v
+    return at.run()
+
+
+def features(at):
+    decks = at.get("deck_gl_json_chart")
+    assert len(decks) == 1
+    layers = json.loads(decks[0].proto.json)["layers"]
+    return next(lay for lay in layers if lay["id"] == "wards")["data"]["features"]
+
+
+def test_map_has_17_wards_with_the_values_metrics_compute(demo_root):
+    at = run_page("officer")
+    assert not at.exception
+    feats = features(at)
+    assert len(feats) == 17
+    snap = open_snapshot(demo_root / "2025-10-31")
+    expected = ward_rates(
+        scan_table(snap, "ward_demand"), scan_table(snap, "wards"), period_end=LATEST, measure="ehcp_caseload"
+    ).collect()
+    by_code = {r["ward_code"]: r for r in expected.iter_rows(named=True)}
+    for f in feats:
+        p = f["properties"]
+        e = by_code[p["ward_code"]]
+        assert p["count_text"] == f"Count: {e['count']:,}"
+        assert p["rate_text"] == f"Rate per 1,000: {e['rate']:.1f}"
+        assert p["ci_text"] == f"95% interval: {e['lcl']:.1f} to {e['ucl']:.1f}"
+        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "6 wards significantly above the borough rate: Bury East" in text
+
+
+COUNT_PATTERN = re.compile(r"^(c|0|\d{1,3}(,\d{3})*)$")
+
+
+def assert_protected(value: str, where: str) -> None:
+    assert COUNT_PATTERN.match(value), f"{where}: {value!r} is not a shown count"
+    if value not in ("c", "0"):
+        n = int(value.replace(",", ""))
+        assert n >= 8 and n % 5 == 0, f"{where}: {value} is unrounded or below 8"
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {},
+        {"wd_measure": "ap_placements"},  # small counts: most wards suppressed
+        {"wd_measure": "eotas", "wd_group": "Towns"},
+        {"wd_measure": "ehcp_new", "wd_period": date(2025, 3, 31)},
+    ],
+)
+def test_board_mode_shows_no_small_or_unrounded_count_anywhere(state, monkeypatch):
+    produced: list[bytes] = []
+    real = ui.components.csv_bytes
+
+    def capture(frame, **kw):
+        data = real(frame, **kw)
+        produced.append(data)
+        return data
+
+    monkeypatch.setattr(ui.components, "csv_bytes", capture)
+    at = run_page("board", **state)
+    assert not at.exception
+    for f in features(at):
+        assert_protected(f["properties"]["count_text"].removeprefix("Count: "), f"map {f['properties']['ward_name']}")
+    checked = 0
+    for df in at.dataframe:
+        frame = df.value
+        if "Count" in frame.columns:
+            for v in frame["Count"]:
+                assert_protected(str(v), "table")
+                checked += 1
+    assert checked >= 17
+    borough = next(m for m in at.metric if m.label.endswith("in the borough"))
+    assert_protected(borough.value, "borough metric")
+    ward_csvs = [c for c in (pl.read_csv(io.BytesIO(d), infer_schema=False) for d in produced) if "Count" in c.columns]
+    assert ward_csvs, "the page offered no download of its counts"
+    for csv in ward_csvs:
+        for v in csv["Count"]:
+            assert_protected(v, "download")
+    assert any("c = fewer than 8, suppressed" in c.value for c in at.caption) or any(
+        "c = fewer than 8" in i.value for i in at.info
+    )
+
+
+def test_officer_mode_shows_exact_counts_but_downloads_are_protected(monkeypatch):
+    produced: list[bytes] = []
+    real = ui.components.csv_bytes
+    monkeypatch.setattr(ui.components, "csv_bytes", lambda f, **kw: produced.append(real(f, **kw)) or produced[-1])
+    at = run_page("officer", wd_measure="ap_placements")
+    counts = [str(v) for df in at.dataframe if "Count" in df.value.columns for v in df.value["Count"]]
+    assert any(c not in ("c", "0") and int(c.replace(",", "")) % 5 for c in counts)  # exact on screen
+    assert any("Official – not for publication" in w.value for w in at.warning)
+    ward_csvs = [c for c in (pl.read_csv(io.BytesIO(d), infer_schema=False) for d in produced) if "Count" in c.columns]
+    assert ward_csvs
+    for csv in ward_csvs:
+        for v in csv["Count"]:
+            assert_protected(v, "officer download")
+
+
+def test_ward_profile_follows_the_select_box():
+    at = run_page("officer", wd_ward="E05014160")
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Rank (1 = highest rate)"] == "2 of 17"  # Radcliffe East
+    assert labels["Deprivation decile"] == "2 of 10"
+
+
+def test_no_ward_data_gives_a_plain_message(demo_root, tmp_path, monkeypatch):
+    from ingest.writer import write_snapshot
+    from metrics.schema import empty_frame
+
+    snap = open_snapshot(demo_root / "2025-10-31")
+    tables = {
+        name: scan_table(snap, name).collect()
+        for name in (
+            "kpi_catalogue",
+            "kpi_values",
+            "wards",
+            "waiting_times",
+            "actions",
+            "risks",
+            "commentary",
+            "milestones",
+        )
+    }
+    tables["ward_demand"] = empty_frame("ward_demand")
+    write_snapshot(tables, out_root=tmp_path, as_at="2025-10-31", area=snap.manifest["area"], demo=True)
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
+    at = app().run()
+    at.switch_page("pages/ward_demand.py").run()
+    assert not at.exception
+    assert "No ward data in this snapshot" in at.info[0].value
