@@ -42,31 +42,58 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_wards(args: argparse.Namespace) -> int:
-    from datetime import date
+def _base(args: argparse.Namespace):
+    """The base snapshot (--snapshot, else the newest under --out), verified; or an error message."""
+    from metrics.snapshot import list_snapshots
 
-    from ingest.geo import read_wards
-    from ingest.writer import WriteError, write_snapshot
-    from metrics.snapshot import list_snapshots, sha256_file
-
-    root = args.out
-    base_path = args.snapshot or (list_snapshots(root) or [None])[0]
-    if base_path is None:
-        print(
-            f"No snapshot in {root} to add boundaries to; build one first (python -m ingest demo|build).",
-            file=sys.stderr,
-        )
-        return 1
+    path = args.snapshot or (list_snapshots(args.out) or [None])[0]
+    if path is None:
+        return None, f"No snapshot in {args.out} to build on; build one first (python -m ingest demo|build)."
     try:
-        base = open_snapshot(base_path)
+        return open_snapshot(path), None
     except SnapshotError as exc:
-        print(f"REFUSED: the base snapshot failed its check: {exc}", file=sys.stderr)
+        return None, f"REFUSED: the base snapshot failed its check: {exc}"
+
+
+def _refuse(problems: list[str]) -> int:
+    print("Nothing was written. Problems found:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+    return 1
+
+
+def _write(base, args, *, replace, sources, note, config=None) -> int:
+    from ingest.derive import derive_snapshot
+    from ingest.writer import WriteError
+
+    try:
+        path = derive_snapshot(
+            base,
+            replace=replace,
+            out_root=args.out,
+            as_at=args.as_at,
+            sources=sources,
+            note=note,
+            replace_existing=args.replace,
+            config=config,
+        )
+    except WriteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"wrote {path}: {note}")
+    return 0
+
+
+def _cmd_wards(args: argparse.Namespace) -> int:
+    from ingest.derive import source_entry
+    from ingest.geo import read_wards
+
+    base, error = _base(args)
+    if error:
+        print(error, file=sys.stderr)
         return 1
     wards, problems = read_wards(args.file, args.la)
     if args.la != base.la_code:
         problems.append(f"--la {args.la} is not the base snapshot's area ({base.la_code}, {base.la_name})")
-    tables = {name: scan_table(base, name).collect() for name in TABLES}
-    known = tables["wards"]
+    known = scan_table(base, "wards").collect()
     codes = {w.code for w in wards}
     if known.height:
         missing = sorted(set(known["ward_code"]) - codes)
@@ -79,10 +106,9 @@ def _cmd_wards(args: argparse.Namespace) -> int:
                 f"boundary year?): {', '.join(extra)}"
             )
     if problems:
-        print("Boundaries not loaded; nothing was written:\n  - " + "\n  - ".join(problems), file=sys.stderr)
-        return 1
+        return _refuse(problems)
     old = {r["ward_code"]: r for r in known.iter_rows(named=True)}
-    tables["wards"] = pl.DataFrame(
+    table = pl.DataFrame(
         [
             {
                 "ward_code": w.code,
@@ -98,35 +124,80 @@ def _cmd_wards(args: argparse.Namespace) -> int:
         ],
         schema=TABLES["wards"].columns,
     )
-    manifest = base.manifest
-    source = {
-        "name": "ONS ward boundaries",
-        "file": Path(args.file).name,
-        "sha256": sha256_file(args.file),
-        "publisher": "Office for National Statistics",
-        "licence": "OGL-3.0",
-        "published": "",
-    }
-    as_at = args.as_at or date.today().isoformat()
-    try:
-        path = write_snapshot(
-            tables,
-            out_root=root,
-            as_at=as_at,
-            area=manifest["area"],
-            demo=manifest["demo"],
-            sources=[*manifest.get("sources", []), source],
-            replace=args.replace,
-            notes=[
-                *manifest.get("notes", []),
-                f"Ward boundaries from {Path(args.file).name}; other tables copied from snapshot {base.id}.",
-            ],
-        )
-    except WriteError as exc:
-        print(exc, file=sys.stderr)
+    source = source_entry(args.file, "ONS ward boundaries", "Office for National Statistics")
+    return _write(
+        base,
+        args,
+        replace={"wards": table},
+        sources=[source],
+        note=f"{len(wards)} wards with ONS boundaries from {Path(args.file).name}.",
+    )
+
+
+def _cmd_waits(args: argparse.Namespace) -> int:
+    from ingest.derive import source_entry
+    from ingest.waits import merge_waits, read_locality_return
+
+    base, error = _base(args)
+    if error:
+        print(error, file=sys.stderr)
         return 1
-    print(f"wrote {path}: {len(wards)} wards with ONS boundaries (other tables from {base.id})")
-    return 0
+    frames, problems = [], []
+    for f in args.files:
+        frame, found = read_locality_return(f)
+        frames.append(frame)
+        problems += found
+    if problems:
+        return _refuse(problems)
+    new = pl.concat(frames)
+    dupes = new.group_by("period_end", "area_code", "service").len().filter(pl.col("len") > 1)
+    if dupes.height:
+        return _refuse([f"{dupes.height} month/locality/service row(s) appear in more than one file"])
+    merged = merge_waits(scan_table(base, "waiting_times").collect(), new)
+    return _write(
+        base,
+        args,
+        replace={"waiting_times": merged},
+        sources=[source_entry(f, "GM locality waiting-times return", "local") for f in args.files],
+        note=f"{new.height} locality waiting-time rows from {len(args.files)} file(s).",
+    )
+
+
+def _cmd_chs(args: argparse.Namespace) -> int:
+    from ingest.derive import source_entry
+    from ingest.waits import merge_waits, read_chs_workbook
+
+    base, error = _base(args)
+    if error:
+        print(error, file=sys.stderr)
+        return 1
+    mapping, problems = {}, []
+    for pair in args.provider_for or []:
+        locality, _, provider = pair.partition("=")
+        if not locality or not provider:
+            problems.append(f"--provider-for '{pair}': expected LOCALITY=PROVIDER, e.g. E08000002=RM3")
+        mapping[locality] = provider
+    frames = []
+    for f in args.files:
+        print(f"reading {Path(f).name} …")
+        frame, found = read_chs_workbook(f)
+        frames.append(frame)
+        problems += found
+    if problems:
+        return _refuse(problems)
+    new = pl.concat(frames)
+    merged = merge_waits(scan_table(base, "waiting_times").collect(), new)
+    config = {"provider_for_locality": mapping} if mapping else None
+    return _write(
+        base,
+        args,
+        replace={"waiting_times": merged},
+        config=config,
+        sources=[
+            source_entry(f, "NHS England community health services waiting lists", "NHS England") for f in args.files
+        ],
+        note=f"{new.height} NHS England community waiting-list rows from {len(args.files)} workbook(s).",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,6 +218,23 @@ def main(argv: list[str] | None = None) -> int:
     wards.add_argument("--out", type=Path, default=DEFAULT_OUT, help="snapshot folder (default data/snapshots)")
     wards.add_argument("--replace", action="store_true", help="move an existing snapshot of that date aside")
     wards.set_defaults(func=_cmd_wards)
+    waits = sub.add_parser("waits", help="load GM locality waiting-times returns (CSV or XLSX template)")
+    waits.add_argument("files", type=Path, nargs="+")
+    chs = sub.add_parser("chs", help="load NHS England community health services waiting-list workbooks")
+    chs.add_argument("files", type=Path, nargs="+")
+    chs.add_argument(
+        "--provider-for",
+        action="append",
+        metavar="LOCALITY=PROVIDER",
+        help="show this provider's figures beside a locality, e.g. E08000002=RM3 (approximate)",
+    )
+    for p in (waits, chs):
+        p.add_argument("--snapshot", type=Path, help="base snapshot (default the newest)")
+        p.add_argument("--as-at", help="date of the new snapshot, YYYY-MM-DD (default today)")
+        p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="snapshot folder (default data/snapshots)")
+        p.add_argument("--replace", action="store_true", help="move an existing snapshot of that date aside")
+    waits.set_defaults(func=_cmd_waits)
+    chs.set_defaults(func=_cmd_chs)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -42,6 +42,7 @@ def write_snapshot(
     created_at: str | None = None,
     replace: bool = False,
     notes: list[str] | None = None,
+    config: dict | None = None,
 ) -> Path:
     """Write one snapshot atomically and return its folder. Raises WriteError listing every problem at once."""
     out_root = Path(out_root)
@@ -84,6 +85,8 @@ def write_snapshot(
             "sources": sources or [],
             "notes": notes or [],
         }
+        if config:
+            manifest["config"] = config
         manifest_file = tmp / "manifest.json"
         manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _fsync_path(manifest_file)

@@ -5,7 +5,11 @@ Pure Polars over the `waiting_times` table. No Streamlit.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import polars as pl
+
+from metrics.stats import compare_interval, wilson
 
 
 def pct_under_18_weeks() -> pl.Expr:
@@ -37,3 +41,185 @@ def derive_wait_kpis(waiting_times: pl.LazyFrame, area_code: str) -> pl.LazyFram
         )
         .sort("kpi_id", "period_end")
     )
+
+
+Z95, Z998 = 1.959964, 3.090232
+SERVICE_NAMES = {
+    "camhs": "child and adolescent mental health services (CAMHS)",
+    "salt": "speech and language therapy",
+    "ot": "occupational therapy",
+    "physio": "physiotherapy",
+    "community_paediatrics": "community paediatrics",
+}
+
+
+def _month_shift(d: date, months: int) -> date:
+    idx = d.year * 12 + d.month - 1 + months
+    y, m = divmod(idx, 12)
+    nxt = date(y + (m == 11), (m + 1) % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _pct_rows(waiting_times: pl.LazyFrame, service: str, source: str) -> pl.LazyFrame:
+    return waiting_times.filter((pl.col("service") == service) & (pl.col("source") == source)).with_columns(
+        pct_under_18_weeks()
+    )
+
+
+def league(
+    waiting_times: pl.LazyFrame,
+    *,
+    period_end: date,
+    service: str,
+    localities: list[str],
+    source: str = "gm_locality_return",
+) -> pl.LazyFrame:
+    """The league table for one month and service (METHODS §5): per locality the % waiting under 18 weeks with its
+    95% Wilson interval, rank (1 = highest %, ties share the lower rank) of M localities with a return,
+    significance against the pooled figure ("better"/"similar"/"worse"), change since the month before and
+    since 12 months earlier (percentage points), list size, over-52-week waits. A locality with no return is
+    kept with nulls (shown "x"). Grain: locality."""
+    rows = _pct_rows(waiting_times, service, source)
+    now = rows.filter(pl.col("period_end") == period_end)
+    prev = rows.filter(pl.col("period_end") == _month_shift(period_end, -1)).select(
+        "area_code", prev_pct=pl.col("pct_under_18")
+    )
+    year = rows.filter(pl.col("period_end") == _month_shift(period_end, -12)).select(
+        "area_code", year_pct=pl.col("pct_under_18")
+    )
+    pct, lcl, ucl = wilson(pl.col("waiting_under_18_weeks"), pl.col("waiting_total"))
+    base = (
+        pl.LazyFrame({"area_code": localities})
+        .join(now, on="area_code", how="left")
+        .join(prev, on="area_code", how="left")
+        .join(year, on="area_code", how="left")
+        .with_columns(pct=pct, lcl=lcl, ucl=ucl)
+    )
+    has = pl.col("pct").is_not_null()
+    pooled = 100 * pl.col("waiting_under_18_weeks").filter(has).sum() / pl.col("waiting_total").filter(has).sum()
+    side = compare_interval(pl.col("lcl"), pl.col("ucl"), pl.col("pooled_pct"))
+    return (
+        base.with_columns(pooled_pct=pooled, m=has.sum())
+        .with_columns(
+            rank=pl.col("pct").rank(method="min", descending=True).cast(pl.Int32),
+            vs_pooled=side.replace_strict({"higher": "better", "lower": "worse", "similar": "similar"}, default=None),
+            change_1m=pl.col("pct") - pl.col("prev_pct"),
+            change_12m=pl.col("pct") - pl.col("year_pct"),
+        )
+        .with_columns(tied=pl.col("rank").is_not_null() & (pl.len().over("rank") > 1))
+        .with_columns(period_end=pl.lit(period_end), service=pl.lit(service))
+        .sort(["rank", "area_code"], nulls_last=True)
+    )
+
+
+def funnel(league_frame: pl.DataFrame, points: int = 60) -> pl.DataFrame:
+    """Funnel-plot limits around the pooled proportion p̄ over list size n (METHODS §5): p̄ ± z√(p̄(1−p̄)/n) for
+    95% (z = 1.96) and 99.8% (z = 3.09), in percent, clipped to 0–100. Returns a DataFrame with n and the limits."""
+    have = league_frame.drop_nulls("pct")
+    if have.height == 0:
+        return pl.DataFrame(
+            schema={
+                "n": pl.Float64,
+                "lower_95": pl.Float64,
+                "upper_95": pl.Float64,
+                "lower_998": pl.Float64,
+                "upper_998": pl.Float64,
+                "pooled": pl.Float64,
+            }
+        )
+    p = have["pooled_pct"][0] / 100
+    lo, hi = max(10.0, have["waiting_total"].min() * 0.6), have["waiting_total"].max() * 1.15
+    ns = [lo + (hi - lo) * i / (points - 1) for i in range(points)]
+    frame = pl.DataFrame({"n": ns})
+    se = (p * (1 - p) / pl.col("n")).sqrt()
+    return frame.with_columns(
+        lower_95=(100 * (p - Z95 * se)).clip(0, 100),
+        upper_95=(100 * (p + Z95 * se)).clip(0, 100),
+        lower_998=(100 * (p - Z998 * se)).clip(0, 100),
+        upper_998=(100 * (p + Z998 * se)).clip(0, 100),
+        pooled=pl.lit(100 * p),
+    )
+
+
+def heat_table(
+    waiting_times: pl.LazyFrame,
+    *,
+    period_end: date,
+    services: list[str],
+    localities: list[str],
+    source: str = "gm_locality_return",
+) -> pl.LazyFrame:
+    """Services × localities for one month: % under 18 weeks, rank of M, and rank quarter (1 = best quarter:
+    rank ≤ M/4). Grain: service × locality."""
+    parts = [
+        league(waiting_times, period_end=period_end, service=s, localities=localities, source=source).select(
+            "service", "area_code", "pct", "rank", "m", "tied"
+        )
+        for s in services
+    ]
+    return pl.concat(parts).with_columns(
+        quarter=pl.when(pl.col("rank").is_null())
+        .then(None)
+        .otherwise((4 * pl.col("rank") / pl.col("m")).ceil().clip(1, 4).cast(pl.Int8))
+    )
+
+
+def area_trend(
+    waiting_times: pl.LazyFrame,
+    *,
+    service: str,
+    area_code: str,
+    localities: list[str],
+    source: str = "gm_locality_return",
+) -> pl.LazyFrame:
+    """Per month: the area's % under 18 weeks, the pooled figure of the localities, and the area's rank of M.
+    Grain: month."""
+    rows = _pct_rows(waiting_times, service, source).filter(pl.col("area_code").is_in(localities))
+    valid = pl.col("pct_under_18").is_not_null()
+    ranked = rows.with_columns(
+        rank=pl.col("pct_under_18").rank(method="min", descending=True).over("period_end").cast(pl.Int32),
+        m=valid.sum().over("period_end"),
+        pooled_pct=(
+            100
+            * pl.col("waiting_under_18_weeks").filter(valid).sum().over("period_end")
+            / pl.col("waiting_total").filter(valid).sum().over("period_end")
+        ),
+    )
+    return (
+        ranked.filter(pl.col("area_code") == area_code)
+        .select(
+            "period_end",
+            pct=pl.col("pct_under_18"),
+            pooled_pct="pooled_pct",
+            rank="rank",
+            m="m",
+            over_52=pl.col("waiting_over_52_weeks"),
+            total=pl.col("waiting_total"),
+        )
+        .sort("period_end")
+    )
+
+
+def headline(league_frame: pl.DataFrame, trend: pl.DataFrame, *, area_code: str, service: str) -> str:
+    """The sentence a board member reads first, e.g. "Bury is 9th of 10 for speech and language therapy: 34%
+    waiting under 18 weeks in July 2025, up from 9% in August 2024." (compared with the start of the latest 12
+    months of data)."""
+    from metrics.areas import area_name, ordinal
+
+    row = league_frame.filter(pl.col("area_code") == area_code)
+    name = area_name(area_code)
+    what = SERVICE_NAMES.get(service, service.replace("_", " "))
+    month = league_frame["period_end"][0]
+    if row.height == 0 or row["pct"][0] is None:
+        return f"{name} made no return for {what} for {month:%B %Y}."
+    r = row.row(0, named=True)
+    place = ("=" if r["tied"] else "") + ordinal(r["rank"])
+    text = f"{name} is {place} of {r['m']} for {what}: {r['pct']:.0f}% waiting under 18 weeks in {month:%B %Y}"
+    window = trend.filter((pl.col("period_end") >= _month_shift(month, -11)) & (pl.col("period_end") < month))
+    window = window.drop_nulls("pct")
+    if window.height:
+        first = window.row(0, named=True)
+        then, now = round(first["pct"]), round(r["pct"])
+        word = "up from" if now > then else "down from" if now < then else "the same as"
+        text += f", {word} {then}% in {first['period_end']:%B %Y}"
+    return text + "."

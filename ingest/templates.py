@@ -1,0 +1,236 @@
+"""Local data templates (data/templates/): reading CSV or XLSX and validating every cell against a column spec.
+
+Every problem in a file is reported at once, as "file, row N, column 'c': value 'v' — expected …", and a file
+with any problem yields no rows. Rows are numbered as a spreadsheet shows them (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from metrics.schema import today
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One template column: its kind ("month", "date", "int", "float", "str"), whether it may be blank, the
+    allowed values, and a lower bound for numbers."""
+
+    name: str
+    kind: str = "str"
+    required: bool = True
+    blank_ok: bool = False
+    allowed: tuple | None = None
+    minimum: float | None = 0
+    not_future: bool = True
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template: its columns, the columns that must be unique together, and whole-row checks."""
+
+    name: str
+    columns: tuple[Col, ...]
+    key: tuple[str, ...] = ()
+    row_checks: tuple[Callable[[dict], str | None], ...] = field(default_factory=tuple)
+
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
+
+
+def parse_month(text: str) -> date | None:
+    """A month as people write it in a spreadsheet ("2025-07-31", "2025-07", "Jul 2025", "July 2025",
+    "31/07/2025") → that month's last day; None if it is not a month."""
+    t = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            d = datetime.strptime(t, fmt).date()
+            return _month_end(d.year, d.month)
+        except ValueError:
+            pass
+    m = re.match(r"^(\d{4})-(\d{1,2})$", t)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return _month_end(int(m.group(1)), int(m.group(2)))
+    m = re.match(r"^([A-Za-z]{3,9})\.?\s+(\d{4})$", t)
+    if m and m.group(1)[:3].lower() in MONTHS:
+        return _month_end(int(m.group(2)), MONTHS[m.group(1)[:3].lower()])
+    return None
+
+
+def parse_date(text: str) -> date | None:
+    """A date written YYYY-MM-DD or DD/MM/YYYY; None otherwise."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+    """Header, data rows (as text) and problems for a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX."""
+    path = Path(path)
+    if not path.is_file():
+        return [], [], [f"{path}: file not found"]
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            ws = wb.worksheets[0]
+            ws.reset_dimensions()
+            rows = [
+                [
+                    ""
+                    if v is None
+                    else (
+                        v.date().isoformat()
+                        if isinstance(v, datetime)
+                        else v.isoformat()
+                        if isinstance(v, date)
+                        else str(int(v))
+                        if isinstance(v, float) and v.is_integer()
+                        else str(v)
+                    )
+                    for v in r
+                ]
+                for r in ws.iter_rows(values_only=True)
+            ]
+        except Exception as exc:  # any reader failure: the file is not a usable workbook
+            return [], [], [f"{path}: not a readable XLSX workbook ({type(exc).__name__})"]
+    elif suffix in (".csv", ".txt"):
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return [], [], [f"{path}: text is neither UTF-8 nor Windows-1252"]
+        rows = list(csv.reader(io.StringIO(text)))
+    else:
+        return [], [], [f"{path}: a {suffix or 'file without extension'} file; expected .csv or .xlsx"]
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return [], [], [f"{path}: the file is empty; expected a header row and at least one data row"]
+    header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
+    return header, [[c.strip() for c in r] for r in rows[1:]], []
+
+
+def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
+    """Typed rows and every problem in a template file (file, row, column, value, expectation)."""
+    header, rows, problems = read_rows(path)
+    if problems:
+        return [], problems
+    name = Path(path).name
+    missing = [c.name for c in template.columns if c.required and c.name not in header]
+    unknown = [h for h in header if h not in template.header()]
+    if missing:
+        problems.append(
+            f"{name}: missing column(s) {', '.join(missing)}; the template's columns are {', '.join(template.header())}"
+        )
+    if unknown:
+        problems.append(f"{name}: unexpected column(s) {', '.join(unknown)} (misspelt?)")
+    if missing:
+        return [], problems
+    if not rows:
+        return [], [f"{name}: no data rows under the header"]
+    out: list[dict] = []
+    seen: dict[tuple, int] = {}
+    for n, raw in enumerate(rows, start=2):
+        values = dict(zip(header, raw + [""] * (len(header) - len(raw)), strict=False))
+        row: dict = {}
+        for col in template.columns:
+            text = values.get(col.name, "")
+            where = f"{name}, row {n}, column '{col.name}'"
+            if text == "":
+                if not (col.blank_ok or not col.required):
+                    problems.append(f"{where}: empty — expected {_expect(col)}")
+                row[col.name] = None
+                continue
+            value, problem = _convert(text, col)
+            if problem:
+                problems.append(f"{where}: value '{text}' — expected {problem}")
+            row[col.name] = value
+        for check in template.row_checks:
+            message = check(row)
+            if message:
+                problems.append(f"{name}, row {n}: {message}")
+        if template.key and all(row.get(k) is not None for k in template.key):
+            key = tuple(row[k] for k in template.key)
+            if key in seen:
+                problems.append(f"{name}, row {n}: duplicates row {seen[key]} on ({', '.join(template.key)})")
+            else:
+                seen[key] = n
+        out.append(row)
+    return ([] if problems else out), problems
+
+
+def _expect(col: Col) -> str:
+    if col.allowed:
+        shown = ", ".join(str(a) for a in col.allowed[:12]) + ("…" if len(col.allowed) > 12 else "")
+        return f"one of {shown}"
+    return {
+        "month": "a month such as 2025-07 or Jul 2025",
+        "date": "a date written YYYY-MM-DD",
+        "int": "a whole number",
+        "float": "a number",
+        "str": "some text",
+    }[col.kind]
+
+
+def _convert(text: str, col: Col):
+    if col.kind in ("month", "date"):
+        value = parse_month(text) if col.kind == "month" else parse_date(text)
+        if value is None:
+            return None, _expect(col)
+        if col.not_future and value > today() + timedelta(days=31 if col.kind == "month" else 0):
+            return None, "a date that is not in the future"
+        return value, None
+    if col.kind in ("int", "float"):
+        cleaned = text.replace(",", "")
+        try:
+            number = float(cleaned)
+        except ValueError:
+            return None, _expect(col)
+        if col.kind == "int" and not number.is_integer():
+            return None, "a whole number"
+        if col.minimum is not None and number < col.minimum:
+            return None, f"a number of at least {col.minimum:g}"
+        return (int(number) if col.kind == "int" else number), None
+    if col.allowed and text not in col.allowed:
+        return None, _expect(col)
+    return text, None
+
+
+def write_template(template: Template, example: list[str]) -> str:
+    """The template as a CSV: header and one example row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(template.header())
+    writer.writerow(example)
+    return buf.getvalue()
+
+
+def frame(rows: list[dict], schema: dict) -> pl.DataFrame:
+    """Validated rows as a frame with the snapshot table's dtypes."""
+    return pl.DataFrame(rows, schema=schema)
