@@ -144,23 +144,26 @@ def funnel(league_frame: pl.DataFrame, points: int = 60) -> pl.DataFrame:
 def heat_table(
     waiting_times: pl.LazyFrame,
     *,
-    period_end: date,
+    period_end: date | dict[str, date],
     services: list[str],
     localities: list[str],
     source: str = "gm_locality_return",
 ) -> pl.LazyFrame:
-    """Services × localities for one month: % under 18 weeks, rank of M, and rank quarter (1 = best quarter:
-    rank ≤ M/4). Grain: service × locality."""
+    """Services × localities: % under 18 weeks, rank of M, and rank quarter (1 = best: the quarter that holds the
+    mid-rank position, ceil(4 × (rank − ½) / M); for 10 localities 1st–3rd, 4th–5th, 6th–8th, 9th–10th), for
+    one month or for each service's own month (a dict, when services report with different lags). Grain:
+    service × locality."""
+    months = period_end if isinstance(period_end, dict) else dict.fromkeys(services, period_end)
     parts = [
-        league(waiting_times, period_end=period_end, service=s, localities=localities, source=source).select(
-            "service", "area_code", "pct", "rank", "m", "tied"
+        league(waiting_times, period_end=months[s], service=s, localities=localities, source=source).select(
+            "service", "period_end", "area_code", "pct", "rank", "m", "tied"
         )
         for s in services
     ]
     return pl.concat(parts).with_columns(
         quarter=pl.when(pl.col("rank").is_null())
         .then(None)
-        .otherwise((4 * pl.col("rank") / pl.col("m")).ceil().clip(1, 4).cast(pl.Int8))
+        .otherwise((4 * (pl.col("rank") - 0.5) / pl.col("m")).ceil().clip(1, 4).cast(pl.Int8))
     )
 
 

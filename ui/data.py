@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import indicator_chart
-from metrics import diff, kpi, plan, series, wards
+from metrics import diff, kpi, plan, series, waits, wards
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot, open_snapshot, scan_table
 from ui.tables import series_display
@@ -369,3 +369,153 @@ def ward_chart(
 ) -> dict:
     """Cached Vega-Lite spec of a ward chart: "ranked", "deprivation" or "trend" (charts.wards)."""
     return _ward_chart(*_key(snap), kind, period, measure, phase, protected, towns, highlight, board)
+
+
+def _gm() -> list[str]:
+    from metrics.areas import GM_LOCALITIES
+
+    return list(GM_LOCALITIES)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _wait_months(path: str, fp: str, service: str | None) -> list:
+    rows = scan_table(_open(path, fp), "waiting_times").filter(
+        (pl.col("source") == "gm_locality_return") & pl.col("waiting_total").is_not_null()
+    )
+    if service:
+        rows = rows.filter(pl.col("service") == service)
+    return sorted(rows.select(pl.col("period_end").unique()).collect()["period_end"].to_list(), reverse=True)
+
+
+def wait_months(snap: Snapshot, service: str | None = None) -> list:
+    """Months with locality returns (for one service, or any), newest first."""
+    return _wait_months(*_key(snap), service)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _wait_services(path: str, fp: str) -> list[str]:
+    from metrics.schema import SERVICES
+
+    have = set(
+        scan_table(_open(path, fp), "waiting_times")
+        .filter(pl.col("source") == "gm_locality_return")
+        .select(pl.col("service").unique())
+        .collect()["service"]
+    )
+    return [s for s in SERVICES if s in have]
+
+
+def wait_services(snap: Snapshot) -> list[str]:
+    """Services with locality returns, in the board's order."""
+    return _wait_services(*_key(snap))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _league(path: str, fp: str, period, service: str) -> pl.DataFrame:
+    from metrics.areas import area_name
+
+    frame = waits.league(
+        scan_table(_open(path, fp), "waiting_times"), period_end=period, service=service, localities=_gm()
+    ).collect()
+    return frame.with_columns(area_name=pl.col("area_code").map_elements(area_name, return_dtype=pl.String))
+
+
+def league(snap: Snapshot, period, service: str) -> pl.DataFrame:
+    """The GM league table for a month and service (metrics.waits.league), with locality names."""
+    return _league(*_key(snap), period, service)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _area_trend(path: str, fp: str, service: str) -> pl.DataFrame:
+    snap = _open(path, fp)
+    return waits.area_trend(
+        scan_table(snap, "waiting_times"), service=service, area_code=snap.la_code, localities=_gm()
+    ).collect()
+
+
+def area_trend(snap: Snapshot, service: str) -> pl.DataFrame:
+    """The area's monthly % under 18 weeks, the pooled GM figure and its rank."""
+    return _area_trend(*_key(snap), service)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _heat(path: str, fp: str, period, services: tuple[str, ...]) -> pl.DataFrame:
+    # each service at its latest month up to the chosen one (CAMHS returns run a month behind the others)
+    months = {s: next((m for m in _wait_months(path, fp, s) if m <= period), period) for s in services}
+    return waits.heat_table(
+        scan_table(_open(path, fp), "waiting_times"), period_end=months, services=list(services), localities=_gm()
+    ).collect()
+
+
+def heat(snap: Snapshot, period, services: list[str]) -> pl.DataFrame:
+    """Services × localities for a month with rank quarters."""
+    return _heat(*_key(snap), period, tuple(services))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _providers(path: str, fp: str, period, services: tuple[str, ...], orgs: tuple[str, ...]) -> pl.DataFrame:
+    return (
+        scan_table(_open(path, fp), "waiting_times")
+        .filter(
+            (pl.col("source") == "chs_sitrep_provider")
+            & (pl.col("period_end") == period)
+            & pl.col("service").is_in(list(services))
+            & pl.col("area_code").is_in(list(orgs))
+        )
+        .sort("service", "area_code")
+        .collect()
+    )
+
+
+def providers(snap: Snapshot, period, services: list[str], orgs: list[str]) -> pl.DataFrame:
+    """NHS England workbook rows for some organisations, services and a month (empty when not loaded)."""
+    return _providers(*_key(snap), period, tuple(services), tuple(orgs))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _wait_chart(
+    path: str, fp: str, kind: str, period, service: str | None, services: tuple[str, ...], board: bool
+) -> dict:
+    from charts import waits as wch
+    from metrics.areas import area_name
+
+    snap = _open(path, fp)
+    scale = 1.3 if board else 1.0
+    area = area_name(snap.la_code)
+    if kind == "heat":
+        chart = wch.heat(
+            tables_heat_cells(_heat(path, fp, period, services)),
+            area=area,
+            font_scale=scale,
+            description=f"Per cent waiting under 18 weeks and rank for each service and locality, {period:%B %Y}",
+        )
+    elif kind == "funnel":
+        lg = _league(path, fp, period, service)
+        chart = wch.funnel_chart(
+            lg,
+            waits.funnel(lg),
+            area=area,
+            font_scale=scale,
+            description=f"Funnel plot of the 10 localities for {service}, {period:%B %Y}",
+        )
+    else:
+        chart = wch.trend_chart(
+            _area_trend(path, fp, service),
+            area=area,
+            font_scale=scale,
+            description=f"{area} against Greater Manchester over time for {service}",
+        )
+    return arrow_datasets(chart.to_dict())
+
+
+def wait_chart(
+    snap: Snapshot, kind: str, *, period, service: str | None = None, services: list[str] = (), board: bool = False
+) -> dict:
+    """Cached Vega-Lite spec of a waiting-time chart: "heat", "funnel" or "trend" (charts.waits)."""
+    return _wait_chart(*_key(snap), kind, period, service, tuple(services), board)
+
+
+def tables_heat_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    from ui.tables import heat_cells
+
+    return heat_cells(frame)

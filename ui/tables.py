@@ -13,6 +13,7 @@ from metrics.formatting import (
     fmt_date,
     fmt_target,
     fmt_value,
+    points,
 )
 
 
@@ -328,3 +329,125 @@ def map_rows(rates: pl.DataFrame, wards_table: pl.DataFrame, *, shade: str) -> p
     ).with_columns(count_text="Count: " + pl.col("count_text"))
     out = wards_table.select("ward_code", "ward_name", "lon", "lat", "geometry").join(texts, on="ward_code")
     return out.with_columns(shade=pl.col("imd_decile").cast(pl.Float64) if shade == "imd" else pl.col("rate"))
+
+
+SIG_WORDS = {"better": "Better than GM", "similar": "Similar to GM", "worse": "Worse than GM"}
+
+
+def _arrow(delta) -> str:
+    if delta is None:
+        return "x"
+    if abs(delta) < 0.5:
+        return "► no change"
+    return f"{'▲' if delta > 0 else '▼'} {points(delta, 0, 'percent')}"
+
+
+def league_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The league table as people read it, best first: rank "9th of 10" (= for ties), % with its interval,
+    comparison with the pooled GM figure, changes, list size and long waits; "x" where there was no return."""
+    from metrics.areas import area_name, ordinal
+
+    rows = []
+    for r in frame.iter_rows(named=True):
+        none = r["pct"] is None
+        rows.append(
+            {
+                "Rank": "x" if none else ("=" if r["tied"] else "") + f"{ordinal(r['rank'])} of {r['m']}",
+                "Locality": area_name(r["area_code"]),
+                "Under 18 weeks": "x" if none else f"{r['pct']:.0f}%",
+                "95% interval": "x" if none else f"{r['lcl']:.0f}% to {r['ucl']:.0f}%",
+                "Compared with GM": "x (no return)" if none else SIG_WORDS.get(r["vs_pooled"], ""),
+                "Since last month": _arrow(r["change_1m"]),
+                "Since 12 months earlier": _arrow(r["change_12m"]),
+                "On the list": "x" if r["waiting_total"] is None else f"{r['waiting_total']:,}",
+                "Over 52 weeks": "x" if r["waiting_over_52_weeks"] is None else f"{r['waiting_over_52_weeks']:,}",
+                "Median wait (weeks)": "x" if r["median_wait_weeks"] is None else f"{r['median_wait_weeks']:.1f}",
+            }
+        )
+    return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
+
+
+def heat_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """Heat-table cells with names and the printed label ("34%" and "9th", or "x")."""
+    from metrics.areas import area_name, ordinal
+    from metrics.waits import SERVICE_NAMES
+
+    rows = []
+    for r in frame.iter_rows(named=True):
+        label = "x" if r["pct"] is None else f"{r['pct']:.0f}%\n{'=' if r['tied'] else ''}{ordinal(r['rank'])}"
+        rows.append(
+            {
+                "service_name": SERVICE_NAMES.get(r["service"], r["service"])
+                .capitalize()
+                .replace(" (camhs)", " (CAMHS)")
+                + f", {r['period_end']:%b %Y}",
+                "area_name": area_name(r["area_code"]),
+                "label": label,
+                "quarter": r["quarter"],
+                "tooltip": "no return" if r["pct"] is None else label.replace("\n", ", "),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "service_name": pl.String,
+            "area_name": pl.String,
+            "label": pl.String,
+            "quarter": pl.Int8,
+            "tooltip": pl.String,
+        },
+    )
+
+
+def heat_display(cells: pl.DataFrame) -> pl.DataFrame:
+    """The heat table's twin: services as rows, localities as columns, "34% (9th)" in each cell."""
+    return (
+        cells.with_columns(
+            pl.col("label").str.replace("\n", " (")
+            + pl.when(pl.col("label") == "x").then(pl.lit("")).otherwise(pl.lit(")"))
+        )
+        .pivot(on="area_name", index="service_name", values="label")
+        .rename({"service_name": "Service"})
+    )
+
+
+def provider_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """NHS England organisation rows: organisation, service, list size, % under 18 weeks, over 52 weeks."""
+    from metrics.areas import area_name
+    from metrics.waits import SERVICE_NAMES
+
+    rows = []
+    for r in frame.iter_rows(named=True):
+        pct = None if r["waiting_under_18_weeks"] is None else 100 * r["waiting_under_18_weeks"] / r["waiting_total"]
+        rows.append(
+            {
+                "Organisation": area_name(r["area_code"]),
+                "Service": SERVICE_NAMES.get(r["service"], r["service"]).capitalize(),
+                "On the list": f"{r['waiting_total']:,}",
+                "Under 18 weeks": "x" if pct is None else f"{pct:.0f}%",
+                "Over 52 weeks": "x" if r["waiting_over_52_weeks"] is None else f"{r['waiting_over_52_weeks']:,}",
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={k: pl.String for k in ("Organisation", "Service", "On the list", "Under 18 weeks", "Over 52 weeks")},
+    )
+
+
+def trend_display_waits(trend: pl.DataFrame, area: str) -> pl.DataFrame:
+    """The area's waiting-time trend as a table: month, % under 18 weeks, GM figure, rank, list size, long waits."""
+    from metrics.areas import ordinal
+
+    return pl.DataFrame(
+        [
+            {
+                "Month": r["period_end"].strftime("%b %Y"),
+                f"{area}: under 18 weeks": "x" if r["pct"] is None else f"{r['pct']:.0f}%",
+                "GM figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
+                "Rank": "x" if r["rank"] is None else f"{ordinal(r['rank'])} of {r['m']}",
+                "On the list": "x" if r["total"] is None else f"{r['total']:,}",
+                "Over 52 weeks": "x" if r["over_52"] is None else f"{r['over_52']:,}",
+            }
+            for r in trend.iter_rows(named=True)
+        ]
+    )

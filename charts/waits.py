@@ -1,0 +1,189 @@
+"""Waiting-time charts: the services × localities heat table, the funnel plot and the area's trend against the
+pooled Greater Manchester figure."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from charts.palette import DARK_BLUE, DARK_GREY, FOCUS_REST, ORANGE, TURQUOISE
+
+QUARTER_COLOURS = {1: "#12436D", 2: "#6BACE6", 3: "#D9E8F5", 4: "#FFFFFF"}
+QUARTER_TEXT = {1: "#FFFFFF", 2: "#0B0C0C", 3: "#0B0C0C", 4: "#0B0C0C"}
+QUARTER_WORDS = {1: "Best quarter", 2: "Second quarter", 3: "Third quarter", 4: "Worst quarter"}
+
+
+def heat(cells: pl.DataFrame, *, area: str, font_scale: float = 1.0, description: str = "") -> alt.LayerChart:
+    """Cells with service_name, area_name, label ("34%\\n9th" or "x"), quarter (1 best … 4, null for no return).
+    The number is always printed; colour only repeats the rank quarter."""
+    data = cells.with_columns(
+        fill=pl.col("quarter").replace_strict(QUARTER_COLOURS, default="#EEEEEE"),
+        ink=pl.col("quarter").replace_strict(QUARTER_TEXT, default="#3D3D3D"),
+        quarter_word=pl.col("quarter").replace_strict(QUARTER_WORDS, default="No return"),
+        is_area=pl.col("area_name") == area,
+    )
+    order = data["area_name"].unique(maintain_order=True).to_list()
+    x = alt.X(
+        "area_name:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(
+            orient="top",
+            labelAngle=-30,
+            labelFontSize=12 * font_scale,
+            labelLimit=160,
+            labelFontWeight={"condition": {"test": f"datum.value == '{area}'", "value": "bold"}, "value": "normal"},
+        ),
+    )
+    y = alt.Y("service_name:N", title=None, axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=260))
+    base = alt.Chart(data).encode(x=x, y=y)
+    tooltip = [
+        alt.Tooltip("area_name:N", title="Locality"),
+        alt.Tooltip("service_name:N", title="Service"),
+        alt.Tooltip("tooltip:N", title="Under 18 weeks"),
+        alt.Tooltip("quarter_word:N", title="Rank"),
+    ]
+    cells_layer = base.mark_rect(stroke="#B1B4B6", strokeWidth=1).encode(
+        color=alt.Color("fill:N", scale=None), tooltip=tooltip
+    )
+    area_outline = base.transform_filter("datum.is_area").mark_rect(
+        fillOpacity=0, stroke=ORANGE, strokeWidth=3 * font_scale
+    )
+    text = base.mark_text(fontSize=12 * font_scale, lineBreak="\n", fontWeight="bold").encode(
+        text="label:N", color=alt.Color("ink:N", scale=None), tooltip=tooltip
+    )
+    return (
+        alt.layer(cells_layer, area_outline, text)
+        .properties(
+            height=70 * font_scale * data["service_name"].n_unique(),
+            width="container",
+            description=description or "Heat table of waiting times",
+        )
+        .configure_view(strokeWidth=0)
+    )
+
+
+def funnel_chart(
+    league: pl.DataFrame, limits: pl.DataFrame, *, area: str, font_scale: float = 1.0, description: str = ""
+) -> alt.LayerChart:
+    """Localities as points (list size × % under 18 weeks) inside 95% and 99.8% funnel limits around the pooled
+    figure; the area labelled and drawn in dark blue, the rest grey."""
+    pts = league.drop_nulls("pct").with_columns(is_area=pl.col("area_name") == area)
+    x = alt.X(
+        "waiting_total:Q",
+        title="Children on the waiting list",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(labelFontSize=11 * font_scale, titleFontSize=12 * font_scale),
+    )
+    y = alt.Y(
+        "pct:Q",
+        title="Waiting under 18 weeks (%)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(labelFontSize=11 * font_scale, titleFontSize=12 * font_scale),
+    )
+    lines = limits.unpivot(
+        index="n",
+        on=["lower_95", "upper_95", "lower_998", "upper_998", "pooled"],
+        variable_name="line",
+        value_name="pct",
+    ).with_columns(
+        kind=pl.col("line").replace_strict(
+            {
+                "lower_95": "95% limits",
+                "upper_95": "95% limits",
+                "lower_998": "99.8% limits",
+                "upper_998": "99.8% limits",
+                "pooled": "Greater Manchester figure",
+            }
+        )
+    )
+    line_layer = (
+        alt.Chart(lines)
+        .mark_line(strokeWidth=1.5)
+        .encode(
+            x=alt.X("n:Q"),
+            y=alt.Y("pct:Q"),
+            detail="line:N",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(
+                    domain=["Greater Manchester figure", "95% limits", "99.8% limits"],
+                    range=[TURQUOISE, DARK_GREY, DARK_GREY],
+                ),
+                legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
+            ),
+            strokeDash=alt.StrokeDash(
+                "kind:N",
+                scale=alt.Scale(
+                    domain=["Greater Manchester figure", "95% limits", "99.8% limits"], range=[[1, 0], [6, 3], [2, 2]]
+                ),
+                legend=None,
+            ),
+        )
+    )
+    tooltip = [
+        alt.Tooltip("area_name:N", title="Locality"),
+        alt.Tooltip("pct:Q", title="% under 18 weeks", format=".0f"),
+        alt.Tooltip("waiting_total:Q", title="On the list", format=","),
+    ]
+    points = (
+        alt.Chart(pts)
+        .mark_point(filled=True, size=110 * font_scale, opacity=1)
+        .encode(
+            x=x,
+            y=y,
+            tooltip=tooltip,
+            color=alt.condition("datum.is_area", alt.value(DARK_BLUE), alt.value(FOCUS_REST)),
+            shape=alt.condition("datum.is_area", alt.value("diamond"), alt.value("circle")),
+        )
+    )
+    labels = (
+        alt.Chart(pts)
+        .mark_text(align="left", dx=8, fontSize=11 * font_scale)
+        .encode(
+            x=x,
+            y=y,
+            text="area_name:N",
+            color=alt.condition("datum.is_area", alt.value(DARK_BLUE), alt.value("#505A5F")),
+        )
+    )
+    return (
+        alt.layer(line_layer, points, labels)
+        .properties(height=380 * font_scale, width="container", description=description or "Funnel plot")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def trend_chart(trend: pl.DataFrame, *, area: str, font_scale: float = 1.0, description: str = "") -> alt.Chart:
+    """The area's % under 18 weeks each month against the pooled Greater Manchester figure."""
+    data = pl.concat(
+        [
+            trend.select("period_end", pct="pct", series=pl.lit(area), rank_text=pl.format("{} of {}", "rank", "m")),
+            trend.select("period_end", pct="pooled_pct", series=pl.lit("Greater Manchester"), rank_text=pl.lit("")),
+        ]
+    )
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y", labelFontSize=11 * font_scale)),
+            y=alt.Y("pct:Q", title="Waiting under 18 weeks (%)", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=[area, "Greater Manchester"], range=[DARK_BLUE, TURQUOISE]),
+                legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
+            ),
+            shape=alt.Shape(
+                "series:N",
+                scale=alt.Scale(domain=[area, "Greater Manchester"], range=["circle", "square"]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Area"),
+                alt.Tooltip("period_end:T", format="%b %Y", title="Month"),
+                alt.Tooltip("pct:Q", format=".0f", title="% under 18 weeks"),
+                alt.Tooltip("rank_text:N", title="Rank"),
+            ],
+        )
+        .properties(height=300 * font_scale, width="container", description=description or "Trend")
+    )

@@ -1,0 +1,249 @@
+"""Waiting-time importers: the NHS England CHS workbook (both layouts, hand-built fixtures) and the GM locality
+return template (good and bad files; every problem listed; nothing written on failure)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import openpyxl
+import polars as pl
+import pytest
+
+from ingest.__main__ import main as ingest_main
+from ingest.waits import read_chs_workbook, read_locality_return, service_key
+from metrics.snapshot import list_snapshots, open_snapshot, scan_table
+
+HEADERS = [
+    "(A) Audiology",
+    "(CYP) Community paediatric service",
+    "(CYP) Therapy interventions: Speech and language",
+    "(CYP) therapy interventions: occupational therapy",
+]  # lower-case variant seen in older files
+ORGS = [
+    ("National", "", "England"),
+    ("Region", "Y62", "NORTH WEST"),
+    ("ICB", "QOP", "GREATER MANCHESTER"),
+    ("Provider", "RM3", "NORTHERN CARE ALLIANCE NHS FOUNDATION TRUST"),
+]
+
+
+def workbook(path, month: str, sheets: dict[str, tuple[str, dict]]):
+    """A CHS-layout workbook: per sheet a title (cell A1) and values {org code or 'ENG': [v per HEADERS]}."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover page"
+    wb.active["A7"], wb.active["B7"] = "Published:", "11/09/2025"
+    for sheet, (title, values) in sheets.items():
+        ws = wb.create_sheet(sheet)
+        ws["A1"] = f"{title} by service, {month}"
+        ws["A2"] = "Blanks indicate no organisation submitted for the service line."
+        ws.append([])
+        ws.append([])
+        ws.append(["Organisation Type", "Organisation Code", "Organisation Name", *HEADERS])
+        for kind, code, name in ORGS:
+            ws.append([kind, code, name, *values[code or "ENG"]])
+    wb.save(path)
+    return path
+
+
+def bands(total, b0, b1, b2, b4, b12, b18):
+    return {
+        "Total waiting list": total,
+        "Number waiting 0-1 weeks (0-7 days)": b0,
+        "Number waiting >1-2 weeks (8-14 days)": b1,
+        "Number waiting >2-4 weeks (15-28 days)": b2,
+        "Number waiting >4-12 weeks (29-84 days)": b4,
+        "Number waiting >12-18 weeks (85-126 days)": b12,
+        "Number waiting >18-52 weeks (127-364 days)": b18,
+    }
+
+
+def build(path, month, layout):
+    """RM3 community paediatrics as published for July 2025: 2181 = 34+65+168+630+285 (=1182 under 18) + 897 +
+    102 over 52 (102 + 0 in the new layout). RM3 SALT has a blank >2-4 band, so its under-18 count is unknown."""
+    sheet_names = ["Table 4", "Table 4a", "Table 4b", "Table 4c", "Table 4d", "Table 4e", "Table 4f"]
+    per_org = {
+        "ENG": [
+            (17352,) * 7,
+            (26165, 1000, 1000, 2000, 6000, 3000, 9000),
+            (69601, 3000, 3000, 5000, 15000, 8000, 20000),
+            (9000, 500, 500, 800, 2500, 1200, 3000),
+        ],
+        "Y62": [
+            (100,) * 7,
+            (2396, 100, 100, 200, 700, 300, 800),
+            (10158, 300, 300, 600, 2000, 1000, 3000),
+            (900, 50, 50, 80, 250, 120, 300),
+        ],
+        "QOP": [
+            (50,) * 7,
+            (4244, 100, 200, 400, 1200, 842, 1400),
+            (5365, 200, 300, 500, 1500, 877, 1489),
+            (860, 40, 50, 60, 200, 150, 300),
+        ],
+        "RM3": [(None,) * 7, (2181, 34, 65, 168, 630, 285, 897), (2118, 61, 143, None, 419, 205, 631), (None,) * 7],
+    }
+    sheets = {}
+    titles = list(bands(*range(7)))
+    for i, (sheet, title) in enumerate(zip(sheet_names, titles, strict=True)):
+        sheets[sheet] = (title, {org: [v[i] for v in vals] for org, vals in per_org.items()})
+    over = {"ENG": [5, 600, 7601, 0], "Y62": [1, 96, 958, 0], "QOP": [0, 102, 499, 20], "RM3": [None, 102, 481, None]}
+    if layout == "old":
+        sheets["Table 4g"] = ("Number waiting over 52 weeks (over 365 days)", over)
+    else:
+        sheets["Table 4g"] = ("Number waiting >52-104 weeks (365-728 days)", over)
+        sheets["Table 4h"] = (
+            "Number waiting over 104 weeks (over 2 years)",
+            {k: [None if v is None else 0 for v in vals] for k, vals in over.items()},
+        )
+    return workbook(path, month, sheets)
+
+
+@pytest.mark.parametrize(
+    ("layout", "month", "end"), [("old", "August 2024", date(2024, 8, 31)), ("new", "July 2025", date(2025, 7, 31))]
+)
+def test_chs_workbook_totals_and_bands(tmp_path, layout, month, end):
+    frame, problems = read_chs_workbook(build(tmp_path / "chs.xlsx", month, layout))
+    assert problems == []
+    rows = {(r["area_code"], r["service"]): r for r in frame.iter_rows(named=True)}
+    paeds = rows[("RM3", "community_paediatrics")]
+    assert (
+        paeds["period_end"],
+        paeds["waiting_total"],
+        paeds["waiting_under_18_weeks"],
+        paeds["waiting_over_52_weeks"],
+    ) == (end, 2181, 1182, 102)
+    salt = rows[("RM3", "salt")]
+    assert salt["waiting_total"] == 2118 and salt["waiting_under_18_weeks"] is None  # a blank band: unknown, not 0
+    assert ("RM3", "ot") not in rows  # blank total: no submission, no row
+    assert rows[("ENG", "ot")]["waiting_total"] == 9000  # the National row becomes ENG
+    assert {s for _, s in rows} == {"community_paediatrics", "salt", "ot"}  # adult columns ignored
+    assert set(frame["source"]) == {"chs_sitrep_provider"}
+
+
+def test_chs_service_names():
+    assert service_key("(CYP) Audiology") == "audiology"
+    assert service_key("(CYP)  Therapy interventions: Speech and language") == "salt"
+    assert service_key("(A) Audiology") is None
+
+
+def test_chs_bad_workbook(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Table 4"
+    ws["A1"] = "Something else entirely"
+    wb.save(path)
+    frame, problems = read_chs_workbook(path)
+    assert frame.height == 0 and any("expected a waiting-time band" in p for p in problems)
+    (tmp_path / "text.xlsx").write_text("not a workbook")
+    assert "not a readable XLSX" in read_chs_workbook(tmp_path / "text.xlsx")[1][0]
+
+
+def test_chs_command_writes_a_snapshot_with_the_provider_mapping(tmp_path, demo_root):
+    root = tmp_path / "snaps"
+    shutil.copytree(demo_root / "2025-10-31", root / "2025-10-31")
+    path = build(tmp_path / "chs.xlsx", "July 2025", "new")
+    code = ingest_main(
+        ["chs", str(path), "--provider-for", "E08000002=RM3", "--out", str(root), "--as-at", "2025-11-20"]
+    )
+    assert code == 0
+    snap = open_snapshot(root / "2025-11-20")
+    assert snap.manifest["config"]["provider_for_locality"] == {"E08000002": "RM3"}
+    waits = scan_table(snap, "waiting_times").collect()
+    # ENG, Y62 and QOP with 3 services each, RM3 with 2 (its OT line is blank): 11 rows
+    assert waits.filter(pl.col("source") == "chs_sitrep_provider").height == 11
+    base = scan_table(open_snapshot(root / "2025-10-31"), "waiting_times").collect()
+    key = ["period_end", "area_code", "service"]
+    assert waits.filter(pl.col("source") == "gm_locality_return").sort(key).equals(base.sort(key))
+
+
+HEADER = "period_end,area_code,service,waiting_total,waiting_under_18_weeks,waiting_over_52_weeks,median_wait_weeks\n"
+
+
+def test_locality_return_loads_and_rederives_the_indicator(tmp_path, demo_root):
+    root = tmp_path / "snaps"
+    shutil.copytree(demo_root / "2025-10-31", root / "2025-10-31")
+    csv = tmp_path / "return.csv"
+    csv.write_text(
+        HEADER + "2025-08,E08000002,salt,600,228,70,20.5\nAug 2025,E08000003,salt,2000,1000,200,\n"
+        "2025-08-31,E08000004,salt,,,,\n",
+        encoding="utf-8-sig",
+    )
+    assert ingest_main(["waits", str(csv), "--out", str(root), "--as-at", "2025-11-21"]) == 0
+    snap = open_snapshot(root / "2025-11-21")
+    kpi = (
+        scan_table(snap, "kpi_values")
+        .filter((pl.col("kpi_id") == "wait_u18_salt_pct") & (pl.col("period_end") == date(2025, 8, 31)))
+        .collect()
+    )
+    assert kpi["value"].to_list() == [38.0]  # 228 / 600, derived again from the new return
+    oldham = (
+        scan_table(snap, "waiting_times")
+        .filter((pl.col("area_code") == "E08000004") & (pl.col("period_end") == date(2025, 8, 31)))
+        .collect()
+    )
+    assert oldham["waiting_total"].to_list() == [None]  # a blank return is "no return", never 0
+
+
+def test_bad_locality_return_lists_every_problem_and_writes_nothing(tmp_path, demo_root, capsys):
+    root = tmp_path / "snaps"
+    shutil.copytree(demo_root / "2025-10-31", root / "2025-10-31")
+    csv = tmp_path / "bad.csv"
+    csv.write_text(
+        HEADER
+        + "2025-08,E08000002,salt,six hundred,228,70,\n"  # row 2: not a number
+        + "2025-08,E08000003,salt,100,150,0,\n"  # row 3: under 18 weeks more than total
+        + "2025-08,E09000001,salt,100,50,0,\n"  # row 4: not a GM locality
+        + "2025-08,E08000005,salt,100,50,0,\n"  # row 5
+        + "2025-08,E08000005,salt,100,50,0,\n"  # row 6: duplicate of row 5
+        + "2025-08,E08000006,dentistry,100,50,0,\n",  # row 7: unknown service
+        encoding="utf-8",
+    )
+    assert ingest_main(["waits", str(csv), "--out", str(root), "--as-at", "2025-11-21"]) == 1
+    err = capsys.readouterr().err
+    assert "bad.csv, row 2, column 'waiting_total': value 'six hundred' — expected a whole number" in err
+    assert "bad.csv, row 3: waiting_under_18_weeks (150) is greater than waiting_total (100)" in err
+    assert "bad.csv, row 4, column 'area_code': value 'E09000001' — expected one of E08000001" in err
+    assert "bad.csv, row 6: duplicates row 5 on (period_end, area_code, service)" in err
+    assert "bad.csv, row 7, column 'service': value 'dentistry'" in err
+    assert [p.name for p in list_snapshots(root)] == ["2025-10-31"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "period_end,area_code,service,waiting_total\n2025-08,E08000002,salt,5\n",
+            "missing column(s) waiting_under_18_weeks, waiting_over_52_weeks",
+        ),
+        ("", "the file is empty"),
+        (HEADER, "no data rows under the header"),
+        (HEADER + "2031-01,E08000002,salt,5,1,0,\n", "expected a date that is not in the future"),
+        (HEADER + "31/13/2025,E08000002,salt,5,1,0,\n", "expected a month such as 2025-07"),
+        (
+            HEADER.replace("waiting_total", "waiting_totl") + "2025-08,E08000002,salt,5,1,0,\n",
+            "unexpected column(s) waiting_totl (misspelt?)",
+        ),
+    ],
+)
+def test_template_file_problems(tmp_path, content, message):
+    path = tmp_path / "x.csv"
+    path.write_text(content)
+    frame, problems = read_locality_return(path)
+    assert frame.height == 0 and any(message in p for p in problems), problems
+
+
+def test_windows_1252_and_xlsx_templates(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_bytes((HEADER + "2025-08,E08000002,salt,600,228,70,20.5\n").encode("cp1252"))
+    assert read_locality_return(path)[0].height == 1
+    xlsx = tmp_path / "w.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(HEADER.strip().split(","))
+    wb.active.append([date(2025, 8, 31), "E08000002", "salt", 600, 228, 70, 20.5])
+    wb.save(xlsx)
+    frame, problems = read_locality_return(xlsx)
+    assert problems == [] and frame["waiting_under_18_weeks"].to_list() == [228]
+    (tmp_path / "w.pdf").write_text("x")
+    assert "expected .csv or .xlsx" in read_locality_return(tmp_path / "w.pdf")[1][0]

@@ -1,0 +1,121 @@
+"""GM league table (METHODS §5): ranks with ties, significance against the pooled figure, changes, funnel limits,
+heat-table quarters, the area's trend and headline, and the derived PIP3 indicator rows."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+import pytest
+
+from metrics.schema import TABLES
+from metrics.waits import area_trend, derive_wait_kpis, funnel, headline, heat_table, league
+
+JUN, JUL = date(2025, 6, 30), date(2025, 7, 31)
+JUL24 = date(2024, 7, 31)
+LOCS = ["A", "B", "C", "D"]
+
+
+def waits(rows):
+    return pl.DataFrame(
+        [
+            {
+                "period_end": d,
+                "area_code": a,
+                "service": "salt",
+                "waiting_total": t,
+                "waiting_under_18_weeks": u,
+                "waiting_over_52_weeks": o,
+                "median_wait_weeks": None,
+                "source": "gm_locality_return",
+            }
+            for d, a, t, u, o in rows
+        ],
+        schema=TABLES["waiting_times"].columns,
+    ).lazy()
+
+
+DATA = waits(
+    [
+        (JUL, "A", 1000, 600, 50),  # 60%
+        (JUL, "B", 500, 200, 40),  # 40%
+        (JUL, "C", 400, 160, 30),  # 40%: tied with B
+        (JUL, "D", None, None, None),  # no return
+        (JUN, "A", 1000, 580, 55),
+        (JUN, "B", 500, 210, 41),
+        (JUL24, "A", 900, 450, 60),
+    ]
+)
+
+
+def test_league_ranks_ties_and_no_return():
+    got = league(DATA, period_end=JUL, service="salt", localities=LOCS).collect()
+    assert got["area_code"].to_list() == ["A", "B", "C", "D"]
+    assert got["rank"].to_list() == [1, 2, 2, None]  # B and C share 2nd ("=2nd"); D has no return
+    assert got["tied"].to_list() == [False, True, True, False]
+    assert got["m"].to_list() == [3] * 4  # "of 3": only localities with a value count
+    assert got["pct"].to_list()[:3] == [60.0, 40.0, 40.0]
+
+
+def test_league_significance_against_pooled_figure():
+    got = league(DATA, period_end=JUL, service="salt", localities=LOCS).collect()
+    # pooled = (600 + 200 + 160) / (1000 + 500 + 400) = 960 / 1900 = 50.53%
+    assert got["pooled_pct"][0] == pytest.approx(100 * 960 / 1900)
+    # A: Wilson 95% of 600/1000 is 56.9% to 63.0%, wholly above 50.5% → better
+    # B: 200/500 → 35.8% to 44.4%, wholly below → worse
+    assert got["vs_pooled"].to_list() == ["better", "worse", "worse", None]
+    assert got["lcl"][0] == pytest.approx(56.93, abs=0.01) and got["ucl"][0] == pytest.approx(63.00, abs=0.01)
+
+
+def test_league_changes():
+    got = league(DATA, period_end=JUL, service="salt", localities=LOCS).collect()
+    # A: 60 − 58 = +2 on June; 60 − 50 = +10 on July 2024. B: 40 − 42 = −2; no value a year earlier.
+    assert got["change_1m"].to_list()[:2] == pytest.approx([2.0, -2.0])
+    assert got["change_12m"][0] == pytest.approx(10.0) and got["change_12m"][1] is None
+
+
+def test_funnel_limits():
+    lg = league(DATA, period_end=JUL, service="salt", localities=LOCS).collect()
+    lim = funnel(lg, points=5)
+    p = 960 / 1900
+    # at n = 400 × 0.6 = 240: 95% limits p ± 1.959964 √(p(1−p)/240)
+    n0 = lim["n"][0]
+    assert n0 == pytest.approx(240.0)
+    se = math.sqrt(p * (1 - p) / 240)
+    assert lim["lower_95"][0] == pytest.approx(100 * (p - 1.959964 * se))
+    assert lim["upper_998"][0] == pytest.approx(100 * (p + 3.090232 * se))
+    assert lim["n"][-1] == pytest.approx(1000 * 1.15)
+    assert (lim["upper_95"] >= lim["pooled"]).all() and (lim["lower_998"] <= lim["lower_95"]).all()
+
+
+def test_heat_quarters():
+    got = heat_table(DATA, period_end=JUL, services=["salt"], localities=LOCS).collect().sort("area_code")
+    # ranks 1, 2, 2 of 3: quarter = ceil(4 × (rank − ½) / 3) → ceil(0.67), ceil(2.0), ceil(2.0) = 1, 2, 2
+    assert got["quarter"].to_list() == [1, 2, 2, None]
+    # ten localities at 90%, 85% … 45%: quarters by ceil(4 × (rank − ½) / 10)
+    ten = waits([(JUL, f"L{i}", 100, 90 - 5 * i, 0) for i in range(10)])
+    got10 = heat_table(ten, period_end=JUL, services=["salt"], localities=[f"L{i}" for i in range(10)]).collect()
+    assert got10.sort("rank")["quarter"].to_list() == [1, 1, 1, 2, 2, 3, 3, 3, 4, 4]
+
+
+def test_area_trend_and_headline():
+    tr = area_trend(DATA, service="salt", area_code="B", localities=LOCS).collect()
+    assert tr["period_end"].to_list() == [JUN, JUL]
+    assert tr["rank"].to_list() == [2, 2] and tr["pct"].to_list() == pytest.approx([42.0, 40.0])
+    lg = league(DATA, period_end=JUL, service="salt", localities=LOCS).collect()
+    assert headline(lg, tr, area_code="B", service="salt") == (
+        "B is =2nd of 3 for speech and language therapy: 40% waiting under 18 weeks in July 2025, down from 42% "
+        "in June 2025."
+    )
+    assert headline(lg, tr, area_code="D", service="salt") == (
+        "D made no return for speech and language therapy for July 2025."
+    )
+
+
+def test_derived_indicator_rows_match_the_table():
+    rows = derive_wait_kpis(DATA, "A").collect()
+    assert rows["kpi_id"].unique().to_list() == ["wait_u18_salt_pct"]
+    assert dict(zip(rows["period_end"], rows["value"], strict=True)) == {JUL24: 50.0, JUN: 58.0, JUL: 60.0}
+    no_return = derive_wait_kpis(DATA, "D").collect()
+    assert no_return["value"].to_list() == [None] and no_return["status"].to_list() == ["x"]

@@ -1,0 +1,67 @@
+"""AppTest: the waiting-times page shows all 10 localities per service and the area's headline sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.areas import GM_LOCALITIES
+from tests.pages_helper import app
+
+
+def run(service: str, mode: str = "officer"):
+    at = app(mode=mode).run()
+    at.switch_page("pages/waiting_times.py")
+    at.session_state["wt_service"] = service
+    return at.run()
+
+
+@pytest.mark.parametrize(
+    ("service", "sentence"),
+    [
+        (
+            "salt",
+            "Bury is 9th of 10 for speech and language therapy: 34% waiting under 18 weeks in July 2025, up "
+            "from 9% in August 2024.",
+        ),
+        (
+            "camhs",
+            "Bury is 8th of 10 for child and adolescent mental health services (CAMHS): 69% waiting under 18 "
+            "weeks in June 2025",
+        ),
+        ("ot", "Bury is 4th of 10 for occupational therapy: 72%"),
+        ("physio", "Bury is 7th of 10 for physiotherapy: 71%"),
+        ("community_paediatrics", "Bury is 4th of 10 for community paediatrics: 79%"),
+    ],
+)
+def test_league_table_has_ten_localities_and_the_headline(service, sentence):
+    at = run(service)
+    assert not at.exception
+    assert any(sentence in m.value for m in at.markdown), [m.value for m in at.markdown][:5]
+    table = at.dataframe[0].value
+    assert sorted(table["Locality"]) == sorted(GM_LOCALITIES.values())
+    ranks = list(table["Rank"])
+    assert ranks[0].startswith("1st of 10")
+    bury = table[table["Locality"] == "Bury"].iloc[0]
+    assert bury["Rank"].split(" of ")[0].lstrip("=") in sentence
+
+
+def test_all_services_heat_table_and_a_missing_return():
+    at = run("all")
+    assert not at.exception
+    assert sum("Bury is" in m.value for m in at.markdown) == 5
+    heat = at.dataframe[0].value
+    assert heat.shape == (5, 11)  # 5 services × (Service + 10 localities)
+    assert set(heat.columns) - {"Service"} == set(GM_LOCALITIES.values())
+    at.session_state["wt_month"] = at.session_state["wt_month"].replace(year=2025, month=2, day=28)
+    at.session_state["wt_service"] = "ot"
+    at.run()
+    table = at.dataframe[0].value
+    tameside = table[table["Locality"] == "Tameside"].iloc[0]
+    assert tameside["Under 18 weeks"] == "x" and tameside["Rank"] == "x"  # no return that month: x, never 0
+    assert table["Rank"].iloc[0].endswith("of 9")
+
+
+def test_board_mode_runs_with_the_charts():
+    at = run("salt", mode="board")
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 2  # funnel plot and trend
