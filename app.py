@@ -46,6 +46,7 @@ PAGES = {
     "Explore": [
         st.Page("pages/ward_demand.py", title="Ward demand", icon=":material/map:"),
         st.Page("pages/waiting_times.py", title="Waiting times (GM league table)", icon=":material/schedule:"),
+        st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:"),
     ],
     "About": [
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),

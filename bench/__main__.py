@@ -152,6 +152,40 @@ def bench_wards_national(repeat: int) -> None:
     )
 
 
+def bench_import() -> None:
+    """Import of the full DfE EHCP 2025 release zip (all local authorities), in a child process so its peak memory
+    is its own. The zip is not part of the project: set BENCH_EHCP_ZIP, or keep ../shared/real-data beside it."""
+    import subprocess
+    import sys
+
+    zip_path = Path(
+        os.environ.get(
+            "BENCH_EHCP_ZIP",
+            ROOT.parent / "shared" / "real-data" / "ees_ehcp" / "education-health-and-care-plans_2025.zip",
+        )
+    )
+    if not zip_path.is_file():
+        print(f"  EHCP 2025 zip not found at {zip_path}: import not timed (set BENCH_EHCP_ZIP)")
+        return
+    code = (
+        "import resource, time, sys; t = time.perf_counter(); from ingest.ees import read_ehcp; "
+        f"r = read_ehcp({str(zip_path)!r}); ms = (time.perf_counter() - t) * 1000; "
+        "print(f'{ms:.0f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} {r.values.height} "
+        "{len(r.names)}')"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(3)
+    ]
+    ms = statistics.median(float(r[0]) for r in runs)
+    print(
+        f"  {'import EHCP 2025 release zip (' + runs[0][2] + ' rows, ' + runs[0][3] + ' areas)':<58} "
+        f"{ms:>9.1f} ms   (peak memory {runs[0][1]} MB, including Python and Polars start-up)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--repeat", type=int, default=15)
@@ -163,6 +197,8 @@ def main() -> None:
     )
     print("Snapshot and metrics (median of", args.repeat, "runs)")
     bench_snapshot(args.repeat)
+    print("Real data import")
+    bench_import()
     print("Ward metrics at national scale")
     bench_wards_national(max(3, args.repeat // 3))
     print("Pages under AppTest")

@@ -200,6 +200,21 @@ def _cmd_chs(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from ingest.build import BuildError, build
+    from ingest.writer import WriteError
+
+    try:
+        path = build(args.config, as_at=args.as_at, out_root=args.out, replace=args.replace)
+    except BuildError as exc:
+        return _refuse(exc.problems)
+    except WriteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Build and check dashboard snapshots.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="verify one snapshot (manifest, hashes, schemas) and summarise it")
     check.add_argument("snapshot", type=Path)
     check.set_defaults(func=_cmd_check)
+    build = sub.add_parser("build", help="build a snapshot from real files named in a TOML config")
+    build.add_argument("--config", type=Path, required=True, help="the TOML config (see ingest.example.toml)")
+    build.add_argument("--as-at", required=True, help="the snapshot's date, YYYY-MM-DD")
+    build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="snapshot folder (default data/snapshots)")
+    build.add_argument("--replace", action="store_true", help="move an existing snapshot of that date aside")
+    build.set_defaults(func=_cmd_build)
     wards = sub.add_parser("wards", help="load ONS ward boundaries (GeoJSON) into a new snapshot")
     wards.add_argument("file", type=Path, help="GeoJSON of ward boundaries (ONS or a re-publication)")
     wards.add_argument("--la", required=True, help="local authority GSS code, e.g. E08000002")

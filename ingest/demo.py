@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import demo_facts as F  # noqa: N812 - short name for the facts table
+from ingest.catalogue import DFE, Kpi, wait_kpi
 from ingest.demo_geo import voronoi_wards
 from ingest.writer import write_snapshot
 from metrics.schema import PHASES, TABLES
@@ -85,45 +86,6 @@ def rng(*key: object) -> random.Random:
 
 
 # ── indicator catalogue ───────────────────────────────────────────────────────────────────────────────────────────
-@dataclass
-class Kpi:
-    kpi_id: str
-    theme: int
-    workstream: str
-    title: str
-    definition: str
-    unit: str
-    polarity: str
-    frequency: str
-    decimals: int
-    source: str
-    target: float | None = None
-    target_date: date | None = None
-    baseline_value: float | None = None
-    baseline_period: str | None = None
-    spc_rebase: tuple[date, ...] = ()
-    lag_months: int = 1
-
-
-def _wait_kpi(service: str) -> Kpi:
-    return Kpi(
-        f"wait_u18_{service}_pct",
-        2,
-        "PIP3",
-        f"{F.SERVICE_TITLES[service]}: children waiting under 18 weeks",
-        f"Children and young people on the {F.SERVICE_TITLES[service]} waiting list at the month end who had waited "
-        "18 weeks or less, as a percentage of everyone on that list. Derived from the GM locality returns.",
-        "percent",
-        "higher_is_better",
-        "monthly",
-        0,
-        "NHS GM locality returns",
-        target=80.0,
-        target_date=date(2026, 3, 31),
-        lag_months=4 if service == "camhs" else 3,
-    )
-
-
 CATALOGUE: list[Kpi] = [
     Kpi(
         "requests_per_1000_4_19",
@@ -279,36 +241,9 @@ CATALOGUE: list[Kpi] = [
         baseline_value=54.0,
         baseline_period="2023",
     ),
-    *[_wait_kpi(s) for s in ("camhs", "salt", "ot", "physio", "community_paediatrics")],
-    Kpi(
-        "ehcp_20wk_pct",
-        2,
-        "PIP6.1",
-        "New EHC plans issued within 20 weeks (DfE)",
-        "New EHC plans issued within 20 weeks of the request, including exceptions, as a percentage of all new "
-        "plans issued in the calendar year.",
-        "percent",
-        "higher_is_better",
-        "annual",
-        1,
-        "DfE SEN2",
-        target=90.0,
-        target_date=date(2025, 12, 31),
-    ),
-    Kpi(
-        "ehcp_20wk_excl_pct",
-        2,
-        "PIP6.1",
-        "New EHC plans within 20 weeks, excluding exceptions (DfE)",
-        "As the DfE 20-week measure, excluding plans where an exception to the time limit applied.",
-        "percent",
-        "higher_is_better",
-        "annual",
-        1,
-        "DfE SEN2",
-        target=90.0,
-        target_date=date(2025, 12, 31),
-    ),
+    *[wait_kpi(s) for s in ("camhs", "salt", "ot", "physio", "community_paediatrics")],
+    DFE["ehcp_20wk_pct"],
+    DFE["ehcp_20wk_excl_pct"],
     Kpi(
         "ehcp_20wk_month_pct",
         2,
@@ -355,42 +290,9 @@ CATALOGUE: list[Kpi] = [
         target=5.0,
         target_date=date(2026, 3, 31),
     ),
-    Kpi(
-        "ehcp_requests",
-        2,
-        "PIP6.1",
-        "Requests for an EHC needs assessment (DfE)",
-        "Initial requests for an EHC needs assessment received in the calendar year.",
-        "count",
-        "neutral",
-        "annual",
-        0,
-        "DfE SEN2",
-    ),
-    Kpi(
-        "ehcp_new_plans",
-        2,
-        "PIP6.1",
-        "New EHC plans issued (DfE)",
-        "New EHC plans issued in the calendar year.",
-        "count",
-        "neutral",
-        "annual",
-        0,
-        "DfE SEN2",
-    ),
-    Kpi(
-        "ehcp_caseload",
-        2,
-        "PIP6.1",
-        "Active EHC plans in January (DfE)",
-        "EHC plans maintained by the local authority at the January census.",
-        "count",
-        "neutral",
-        "annual",
-        0,
-        "DfE SEN2",
-    ),
+    DFE["ehcp_requests"],
+    DFE["ehcp_new_plans"],
+    DFE["ehcp_caseload"],
     Kpi(
         "ehcp_rate_vs_england_pct",
         2,

@@ -7,6 +7,8 @@ generator builds every other number around them.
 
 from __future__ import annotations
 
+from ingest.catalogue import SERVICE_TITLES  # noqa: F401 - the demo uses the shared titles
+
 ENGLAND = "E92000001"
 NORTH_WEST = "E12000002"
 BURY = "E08000002"
@@ -206,13 +208,6 @@ WAIT_FACTS = {
 }
 SALT_AUG_2024 = 9
 
-SERVICE_TITLES = {
-    "camhs": "Child and adolescent mental health services (CAMHS)",
-    "salt": "Speech and language therapy (SALT)",
-    "ot": "Occupational therapy",
-    "physio": "Physiotherapy",
-    "community_paediatrics": "Community paediatrics",
-}
 
 # The 17 wards (2022 review): code, ONS name, town, centroid lon/lat (ONS LONG/LAT).
 WARDS = [

@@ -157,6 +157,12 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
     out: list[dict] = []
     seen: dict[tuple, int] = {}
     for n, raw in enumerate(rows, start=2):
+        if len(raw) > len(header) and any(c for c in raw[len(header) :]):
+            problems.append(
+                f"{name}, row {n}: {len(raw)} cells but the header has {len(header)} columns (a comma "
+                "inside a value needs the value in double quotes)"
+            )
+            continue
         values = dict(zip(header, raw + [""] * (len(header) - len(raw)), strict=False))
         row: dict = {}
         for col in template.columns:

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import indicator_chart
-from metrics import diff, kpi, plan, series, waits, wards
+from metrics import benchmarks, diff, kpi, plan, series, waits, wards
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot, open_snapshot, scan_table
 from ui.tables import series_display
@@ -519,3 +519,77 @@ def tables_heat_cells(frame: pl.DataFrame) -> pl.DataFrame:
     from ui.tables import heat_cells
 
     return heat_cells(frame)
+
+
+def area_names(snap: Snapshot) -> dict[str, str]:
+    """Names of areas: those read from the DfE files when the snapshot was built, then the project's own list."""
+    from metrics.areas import AREA_NAMES
+
+    return {**AREA_NAMES, **snap.manifest.get("config", {}).get("area_names", {})}
+
+
+def comparator_sets(snap: Snapshot) -> tuple[list[str], list[str]]:
+    """The GM localities and statistical neighbours configured for the snapshot."""
+    from metrics.areas import GM_LOCALITIES
+
+    comp = snap.manifest.get("config", {}).get("comparators", {})
+    return list(comp.get("gm") or GM_LOCALITIES), list(comp.get("neighbours") or [])
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _benchmarks(path: str, fp: str) -> pl.DataFrame:
+    snap = _open(path, fp)
+    gm, neighbours = comparator_sets(snap)
+    cat = scan_table(snap, "kpi_catalogue").filter(pl.col("source").str.starts_with("DfE")).collect()
+    return benchmarks.benchmark_table(
+        scan_table(snap, "kpi_values"), cat, area=snap.la_code, gm=gm, neighbours=neighbours
+    )
+
+
+def benchmark_rows(snap: Snapshot) -> pl.DataFrame:
+    """The benchmark table (metrics.benchmarks.benchmark_table) of the DfE indicators."""
+    return _benchmarks(*_key(snap))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dict:
+    from charts import benchmarks as bc
+    from charts.spc import UNIT_AXIS
+
+    snap = _open(path, fp)
+    gm, _ = comparator_sets(snap)
+    row = _benchmarks(path, fp).filter(pl.col("kpi_id") == kpi_id).row(0, named=True)
+    names = area_names(snap)
+    area = names.get(snap.la_code, snap.la_name)
+    scale = 1.3 if board else 1.0
+    if kind == "trend":
+        trend = benchmarks.comparator_trend(
+            scan_table(snap, "kpi_values"), kpi_id=kpi_id, area=snap.la_code, gm=gm
+        ).collect()
+        chart = bc.comparator_trend_chart(
+            trend,
+            area=area,
+            unit_title=UNIT_AXIS[row["unit"]],
+            decimals=row["decimals"],
+            font_scale=scale,
+            description=f"{row['title']}: {area} against England, the North West and Greater Manchester over time",
+        )
+    else:
+        dist = benchmarks.distribution(
+            scan_table(snap, "kpi_values"), kpi_id=kpi_id, period_end=row["period_end"], area=snap.la_code, gm=gm
+        ).collect()
+        dist = dist.with_columns(name=pl.col("area_code").replace_strict(names, default=pl.col("area_code")))
+        chart = bc.strip(
+            dist,
+            area=area,
+            unit_title=UNIT_AXIS[row["unit"]],
+            decimals=row["decimals"],
+            font_scale=scale,
+            description=f"{row['title']}, {row['period_label']}: every local authority, {area} highlighted",
+        )
+    return arrow_datasets(chart.to_dict())
+
+
+def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool) -> dict:
+    """Cached spec of a benchmark chart: "trend" or "strip" (charts.benchmarks)."""
+    return _bench_chart(*_key(snap), kind, kpi_id, board)

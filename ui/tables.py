@@ -451,3 +451,36 @@ def trend_display_waits(trend: pl.DataFrame, area: str) -> pl.DataFrame:
             for r in trend.iter_rows(named=True)
         ]
     )
+
+
+def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The benchmark table as people read it: value, comparators, ranks "Nth of M" and quartile."""
+    from metrics.areas import ordinal
+
+    def rank(r, key):
+        if r[f"{key}_rank"] is None:
+            return "Not ranked (a count)" if r["unit"] == "count" else "x"
+        word = ("=" if r[f"{key}_tied"] else "") + f"{ordinal(r[f'{key}_rank'])} of {r[f'{key}_of']}"
+        return word + (" (highest first)" if r["polarity"] == "neutral" else "")
+
+    rows = []
+    for r in frame.iter_rows(named=True):
+
+        def v(x, _r=r):
+            return fmt_value(x, _r["unit"], _r["decimals"]) if x is not None else "x"
+
+        rows.append(
+            {
+                "Indicator": r["title"],
+                "Period": r["period_label"],
+                "Area": v(r["value"]),
+                "England": v(r["england"]),
+                "North West": v(r["north_west"]),
+                "GM": v(r["gm"]),
+                "Neighbours": v(r["neighbours"]),
+                "Rank in GM": rank(r, "gm"),
+                "Rank in England": rank(r, "england"),
+                "Quartile (A = best)": r["quartile"] or ("Not applicable" if r["polarity"] == "neutral" else "x"),
+            }
+        )
+    return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()

@@ -1,0 +1,81 @@
+"""Benchmark charts: the area against England, the North West and GM over time, and a strip of every English
+local authority with the area highlighted."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from charts.palette import DARK_BLUE, DARK_PINK, FOCUS_REST, ORANGE, TURQUOISE
+
+
+def comparator_trend_chart(
+    trend: pl.DataFrame, *, area: str, unit_title: str, decimals: int, font_scale: float = 1.0, description: str = ""
+) -> alt.Chart:
+    """Lines per series (the area highlighted) over the periods, labelled as people say them."""
+    data = trend.with_columns(series=pl.col("series").replace("area", area))
+    domain = [area, "England", "North West", "Greater Manchester"]
+    order = data.sort("period_end")["period_label"].unique(maintain_order=True).to_list()
+    return (
+        alt.Chart(data)
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X(
+                "period_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=11 * font_scale)
+            ),
+            y=alt.Y("value:Q", title=unit_title, axis=alt.Axis(format=f",.{decimals}f")),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=domain, range=[DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE]),
+                legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
+            ),
+            shape=alt.Shape(
+                "series:N",
+                scale=alt.Scale(domain=domain, range=["circle", "square", "triangle-up", "diamond"]),
+                legend=None,
+            ),
+            strokeWidth=alt.condition(f"datum.series == '{area}'", alt.value(3.5), alt.value(1.8)),
+            tooltip=[
+                alt.Tooltip("series:N", title="Area"),
+                alt.Tooltip("period_label:N", title="Period"),
+                alt.Tooltip("value:Q", format=f",.{decimals}f", title="Value"),
+            ],
+        )
+        .properties(height=300 * font_scale, width="container", description=description or "Trend")
+    )
+
+
+def strip(
+    dist: pl.DataFrame, *, area: str, unit_title: str, decimals: int, font_scale: float = 1.0, description: str = ""
+) -> alt.LayerChart:
+    """Every local authority as a tick on one axis: grey, GM authorities darker, the area a large labelled
+    diamond."""
+    base = alt.Chart(dist).encode(
+        x=alt.X(
+            "value:Q",
+            title=unit_title,
+            scale=alt.Scale(zero=False),
+            axis=alt.Axis(format=f",.{decimals}f", labelFontSize=11 * font_scale),
+        )
+    )
+    tooltip = [
+        alt.Tooltip("name:N", title="Local authority"),
+        alt.Tooltip("value:Q", format=f",.{decimals}f", title="Value"),
+    ]
+    ticks = (
+        base.transform_filter("datum.group != 'area'")
+        .mark_tick(thickness=2, size=28 * font_scale)
+        .encode(
+            color=alt.condition("datum.group == 'gm'", alt.value("#5B7C99"), alt.value(FOCUS_REST)), tooltip=tooltip
+        )
+    )
+    me = base.transform_filter("datum.group == 'area'")
+    point = me.mark_point(shape="diamond", filled=True, size=260 * font_scale, color=DARK_BLUE).encode(tooltip=tooltip)
+    label = me.mark_text(dy=-22 * font_scale, fontSize=12 * font_scale, fontWeight="bold", color=DARK_BLUE).encode(
+        text=alt.value(area)
+    )
+    return (
+        alt.layer(ticks, point, label)
+        .properties(height=80 * font_scale, width="container", description=description or "Distribution")
+        .configure_view(strokeWidth=0)
+    )

@@ -1,0 +1,289 @@
+"""DfE "Education, health and care plans" (SEN2) open data from explore-education-statistics, any release.
+
+Header-driven (DATA_FORMATS.md §1, §6): column names lower-cased and de-duplicated, BOM stripped, geography
+columns in either order, "All …" rows found by prefix, markers (x, z, c, :, low, n/a, empty) turned into null with
+a GSS status symbol and never into 0. Reads the 2025-release files (timeliness, requests, new plans, caseload with
+placements) and the older aggregate `sen2_mi.csv` (2022 release), from a zip, a folder or single CSVs, into
+`kpi_values` rows for every local authority, region and England.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from metrics.schema import TABLES
+
+MARKERS = {"x": "x", "z": "z", "c": "c", ":": "z", "low": "low", "n/a": "z", "": "x", "..": "x"}
+GEO = ["time_period", "geographic_level", "region_code", "new_la_code", "la_name", "region_name"]
+
+
+@dataclass
+class EesResult:
+    """Rows read from one source, the area names seen, files used and problems."""
+
+    values: pl.DataFrame
+    names: dict[str, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    release: int = 0
+
+
+def _members(source: Path) -> dict[str, bytes]:
+    """CSV files of a source: a zip (any folder inside), a folder (recursively) or one CSV."""
+    source = Path(source)
+    if source.is_dir():
+        return {p.name: p.read_bytes() for p in sorted(source.rglob("*.csv"))}
+    if source.suffix.lower() == ".zip":
+        with zipfile.ZipFile(source) as z:
+            return {
+                Path(n).name: z.read(n)
+                for n in z.namelist()
+                if n.lower().endswith(".csv") and "/supporting-files/" not in f"/{n}"
+            }
+    return {source.name: source.read_bytes()}
+
+
+def read_ees_csv(data: bytes) -> pl.DataFrame:
+    """An EES CSV as all-text columns with lower-case, de-duplicated names; empty strings kept as ''."""
+    frame = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True)
+    frame = frame.with_columns(pl.all().fill_null(""))  # an empty cell is a marker, kept as text
+    names, seen = [], {}
+    for col in frame.columns:
+        name = col.lstrip("\ufeff").strip().lower()
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_duplicated_{seen[name] - 1}")
+    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+
+
+def _area_code() -> pl.Expr:
+    level = pl.col("geographic_level")
+    return (
+        pl.when(level == "National")
+        .then(pl.lit("E92000001"))
+        .when(level == "Regional")
+        .then(pl.col("region_code"))
+        .otherwise(pl.col("new_la_code"))
+    )
+
+
+def _area_name() -> pl.Expr:
+    level = pl.col("geographic_level")
+    return (
+        pl.when(level == "National")
+        .then(pl.lit("England"))
+        .when(level == "Regional")
+        .then(pl.col("region_name"))
+        .otherwise(pl.col("la_name"))
+    )
+
+
+def _period(kind: str) -> list[pl.Expr]:
+    tp = pl.col("time_period")
+    if kind == "calendar":
+        year = tp.str.slice(0, 4).cast(pl.Int32)
+        return [
+            pl.date(year, 1, 1).alias("period_start"),
+            pl.date(year, 12, 31).alias("period_end"),
+            tp.str.slice(0, 4).alias("period_label"),
+        ]
+    year = tp.str.slice(0, 4).cast(pl.Int32) + 1  # 202425: the January 2025 census
+    return [
+        pl.date(year, 1, 1).alias("period_start"),
+        pl.date(year, 1, 31).alias("period_end"),
+        pl.format("January {}", year).alias("period_label"),
+    ]
+
+
+def _number(col: str) -> tuple[pl.Expr, pl.Expr]:
+    """A measure column as a number (null for markers) and its status symbol."""
+    raw = pl.col(col).str.strip_chars()
+    marker = raw.str.to_lowercase().is_in(list(MARKERS))
+    value = pl.when(marker).then(None).otherwise(raw.str.replace_all(",", "").cast(pl.Float64, strict=False))
+    status = pl.when(marker).then(raw.str.to_lowercase().replace_strict(MARKERS, default="x")).otherwise(pl.lit(""))
+    return value, status
+
+
+def _all_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    if "breakdown_topic" not in frame.columns:
+        return frame  # the older aggregate files have only totals
+    topic, brk = pl.col("breakdown_topic"), pl.col("breakdown")
+    return frame.filter(topic.str.starts_with("All") | (topic == brk))
+
+
+def _rows(
+    frame: pl.DataFrame, kpi_id: str, kind: str, value_col: str, num_col: str | None = None, den_col: str | None = None
+) -> pl.DataFrame:
+    value, status = _number(value_col)
+    num = _number(num_col)[0] if num_col else pl.lit(None, pl.Float64)
+    den = _number(den_col)[0] if den_col else pl.lit(None, pl.Float64)
+    return frame.select(
+        pl.lit(kpi_id).alias("kpi_id"),
+        *_period(kind),
+        _area_code().alias("area_code"),
+        pl.lit("all").alias("phase"),
+        value.alias("value"),
+        num.alias("numerator"),
+        den.alias("denominator"),
+        status.alias("status"),
+        pl.lit("").alias("note"),
+    )
+
+
+def _share_rows(frame: pl.DataFrame, kpi_id: str, parts: list[str], total: str) -> pl.DataFrame:
+    """A placement share of the caseload (%), computed from its parts; markers make it null."""
+    nums = [_number(p) for p in parts]
+    den, den_status = _number(total)
+    numerator = pl.sum_horizontal([v for v, _ in nums])
+    missing = pl.any_horizontal([v.is_null() for v, _ in nums]) | den.is_null()
+    first_status = pl.coalesce(
+        [pl.when(s != "").then(s) for _, s in nums] + [pl.when(den_status != "").then(den_status)]
+    )
+    return frame.select(
+        pl.lit(kpi_id).alias("kpi_id"),
+        *_period("academic"),
+        _area_code().alias("area_code"),
+        pl.lit("all").alias("phase"),
+        pl.when(missing).then(None).otherwise(100 * numerator / den).alias("value"),
+        pl.when(missing).then(None).otherwise(numerator).alias("numerator"),
+        den.alias("denominator"),
+        pl.when(missing).then(first_status.fill_null("x")).otherwise(pl.lit("")).alias("status"),
+        pl.lit("").alias("note"),
+    )
+
+
+# file stem → how to read it; each returns kpi_values rows
+PLACEMENTS = {
+    "ehcp_placement_mainstream_pct": ["mainstream_total"],
+    "ehcp_placement_special_pct": ["special_total"],
+    "ehcp_placement_independent_pct": ["special_independent", "special_non_maintained"],
+    "ehcp_placement_ap_pct": ["ap_pru_total"],
+}
+
+
+def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str]]:
+    stem = Path(name).stem.lower()
+    cols = set(frame.columns)
+    needed = {"time_period", "geographic_level", "new_la_code", "region_code"}
+    if not needed <= cols:
+        return [], [f"{name}: not an EES file (missing {', '.join(sorted(needed - cols))})"]
+    frame = _all_rows(frame)
+    want: dict[str, tuple] = {
+        "timeliness_20_week": (
+            "calendar",
+            [
+                (
+                    "ehcp_20wk_pct",
+                    "pc_plans_issued_within_20_weeks",
+                    "plans_issued_within_20_weeks",
+                    "plans_issued_den",
+                ),
+                (
+                    "ehcp_20wk_excl_pct",
+                    "pc_plans_issued_20_weeks_ex",
+                    "plans_issued_20_weeks_ex",
+                    "plans_issued_den_ex",
+                ),
+            ],
+        ),
+        "requests": ("calendar", [("ehcp_requests", "requests_received_in_year", None, None)]),
+        "newplans": ("calendar", [("ehcp_new_plans", "new_ehc_plans", None, None)]),
+        "caseload": ("academic", [("ehcp_caseload", "ehcplans", None, None)]),
+        "sen2_mi": (
+            "calendar",
+            [
+                ("ehcp_20wk_pct", "incexc20weekrate", "incexc20weekehc", "totincexcehc"),
+                ("ehcp_20wk_excl_pct", "noexc20weekrate", "noexc20weekehc", "totnoexcehc"),
+                ("ehcp_requests", "inreqehc", None, None),
+                ("ehcp_new_plans", "newallehc", None, None),
+            ],
+        ),
+    }
+    if stem not in want:
+        return [], []  # other files of the release are not used
+    kind, specs = want[stem]
+    out, problems = [], []
+    for kpi_id, value_col, num_col, den_col in specs:
+        missing = [c for c in (value_col, num_col, den_col) if c and c not in cols]
+        if missing:
+            problems.append(f"{name}: column(s) {', '.join(missing)} not found (needed for {kpi_id})")
+            continue
+        out.append(_rows(frame, kpi_id, kind, value_col, num_col, den_col))
+    if stem == "caseload":
+        for kpi_id, parts in PLACEMENTS.items():
+            if all(p in cols for p in parts) and "ehcplans" in cols:
+                out.append(_share_rows(frame, kpi_id, parts, "ehcplans"))
+            else:
+                problems.append(f"{name}: placement columns {', '.join(parts)} not found (needed for {kpi_id})")
+    return out, problems
+
+
+def read_ehcp(source: Path) -> EesResult:
+    """kpi_values rows from one EHCP release (zip, folder or CSV), with the names of every area seen."""
+    source = Path(source)
+    if not source.exists():
+        return EesResult(pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source}: not found"])
+    try:
+        members = _members(source)
+    except zipfile.BadZipFile:
+        return EesResult(
+            pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source}: not a readable zip file"]
+        )
+    parts, names, problems, used = [], {}, [], []
+    for name, data in members.items():
+        try:
+            frame = read_ees_csv(data)
+        except Exception as exc:  # a CSV the reader cannot parse at all
+            problems.append(f"{source.name}/{name}: not a readable CSV ({type(exc).__name__})")
+            continue
+        rows, found = _parse(name, frame)
+        problems += [f"{source.name}/{p}" for p in found]
+        if rows:
+            used.append(name)
+            parts += rows
+            geo = frame.select(_area_code().alias("code"), _area_name().alias("name")).unique()
+            names.update({c: n for c, n in geo.iter_rows() if c and n})
+    if not parts and not problems:
+        problems.append(
+            f"{source}: no EHCP (SEN2) data files found (expected e.g. timeliness_20_week.csv or sen2_mi.csv)"
+        )
+    values = (
+        pl.concat(parts).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
+        if parts
+        else pl.DataFrame(schema=TABLES["kpi_values"].columns)
+    )
+    values = values.cast(TABLES["kpi_values"].columns).unique(subset=list(TABLES["kpi_values"].key), keep="first")
+    release = values["period_end"].max().year if values.height else 0
+    return EesResult(values.sort("kpi_id", "area_code", "period_end"), names, used, problems, release)
+
+
+def combine(results: list[EesResult]) -> tuple[pl.DataFrame, list[str]]:
+    """All releases together; where two cover the same indicator, period and area, the newer release wins.
+    Returns the rows and a note per release saying what it superseded."""
+    key = list(TABLES["kpi_values"].key)
+    ordered = sorted(results, key=lambda r: r.release, reverse=True)
+    kept: list[pl.DataFrame] = []
+    notes = []
+    for r in ordered:
+        frame = r.values
+        for newer in kept:
+            before = frame.height
+            frame = frame.join(newer.select(key), on=key, how="anti")
+            if before != frame.height:
+                notes.append(
+                    f"{before - frame.height} rows of the release to {r.release} were superseded by a newer release"
+                )
+        kept.append(frame)
+    rows = pl.concat(kept) if kept else pl.DataFrame(schema=TABLES["kpi_values"].columns)
+    return rows.sort("kpi_id", "area_code", "period_end"), notes
+
+
+def latest_january(values: pl.DataFrame) -> date | None:
+    """The newest caseload census date in a set of rows."""
+    case = values.filter(pl.col("kpi_id") == "ehcp_caseload")
+    return case["period_end"].max() if case.height else None

@@ -1,0 +1,113 @@
+"""Benchmarks (METHODS §5): ranks with ties, polarity, type 7 quartiles, comparators."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from metrics.benchmarks import benchmark_table, quartile_letter
+from metrics.schema import TABLES
+
+END = date(2024, 12, 31)
+
+
+def values(rows):
+    return pl.DataFrame(
+        [
+            {
+                "kpi_id": k,
+                "period_start": date(2024, 1, 1),
+                "period_end": END,
+                "period_label": "2024",
+                "area_code": a,
+                "phase": "all",
+                "value": v,
+                "numerator": n,
+                "denominator": d,
+                "status": "",
+                "note": "",
+            }
+            for k, a, v, n, d in rows
+        ],
+        schema=TABLES["kpi_values"].columns,
+    ).lazy()
+
+
+CAT = pl.DataFrame(
+    {"kpi_id": ["t"], "title": ["Timeliness"], "unit": ["percent"], "decimals": [1], "polarity": ["higher_is_better"]}
+)
+
+
+def test_quartiles_type_7_and_polarity():
+    # LA values 10, 20, 30, 40, 50: type 7 quartiles at h = (5 − 1) × q → 20, 30, 40
+    data = values(
+        [
+            ("t", "E06000001", 10.0, None, None),
+            ("t", "E06000002", 20.0, None, None),
+            ("t", "E06000003", 30.0, None, None),
+            ("t", "E08000001", 40.0, 40, 100),
+            ("t", "E08000002", 50.0, 50, 100),
+            ("t", "E92000001", 35.0, None, None),
+            ("t", "E12000002", 45.0, None, None),
+        ]
+    )
+    got = benchmark_table(data, CAT, area="E08000002", gm=["E08000001", "E08000002"], neighbours=[]).row(0, named=True)
+    assert (
+        got["quartile"] == "A" and got["england_rank"] == 1 and got["england_of"] == 5
+    )  # regions and England excluded
+    assert (got["england"], got["north_west"]) == (35.0, 45.0)
+    assert got["gm"] == pytest.approx(100 * 90 / 200)  # pooled from numerators: (40 + 50) / (100 + 100)
+    assert (got["gm_rank"], got["gm_of"]) == (1, 2)
+    lower = benchmark_table(
+        data,
+        CAT.with_columns(polarity=pl.lit("lower_is_better")),
+        area="E08000002",
+        gm=["E08000001", "E08000002"],
+        neighbours=[],
+    ).row(0, named=True)
+    assert lower["quartile"] == "D" and lower["england_rank"] == 5
+
+
+@pytest.mark.parametrize(
+    ("value", "polarity", "expected"),
+    [
+        (45.0, "higher_is_better", "A"),
+        (40.0, "higher_is_better", "A"),
+        (35.0, "higher_is_better", "B"),
+        (25.0, "higher_is_better", "C"),
+        (5.0, "higher_is_better", "D"),
+        (15.0, "lower_is_better", "A"),
+        (45.0, "lower_is_better", "D"),
+        (45.0, "neutral", None),
+        (None, "higher_is_better", None),
+    ],
+)
+def test_quartile_letter(value, polarity, expected):
+    assert quartile_letter(value, 20.0, 30.0, 40.0, polarity) == expected
+
+
+def test_ties_share_rank_and_counts_are_not_ranked():
+    data = values(
+        [
+            ("t", "E06000001", 50.0, None, None),
+            ("t", "E08000002", 50.0, None, None),
+            ("t", "E06000003", 10.0, None, None),
+            ("c", "E08000002", 2804.0, None, None),
+            ("c", "E06000001", 100.0, None, None),
+        ]
+    )
+    cat = pl.concat(
+        [
+            CAT,
+            pl.DataFrame(
+                {"kpi_id": ["c"], "title": ["Caseload"], "unit": ["count"], "decimals": [0], "polarity": ["neutral"]}
+            ),
+        ]
+    )
+    got = {
+        r["kpi_id"]: r for r in benchmark_table(data, cat, area="E08000002", gm=[], neighbours=[]).iter_rows(named=True)
+    }
+    assert (got["t"]["england_rank"], got["t"]["england_tied"]) == (1, True)
+    assert got["c"]["england_rank"] is None and got["c"]["quartile"] is None
