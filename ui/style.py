@@ -8,7 +8,8 @@ import streamlit as st
 BASE_CSS = """
 <style>
 :focus-visible { outline: 3px solid #12436D !important; outline-offset: 2px; }
-[data-testid="stCaptionContainer"] p { color: #3D3D3D; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"] p, [data-testid="stCaptionContainer"] p * { color: #3D3D3D !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stSidebar"] { min-width: 22rem; }
 </style>

@@ -17,6 +17,24 @@ def url_path(page_file: str) -> str:
     return "" if page_file == PAGES[0] else Path(page_file).stem
 
 
+# Streamlit's own sectioned navigation puts its section headings (div) directly inside the list (ul) of page links,
+# which axe reports as "list"/"listitem". The markup is Streamlit's, not the project's; the links themselves are
+# plain, labelled and keyboard-reachable. Only that element is left out of the scan (see the README).
+AXE_EXCLUDE = {"exclude": [['[data-testid="stSidebarNavItems"]']]}
+
+
+def assert_accessible(page, where: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=AXE_EXCLUDE)
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{where}: {bad}"
+
+
 def assert_no_errors(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]'
@@ -32,6 +50,7 @@ def test_page_draws_without_errors(server, page, page_file):
     wait_until_drawn(page)
     assert_no_errors(page)
     assert page.get_by_text("Demonstration data.").count() >= 1
+    assert_accessible(page, page_file)
     page.screenshot(path=SHOTS / f"{Path(page_file).stem}.png", full_page=True)
 
 
@@ -43,6 +62,7 @@ def test_board_mode_at_1920x1080(server, page, page_file):
     wait_until_drawn(page)
     assert_no_errors(page)
     assert page.get_by_text("Board mode is on").count() == 1
+    assert_accessible(page, f"{page_file} (board mode)")
     page.screenshot(path=SHOTS / f"board_{Path(page_file).stem}.png")
 
 
