@@ -20,8 +20,13 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.stamp-app
 
+# Debian packages: chromium for the browser tests; pango and fonts for the board pack (WeasyPrint); poppler-utils
+# to look at the pack's pages (pdftoppm).
+DEBS := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
 run: $(VENV)/.stamp-app
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)

@@ -201,6 +201,12 @@ def main() -> None:
     bench_import()
     print("Ward metrics at national scale")
     bench_wards_national(max(3, args.repeat // 3))
+    print("Board pack")
+    from boardpack import build_pdf
+
+    paths = sorted((ROOT / "data" / "snapshots").glob("2025-*"))
+    pack_ms = timed(lambda: build_pdf(paths[-1], paths[-2]), 1)
+    report("board pack PDF for the newest demo snapshot (one build)", pack_ms, 10_000)
     print("Pages under AppTest")
     bench_pages(args.repeat)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -304,3 +304,43 @@ def trend_chart(rows: pl.DataFrame, *, label: str, phase_labels: dict[str, str],
         )
         .properties(height=280 * font_scale, width="container", description=f"{label} per 1,000 by phase over time")
     )
+
+
+def static_map(
+    rows: pl.DataFrame, *, value: str, breaks: list[float], title: str, reverse: bool = False, description: str = ""
+) -> alt.LayerChart:
+    """The ward choropleth as an Altair geoshape (for the board pack, where an interactive map cannot go): the
+    same classes and colours as the app's map, ward names at their centroids."""
+    colours = class_colours(len(breaks))
+    colours = colours[::-1] if reverse else colours
+    features = []
+    for r in rows.iter_rows(named=True):
+        k = class_of(r[value], breaks)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(r["geometry"]),
+                "properties": {"name": r["ward_name"], "fill": NO_DATA if k is None else colours[k]},
+            }
+        )
+    shapes = (
+        alt.Chart(alt.Data(values=features))
+        .mark_geoshape(stroke="#0B0C0C", strokeWidth=0.8)
+        .encode(color=alt.Color("properties.fill:N", scale=None))
+    )
+    labels = (
+        alt.Chart(rows.select("ward_name", "lon", "lat"))
+        .mark_text(fontSize=9, fontWeight="bold", color="#0B0C0C", stroke="white", strokeWidth=2.5, strokeOpacity=0.9)
+        .encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+    )
+    labels_fill = (
+        alt.Chart(rows.select("ward_name", "lon", "lat"))
+        .mark_text(fontSize=9, fontWeight="bold", color="#0B0C0C")
+        .encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+    )
+    return (
+        alt.layer(shapes, labels, labels_fill)
+        .project(type="mercator")
+        .properties(width=520, height=560, title=title, description=description or title)
+        .configure_view(strokeWidth=0)
+    )

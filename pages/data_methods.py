@@ -52,6 +52,25 @@ indicators say only "Up" or "Down".
 **Since the last board.** Each snapshot holds everything known at its date, so two snapshots can be compared: new
 periods, revised values (the same period with a different value), and changes in rating.
 
+**Statistical process control (SPC).** Charts follow NHS England's *Making Data Count* method. The centre line is the
+mean; the process limits are the mean plus or minus 2.66 times the average month-to-month change. A point is a
+*special cause* when it lies outside the limits, is one of 7 rising or 7 falling in a row, is one of 2 in 3 beyond
+the inner (2-sigma) line on the same side, or is one of 7 on the same side of the mean. The variation icon
+describes the latest point (improving, concern, or common cause); the assurance icon compares the target with the
+limits: inside them the target is met in some months and missed in others ("hit and miss"). Series with fewer than
+13 points are drawn as run charts without limits. After a sustained, explained change the limits can restart.
+
+**Intervals and comparisons.** Percentages carry 95% Wilson score intervals; ward rates per 1,000 carry exact
+Poisson limits (Byar's approximation from 10 upwards). A locality or ward is "significantly" above or below the
+comparator only when its whole interval lies above or below it. League-table ranks put the best first; ties share
+the lower rank ("=3rd"). Quartiles among English local authorities use the standard (type 7) quantiles; A is the
+best quarter for the indicator.
+
+**Privacy (disclosure control).** Board meetings are screen-shared and their papers published, so in board mode,
+in every download and in the board pack, any count below local-authority level is protected: a true 0 stays 0,
+counts of 1 to 7 are shown as `c`, all other counts (totals too) are rounded to the nearest 5, and rates are worked
+out from the rounded counts. Published local-authority statistics are shown as published.
+
 **Symbols.** Where there is no number the Government Statistical Service symbols are used: `c` suppressed to
 protect privacy, `x` not available, `z` not applicable, `low` rounds to zero, `u` low reliability. A missing value
 is never shown as 0.
@@ -59,7 +78,42 @@ is never shown as 0.
 )
 st.header("Loading real data")
 st.markdown(
-    "Snapshots are built by the command line tool `python -m ingest`; the README explains each source and the "
-    "local templates in `data/templates/`. The app reads only snapshots, never source files."
+    """
+The app reads only snapshots, never source files. Snapshots are built by the command line tool:
+
+- `python -m ingest build --config ingest.toml --as-at 2025-11-03` — DfE education, health and care plan
+  statistics, NHS England community waiting-list workbooks, ONS ward boundaries and the local templates in one go
+  (the README's "Building a snapshot from real data" shows the config);
+- `python -m ingest waits`, `python -m ingest chs`, `python -m ingest wards` — add one source to a new snapshot;
+- `python -m ingest check <snapshot folder>` — verify a snapshot.
+
+Every problem in a file is listed at once, with the file, row, column and value, and nothing is written until
+all the files are right. The templates, each a header row and one example row, are in `data/templates/`.
+"""
+)
+
+st.header("Accessibility statement")
+st.markdown(
+    """
+We want everyone who uses this dashboard to be able to read it, including people using screen readers,
+keyboards or magnification. It aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA.
+
+**What we do.** Every chart has a one-sentence description (read out by screen readers) and a table with the same
+figures; colour is never the only way meaning is shown (ratings carry their words, chart points their shapes,
+the heat table its numbers); text meets a 4.5:1 contrast ratio; controls are labelled and work from the keyboard;
+board mode enlarges the type for a shared screen.
+
+**How we tested it.** Every page is scanned in a real browser (Chromium) with the axe-core rules in normal and
+board mode as part of the automated tests, and must show no "serious" or "critical" problem. The one part left out
+of that scan is Streamlit's own page navigation list, whose section headings sit inside the list of links; the
+links themselves are labelled and reachable by keyboard.
+
+**Known limitations.** The ward map is a picture for sighted users: its figures are in the table beside it and
+in the ranked chart's table. Interactive charts can be hard to explore by keyboard; use their tables instead. The
+board pack (PDF) has text and tables but its charts are images described in the text.
+
+**Other formats.** If you need any figure in another format, download the table under it as CSV, or ask the SEND
+performance and intelligence team for the board papers in a format that suits you.
+"""
 )
 st.caption(OGL)

@@ -17,6 +17,15 @@ page_header(
     "its period, the target, a red/amber/green (RAG) rating, the trend and what changed since " + compare_word + ".",
 )
 
+st.download_button(
+    "Download board pack (PDF)",
+    data=lambda: data.board_pack(ctx.snapshot, ctx.compare),
+    file_name=f"board_pack_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    key="board_pack",
+    help="All pages as one PDF for the board's papers, disclosure-controlled; takes about 20 seconds to build.",
+)
 theme_choice = st.segmented_control(
     "Show theme",
     ["All themes", *THEME_TITLES.values()],

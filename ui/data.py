@@ -593,3 +593,15 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dic
 def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool) -> dict:
     """Cached spec of a benchmark chart: "trend" or "strip" (charts.benchmarks)."""
     return _bench_chart(*_key(snap), kind, kpi_id, board)
+
+
+@st.cache_data(max_entries=8, show_spinner="Building the board pack…")
+def _board_pack(path: str, fp: str, cpath: str, cfp: str) -> bytes:
+    from boardpack import build_pdf
+
+    return build_pdf(path, cpath or None)
+
+
+def board_pack(snap: Snapshot, compare: Snapshot | None) -> bytes:
+    """The board pack PDF (boardpack.build_pdf) for a snapshot and its compare snapshot, built once and cached."""
+    return _board_pack(*_key(snap), *_key(compare))

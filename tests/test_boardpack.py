@@ -1,0 +1,110 @@
+"""The board pack by both routes (`python -m boardpack` and the app's download), checked page by page."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+import pytest
+from pypdf import PdfReader
+
+from boardpack import build_html
+from boardpack.__main__ import main as pack_main
+from metrics.disclosure import LEGEND
+from metrics.snapshot import open_snapshot
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory, demo_root):
+    out = tmp_path_factory.mktemp("pack") / "pack.pdf"
+    assert (
+        pack_main(["--snapshot", "2025-10-31", "--compare", "2025-09-30", "--root", str(demo_root), "--out", str(out)])
+        == 0
+    )
+    return PdfReader(out)
+
+
+def test_every_page_carries_the_as_at_date_the_legend_and_its_number(pack):
+    pages = [p.extract_text() for p in pack.pages]
+    assert 20 <= len(pages) <= 60
+    for n, text in enumerate(pages, start=1):
+        flat = " ".join(text.split())
+        assert "Data as at 31 October 2025" in flat, n
+        assert "c = fewer than 8, suppressed to protect privacy" in flat, n
+        assert "Open Government Licence" in flat, n
+        assert f"Page {n} of {len(pages)}" in flat, n
+
+
+def test_cover_and_sections(pack):
+    text = " ".join(" ".join(p.extract_text().split()) for p in pack.pages)
+    assert "Demonstration data: generated figures" in " ".join(pack.pages[0].extract_text().split())
+    for heading in (
+        "Summary",
+        "Since the last board",
+        "Theme 1 – Strategy, communication, workforce",
+        "Theme 2 – Identification, access, new plans",
+        "Ward demand",
+        "Waiting times: Greater Manchester league table",
+        "Risk register",
+        "Action tracker",
+        "Appendix: sources, definitions and methods",
+    ):
+        assert heading in text, heading
+    assert "Bury is 9th of 10 for speech and language therapy: 34% waiting under 18 weeks in July 2025" in text
+
+
+class Cells(HTMLParser):
+    """Collects the cells of every table under the "Ward demand" heading."""
+
+    def __init__(self):
+        super().__init__()
+        self.section, self.tag, self.tables, self.row = "", "", [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tag = tag
+        if tag == "table" and self.section == "Ward demand":
+            self.tables.append([])
+        if tag == "tr":
+            self.row = []
+
+    def handle_endtag(self, tag):
+        if tag == "tr" and self.section == "Ward demand" and self.tables:
+            self.tables[-1].append(self.row)
+
+    def handle_data(self, data):
+        if self.tag == "h1":
+            self.section = data.strip()
+        if self.tag in ("td", "th"):
+            self.row.append(data.strip())
+
+
+def test_no_ward_count_below_8_or_unrounded(demo_root):
+    document = build_html(open_snapshot(demo_root / "2025-10-31"), None)
+    parser = Cells()
+    parser.feed(document)
+    rows = [r for t in parser.tables for r in t]
+    header = rows[0]
+    counts = [r[header.index("Count")] for r in rows[1:]]
+    assert len(counts) == 17
+    for c in counts:
+        assert c in ("c", "0") or (int(c.replace(",", "")) >= 8 and int(c.replace(",", "")) % 5 == 0), c
+    assert LEGEND in document
+
+
+def test_the_apps_download_builds_the_same_pack(demo_root, pack):
+    from ui import data
+
+    pdf = data.board_pack(data.snapshot(demo_root / "2025-10-31"), data.snapshot(demo_root / "2025-09-30"))
+    app_pack = PdfReader(io.BytesIO(pdf))
+    assert len(app_pack.pages) == len(pack.pages)
+    squash = lambda t: re.sub(r"\s+", " ", t)  # noqa: E731
+    assert squash(app_pack.pages[1].extract_text()) == squash(pack.pages[1].extract_text())
+
+
+def test_summary_page_offers_the_pack():
+    from tests.pages_helper import app
+
+    at = app().run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download board pack (PDF)" in labels
