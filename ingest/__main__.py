@@ -84,7 +84,7 @@ def _write(base, args, *, replace, sources, note, config=None) -> int:
 
 def _cmd_wards(args: argparse.Namespace) -> int:
     from ingest.derive import source_entry
-    from ingest.geo import read_wards
+    from ingest.geo import read_wards, wards_table
 
     base, error = _base(args)
     if error:
@@ -107,23 +107,7 @@ def _cmd_wards(args: argparse.Namespace) -> int:
             )
     if problems:
         return _refuse(problems)
-    old = {r["ward_code"]: r for r in known.iter_rows(named=True)}
-    table = pl.DataFrame(
-        [
-            {
-                "ward_code": w.code,
-                "ward_name": w.name,
-                "town": old.get(w.code, {}).get("town", ""),
-                "lon": w.lon,
-                "lat": w.lat,
-                "geometry": w.geometry,
-                "geometry_source": "ons",
-                "imd_decile": old.get(w.code, {}).get("imd_decile"),
-            }
-            for w in sorted(wards, key=lambda w: w.code)
-        ],
-        schema=TABLES["wards"].columns,
-    )
+    table = wards_table(wards, {r["ward_code"]: r for r in known.iter_rows(named=True)})
     source = source_entry(args.file, "ONS ward boundaries", "Office for National Statistics")
     return _write(
         base,

@@ -145,7 +145,7 @@ def build(
 
     # ward boundaries
     if sources_cfg.get("wards"):
-        from ingest.geo import read_wards
+        from ingest.geo import read_wards, wards_table
 
         path = _paths(sources_cfg["wards"], base)[0]
         log(f"Ward boundaries: reading {path.name} …")
@@ -156,22 +156,7 @@ def build(
             missing = sorted(set(extra) - {w.code for w in wards})
             if missing:
                 problems.append(f"{path.name}: ward(s) in wards.csv but not in the boundary file: {', '.join(missing)}")
-        tables["wards"] = pl.DataFrame(
-            [
-                {
-                    "ward_code": w.code,
-                    "ward_name": w.name,
-                    "town": extra.get(w.code, {}).get("town", ""),
-                    "lon": w.lon,
-                    "lat": w.lat,
-                    "geometry": w.geometry,
-                    "geometry_source": "ons",
-                    "imd_decile": extra.get(w.code, {}).get("imd_decile"),
-                }
-                for w in wards
-            ],
-            schema=TABLES["wards"].columns,
-        )
+        tables["wards"] = wards_table(wards, extra)
         manifest_sources.append(source_entry(path, "ONS ward boundaries", "Office for National Statistics"))
         known = set(tables["wards"]["ward_code"])
         if "ward_demand" in local:

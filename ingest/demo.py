@@ -9,14 +9,14 @@ periods; everything around them is generated and marked demonstration data. Role
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from ingest import demo_facts as F  # noqa: N812 - short name for the facts table
-from ingest.catalogue import DFE, Kpi, wait_kpi
+from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, wait_kpi
 from ingest.demo_geo import voronoi_wards
 from ingest.writer import write_snapshot
 from metrics.schema import PHASES, TABLES
@@ -427,21 +427,7 @@ CATALOGUE: list[Kpi] = [
         target=50.0,
         target_date=date(2026, 3, 31),
     ),
-    Kpi(
-        "annual_review_overdue_pct",
-        3,
-        "PIP6.2",
-        "EHC plans with an overdue annual review",
-        "EHC plans due an annual review in the academic year whose review was not completed in time, as a "
-        "percentage of plans due a review.",
-        "percent",
-        "lower_is_better",
-        "annual",
-        0,
-        "Local case-management system",
-        target=10.0,
-        target_date=date(2026, 8, 31),
-    ),
+    replace(ANNUAL_REVIEWS, target=10.0, target_date=date(2026, 8, 31)),
     Kpi(
         "ap_children",
         3,

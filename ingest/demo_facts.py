@@ -8,23 +8,12 @@ generator builds every other number around them.
 from __future__ import annotations
 
 from ingest.catalogue import SERVICE_TITLES  # noqa: F401 - the demo uses the shared titles
+from metrics.areas import GM_LOCALITIES
 
 ENGLAND = "E92000001"
 NORTH_WEST = "E12000002"
 BURY = "E08000002"
 
-GM_LOCALITIES = {
-    "E08000001": "Bolton",
-    "E08000002": "Bury",
-    "E08000003": "Manchester",
-    "E08000004": "Oldham",
-    "E08000005": "Rochdale",
-    "E08000006": "Salford",
-    "E08000007": "Stockport",
-    "E08000008": "Tameside",
-    "E08000009": "Trafford",
-    "E08000010": "Wigan",
-}
 AREA_NAMES = {ENGLAND: "England", NORTH_WEST: "North West", **GM_LOCALITIES}
 
 DFE_YEARS = (2019, 2020, 2021, 2022, 2023, 2024)

@@ -147,3 +147,27 @@ def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[str]]:
     if not wards and not problems:
         problems.append(f"{path}: no wards of local authority {la_code} in the file")
     return wards, problems
+
+
+def wards_table(wards: list[Ward], extra: dict[str, dict]):
+    """The `wards` table from boundary-file wards, with town and deprivation decile from `extra` (by code)."""
+    import polars as pl
+
+    from metrics.schema import TABLES
+
+    return pl.DataFrame(
+        [
+            {
+                "ward_code": w.code,
+                "ward_name": w.name,
+                "town": extra.get(w.code, {}).get("town", ""),
+                "lon": w.lon,
+                "lat": w.lat,
+                "geometry": w.geometry,
+                "geometry_source": "ons",
+                "imd_decile": extra.get(w.code, {}).get("imd_decile"),
+            }
+            for w in sorted(wards, key=lambda w: w.code)
+        ],
+        schema=TABLES["wards"].columns,
+    )
