@@ -10,6 +10,7 @@ import polars as pl
 
 ENGLAND, NORTH_WEST = "E92000001", "E12000002"
 LA_PREFIXES = ("E06", "E08", "E09", "E10")  # unitary, metropolitan, London, county councils
+NATIONAL_MIN = 100  # fewer local authorities than this: the snapshot does not hold the national picture
 
 
 def is_la(code: pl.Expr) -> pl.Expr:
@@ -70,8 +71,11 @@ def benchmark_table(
         gm_rank = _rank(at.filter(pl.col("area_code").is_in(gm)), area, polarity)
         all_rank = _rank(las, area, polarity)
         have = las.drop_nulls("value")["value"]
+        national = have.len() >= NATIONAL_MIN
+        if not national:  # a rank "in England" among a handful of authorities would mislead
+            all_rank = (None, have.len(), False)
         quart = None
-        if have.len() >= 4 and not count:
+        if national and not count:
             q1, q2, q3 = (have.quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
             quart = quartile_letter(last["value"], q1, q2, q3, polarity)
         rows.append(

@@ -7,6 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
+import metrics.benchmarks as bm
 from metrics.benchmarks import benchmark_table, quartile_letter
 from metrics.schema import TABLES
 
@@ -38,6 +39,18 @@ def values(rows):
 CAT = pl.DataFrame(
     {"kpi_id": ["t"], "title": ["Timeliness"], "unit": ["percent"], "decimals": [1], "polarity": ["higher_is_better"]}
 )
+
+
+@pytest.fixture(autouse=True)
+def small_nation(monkeypatch):
+    monkeypatch.setattr(bm, "NATIONAL_MIN", 3)  # these tiny "nations" stand in for the 150 English authorities
+
+
+def test_rank_in_england_needs_national_data(monkeypatch):
+    monkeypatch.setattr(bm, "NATIONAL_MIN", 100)
+    data = values([("t", "E06000001", 10.0, None, None), ("t", "E08000002", 50.0, None, None)])
+    got = benchmark_table(data, CAT, area="E08000002", gm=[], neighbours=[]).row(0, named=True)
+    assert got["england_rank"] is None and got["quartile"] is None and got["england_of"] == 2
 
 
 def test_quartiles_type_7_and_polarity():

@@ -540,7 +540,7 @@ def comparator_sets(snap: Snapshot) -> tuple[list[str], list[str]]:
 def _benchmarks(path: str, fp: str) -> pl.DataFrame:
     snap = _open(path, fp)
     gm, neighbours = comparator_sets(snap)
-    cat = scan_table(snap, "kpi_catalogue").filter(pl.col("source").str.starts_with("DfE")).collect()
+    cat = scan_table(snap, "kpi_catalogue").filter(pl.col("source") == "DfE SEN2").collect()
     return benchmarks.benchmark_table(
         scan_table(snap, "kpi_values"), cat, area=snap.la_code, gm=gm, neighbours=neighbours
     )

@@ -459,7 +459,9 @@ def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
 
     def rank(r, key):
         if r[f"{key}_rank"] is None:
-            return "Not ranked (a count)" if r["unit"] == "count" else "x"
+            if r["unit"] == "count":
+                return "Not ranked (a count)"
+            return "Needs the full DfE release" if key == "england" else "x"
         word = ("=" if r[f"{key}_tied"] else "") + f"{ordinal(r[f'{key}_rank'])} of {r[f'{key}_of']}"
         return word + (" (highest first)" if r["polarity"] == "neutral" else "")
 
@@ -480,7 +482,8 @@ def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
                 "Neighbours": v(r["neighbours"]),
                 "Rank in GM": rank(r, "gm"),
                 "Rank in England": rank(r, "england"),
-                "Quartile (A = best)": r["quartile"] or ("Not applicable" if r["polarity"] == "neutral" else "x"),
+                "Quartile (A = best)": r["quartile"]
+                or ("Not applicable" if r["polarity"] == "neutral" else "Needs the full DfE release"),
             }
         )
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
