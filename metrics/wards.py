@@ -21,6 +21,13 @@ MEASURE_LABELS = {
 FLOW_MEASURES = ("ehcp_requests", "ehcp_new")  # counted over the month; the others are counts at the month end
 
 
+def _counts(frame: pl.LazyFrame, protected: bool) -> pl.LazyFrame:
+    """`count` disclosure-controlled when `protected` (METHODS §6), with `count_status` ("c" where suppressed)."""
+    if protected:
+        return frame.with_columns(count_status=count_status(pl.col("count")), count=protect_count(pl.col("count")))
+    return frame.with_columns(count_status=pl.lit(""))
+
+
 def _slice(demand: pl.LazyFrame, *, period_end: date, measure: str, phase: str) -> pl.LazyFrame:
     rows = demand.filter((pl.col("period_end") == period_end) & (pl.col("measure") == measure))
     if phase != "all":
@@ -53,11 +60,9 @@ def ward_rates(
     rows = _slice(demand, period_end=period_end, measure=measure, phase=phase)
     # the borough total is the exact total rounded (never the sum of rounded cells), as METHODS §6 asks
     total = rows.select(pl.col("count").sum().alias("t"), pl.col("population").sum().alias("p"))
+    rows = _counts(rows, protected)
     if protected:
-        rows = rows.with_columns(count_status=count_status(pl.col("count")), count=protect_count(pl.col("count")))
         total = total.with_columns(t=protect_count(pl.col("t")))
-    else:
-        rows = rows.with_columns(count_status=pl.lit(""))
     borough = (1000.0 * pl.col("t") / pl.col("p")).alias("borough_rate")
     out = (
         wards.select("ward_code", "ward_name", "town", "imd_decile", "lon", "lat")
@@ -99,11 +104,9 @@ def town_rates(
     )
     towns = rows.group_by("town").agg(pl.col("count").sum(), pl.col("population").sum(), wards=pl.len())
     total = towns.select(pl.col("count").sum().alias("t"), pl.col("population").sum().alias("p"))
+    towns = _counts(towns, protected)
     if protected:
-        towns = towns.with_columns(count_status=count_status(pl.col("count")), count=protect_count(pl.col("count")))
         total = total.with_columns(t=protect_count(pl.col("t")))
-    else:
-        towns = towns.with_columns(count_status=pl.lit(""))
     out = towns.join(total.select((1000.0 * pl.col("t") / pl.col("p")).alias("borough_rate")), how="cross")
     return (
         _with_rates(out, pl.col("borough_rate"))
@@ -126,8 +129,7 @@ def rate_by_deprivation(
         wards.select("ward_code", "imd_decile"), on="ward_code"
     )
     out = rows.group_by("imd_decile").agg(pl.col("count").sum(), pl.col("population").sum(), wards=pl.len())
-    if protected:
-        out = out.with_columns(count_status=count_status(pl.col("count")), count=protect_count(pl.col("count")))
+    out = _counts(out, protected)
     rate, lcl, ucl = rate_per_1000(pl.col("count"), pl.col("population"))
     return out.with_columns(rate=rate, lcl=lcl, ucl=ucl).sort("imd_decile")
 
@@ -146,10 +148,7 @@ def ward_trend(demand: pl.LazyFrame, *, ward_code: str, measure: str, protected:
             all_phases.select("period_end", "phase", "count", "population"),
         ]
     )
-    if protected:
-        both = both.with_columns(count_status=count_status(pl.col("count")), count=protect_count(pl.col("count")))
-    else:
-        both = both.with_columns(count_status=pl.lit(""))
+    both = _counts(both, protected)
     rate, lcl, ucl = rate_per_1000(pl.col("count"), pl.col("population"))
     return both.with_columns(rate=rate, lcl=lcl, ucl=ucl).sort("phase", "period_end")
 
