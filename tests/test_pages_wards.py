@@ -13,7 +13,7 @@ import pytest
 import ui.components
 from metrics.snapshot import open_snapshot, scan_table
 from metrics.wards import ward_rates
-from tests.pages_helper import app
+from tests.pages_helper import app, registered_pages
 
 LATEST = date(2025, 9, 30)
 
@@ -154,3 +154,21 @@ def test_no_ward_data_gives_a_plain_message(demo_root, tmp_path, monkeypatch):
     at.switch_page("pages/ward_demand.py").run()
     assert not at.exception
     assert "No ward data in this snapshot" in at.info[0].value
+
+
+@pytest.mark.parametrize("page", registered_pages())
+def test_board_mode_every_page_protects_its_counts(page):
+    """Every page in board mode: any table column of counts shows only 0, c or a multiple of 5 from 10."""
+    at = app(mode="board").run()
+    at.switch_page(page).run()
+    assert not at.exception
+    for df in at.dataframe:
+        frame = df.value
+        for column in [c for c in frame.columns if c == "Count"]:
+            for v in frame[column]:
+                assert_protected(str(v), f"{page} {column}")
+    for table in at.table:
+        frame = table.value
+        for column in [c for c in frame.columns if c == "Count"]:
+            for v in frame[column]:
+                assert_protected(str(v), f"{page} {column}")
