@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -281,9 +280,3 @@ def combine(results: list[EesResult]) -> tuple[pl.DataFrame, list[str]]:
         kept.append(frame)
     rows = pl.concat(kept) if kept else pl.DataFrame(schema=TABLES["kpi_values"].columns)
     return rows.sort("kpi_id", "area_code", "period_end"), notes
-
-
-def latest_january(values: pl.DataFrame) -> date | None:
-    """The newest caseload census date in a set of rows."""
-    case = values.filter(pl.col("kpi_id") == "ehcp_caseload")
-    return case["period_end"].max() if case.height else None

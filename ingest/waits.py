@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -192,7 +192,3 @@ def merge_waits(base: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     key = list(TABLES["waiting_times"].key)
     kept = base.join(new.select(key), on=key, how="anti")
     return pl.concat([kept, new]).sort(key)
-
-
-def month_before(d: date) -> date:
-    return d.replace(day=1) - timedelta(days=1)

@@ -4,7 +4,6 @@ downloads stamped with source and date, and plain-English empty states."""
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -86,7 +85,3 @@ def picked_ward(event, codes: list[str]) -> str | None:
 
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
-
-
-def as_of(d: date) -> str:
-    return fmt_date(d)

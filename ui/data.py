@@ -13,7 +13,7 @@ from charts.spc import indicator_chart
 from metrics import benchmarks, diff, kpi, plan, series, waits, wards
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot, open_snapshot, scan_table
-from ui.tables import series_display
+from ui.tables import heat_cells, series_display
 
 
 def fingerprint(path: Path | str) -> str:
@@ -484,7 +484,7 @@ def _wait_chart(
     area = area_name(snap.la_code)
     if kind == "heat":
         chart = wch.heat(
-            tables_heat_cells(_heat(path, fp, period, services)),
+            heat_cells(_heat(path, fp, period, services)),
             area=area,
             font_scale=scale,
             description=f"Per cent waiting under 18 weeks and rank for each service and locality, {period:%B %Y}",
@@ -513,12 +513,6 @@ def wait_chart(
 ) -> dict:
     """Cached Vega-Lite spec of a waiting-time chart: "heat", "funnel" or "trend" (charts.waits)."""
     return _wait_chart(*_key(snap), kind, period, service, tuple(services), board)
-
-
-def tables_heat_cells(frame: pl.DataFrame) -> pl.DataFrame:
-    from ui.tables import heat_cells
-
-    return heat_cells(frame)
 
 
 def area_names(snap: Snapshot) -> dict[str, str]:
