@@ -11,6 +11,11 @@ import base64
 import html
 import json
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import altair as alt
@@ -48,6 +53,7 @@ from ui.tables import (
     series_display,
 )
 
+PLACEHOLDER = "chart:"  # an image's source until its chart is drawn
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 CHART_FROM = 6  # points: shorter series are given as a table in the pack
 RAG_CSS = {"Green": "rag-green", "Amber": "rag-amber", "Red": "rag-red", "No target": "rag-grey"}
@@ -66,15 +72,19 @@ p { margin: 3pt 0; line-height: 1.35; }
 .cover .sub { font-size: 14pt; margin-top: 6mm; }
 .demo { border: 2pt solid #F46A25; padding: 4pt 8pt; font-weight: bold; color: #A6400B; display: inline-block;
         margin-top: 8mm; }
-table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt 0; page-break-inside: auto; }
+table { table-layout: fixed; border-collapse: separate; border-spacing: 0; width: 100%; margin: 4pt 0 8pt 0;
+        page-break-inside: auto; }
 th { background: #12436D; color: white; text-align: left; padding: 3pt 4pt; font-size: 8pt; }
-td { border-bottom: 0.5pt solid #B1B4B6; padding: 2.5pt 4pt; font-size: 8pt; vertical-align: top; }
+td { border-bottom: 0.5pt solid #B1B4B6; padding: 2.5pt 4pt; font-size: 8pt; vertical-align: top;
+     overflow-wrap: break-word; }
 tr { page-break-inside: avoid; }
 .rag-green { background: #00703C; color: white; font-weight: bold; }
 .rag-amber { background: #FFDD00; font-weight: bold; }
 .rag-red { background: #D4351C; color: white; font-weight: bold; }
 .rag-grey { background: #F3F2F1; }
 img.chart { width: 100%; }
+img.map { display: block; height: 120mm; width: auto; }
+img.key { display: block; width: 100mm; }
 .block { page-break-inside: avoid; margin: 0 1% 6pt 0; display: inline-block; width: 48.5%; vertical-align: top; }
 .wide { display: block; width: 100%; }
 .caption { color: #3D3D3D; font-size: 8pt; }
@@ -93,30 +103,81 @@ def markdown(text: str) -> str:
 
 
 class Charts:
-    """Collects the pack's charts as Vega-Lite specs while the document is written, then draws them all with
-    vl-convert (about 0.16 s a chart, spent compiling Vega; threads and processes did not make it faster here)."""
+    """Collects the pack's charts while the document is written and has a separate process (boardpack/draw.py)
+    draw each one as soon as it is added, so drawing (about 0.2 s a chart in vl-convert) overlaps the writing.
+    Use as a context manager: the process and its working folder are always cleaned up."""
 
-    def __init__(self) -> None:
-        self.specs: list[dict] = []
+    def __enter__(self) -> Charts:
+        self.folder = Path(tempfile.mkdtemp(prefix="boardpack-"))
+        self.log = (self.folder / "draw.log").open("w+", encoding="utf-8")
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("draw.py")), str(self.folder)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            text=True,
+        )
+        self.count = 0
+        return self
 
-    def add(self, chart, width: int = 900) -> str:
-        """A placeholder <img> for a chart; its description becomes the alt text."""
+    def __exit__(self, *exc) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def add(self, chart: alt.TopLevelMixin, width: int = 900, css: str = "chart") -> str:
+        """A placeholder <img> for a chart (its description becomes the alt text); the chart starts drawing now."""
         spec = chart.to_dict(validate=False)  # the builders are validated by the app and its tests
         if spec.get("width") in (None, "container"):
             spec["width"] = width
-        self.specs.append(spec)
-        return f'<img class="chart" alt="{esc(spec.get("description", "Chart"))}" src="@@CHART{len(self.specs) - 1}@@">'
+        n = self.count
+        self.count += 1
+        (self.folder / f"{n}.json").write_text(json.dumps(spec), encoding="utf-8")
+        self.process.stdin.write(f"{n}\n")
+        self.process.stdin.flush()
+        return f'<img class="{css}" alt="{esc(spec.get("description", "Chart"))}" src="{PLACEHOLDER}{n}">'
+
+    def finish(self) -> None:
+        """No more charts: the drawing process ends once it has drawn those it was sent."""
+        if not self.process.stdin.closed:
+            self.process.stdin.close()
+
+    def png(self, n: int) -> bytes:
+        """Chart n's PNG, waiting for the drawing process to reach it; a clear error if drawing failed."""
+        path = self.folder / f"{n}.png"
+        while not path.exists():
+            if self.process.poll() is not None and not path.exists():
+                self.log.seek(0)
+                raise RuntimeError(f"Drawing the board pack's charts failed: {self.log.read().strip()[-2000:]}")
+            time.sleep(0.01)
+        return path.read_bytes()
 
     def render(self, document: str) -> str:
-        import vl_convert as vlc
-
-        def draw(spec: dict) -> str:
-            return base64.b64encode(vlc.vegalite_to_png(json.dumps(spec), scale=1.3)).decode()
-
-        images = [draw(spec) for spec in self.specs]
-        for n, data in enumerate(images):
-            document = document.replace(f"@@CHART{n}@@", f"data:image/png;base64,{data}", 1)
+        """The document with every placeholder replaced by its drawn chart (a PNG data URI)."""
+        self.finish()
+        for n in range(self.count):
+            data = base64.b64encode(self.png(n)).decode()
+            document = document.replace(f"{PLACEHOLDER}{n}", f"data:image/png;base64,{data}", 1)
         return document
+
+    def fetcher(self):
+        """WeasyPrint's URL fetcher: placeholders are read as their charts are drawn, so WeasyPrint can parse the
+        document and work out its styles while the last charts are still being drawn. Nothing else is fetched
+        (no network at run time), and a chart that cannot be read stops the build instead of leaving a gap."""
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        png = self.png
+
+        class ChartFetcher(URLFetcher):
+            def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+                if not url.startswith(PLACEHOLDER):
+                    raise ValueError(f"The board pack fetches nothing but its own charts, not {url}")
+                body = png(int(url[len(PLACEHOLDER) :]))
+                return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/png"})
+
+        return ChartFetcher(fail_on_errors=True)
 
 
 def table(frame: pl.DataFrame, colour: dict[str, dict[str, str]] | None = None) -> str:
@@ -124,6 +185,7 @@ def table(frame: pl.DataFrame, colour: dict[str, dict[str, str]] | None = None) 
     if frame.height == 0:
         return '<p class="caption">None.</p>'
     colour = colour or {}
+    cols = "".join(f'<col style="width:{w}%">' for w in column_widths(frame))
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>"
@@ -131,13 +193,22 @@ def table(frame: pl.DataFrame, colour: dict[str, dict[str, str]] | None = None) 
         + "</tr>"
         for r in frame.iter_rows(named=True)
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def column_widths(frame: pl.DataFrame) -> list[float]:
+    """Percent widths for a fixed-layout table (much quicker for WeasyPrint than its automatic layout), in
+    proportion to each column's longest value (capped, as long text wraps) or its header's longest word."""
+    weights = []
+    for name in frame.columns:
+        longest = frame[name].cast(pl.String).str.len_chars().max() or 0
+        weights.append(max(min(longest, 48), max(len(w) for w in name.split()) + 1, 4))
+    return [round(100 * w / sum(weights), 2) for w in weights]
 
 
 def build_html(snap: Snapshot, compare: Snapshot | None) -> str:
     """The whole pack as one HTML document (charts drawn as PNGs)."""
-    with alt.utils.schemapi.debug_mode(False):  # no schema validation while building ~40 charts
-        charts = Charts()
+    with alt.utils.schemapi.debug_mode(False), Charts() as charts:  # no schema validation while building ~20 charts
         return charts.render(_document(snap, compare, charts))
 
 
@@ -145,17 +216,8 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
     t = lambda name: scan_table(snap, name)  # noqa: E731 - a short local alias reads better here
     cat = t("kpi_catalogue").collect()
     values = t("kpi_values")
-    icons = series.all_icons(cat, values, area_code=snap.la_code, phase="all")
-    icons_before = (
-        series.all_icons(
-            scan_table(compare, "kpi_catalogue").collect(),
-            scan_table(compare, "kpi_values"),
-            area_code=compare.la_code,
-            phase="all",
-        )
-        if compare
-        else None
-    )
+    results = series.all_series(cat, values, area_code=snap.la_code, phase="all")
+    icons = series.all_icons(cat, values, area_code=snap.la_code, phase="all", found=results)
     summary = (
         kpi.summary(
             t("kpi_catalogue"), values, scan_table(compare, "kpi_values") if compare else None, area_code=snap.la_code
@@ -223,38 +285,7 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
         "icons.</p>" + table(pl.DataFrame(rows), {"RAG": RAG_CSS})
     )
 
-    # since the last board
-    parts.append("<h1>Since the last board</h1>")
-    if compare is None:
-        parts.append("<p>There is no earlier snapshot to compare with.</p>")
-    else:
-
-        def rated(s: Snapshot, found: pl.DataFrame) -> pl.LazyFrame:
-            c = scan_table(s, "kpi_catalogue")
-            return kpi.summary(c, scan_table(s, "kpi_values"), None, area_code=s.la_code).join(
-                found.lazy(), on="kpi_id"
-            )
-
-        ch = {
-            "new": diff.new_periods(
-                t("kpi_catalogue"), values, scan_table(compare, "kpi_values"), area_code=snap.la_code
-            ).collect(),
-            "revised": diff.revisions(
-                t("kpi_catalogue"), values, scan_table(compare, "kpi_values"), area_code=snap.la_code
-            ).collect(),
-            "ratings": diff.rating_changes(rated(snap, icons), rated(compare, icons_before)).collect(),
-            "risks": diff.risk_changes(t("risks"), scan_table(compare, "risks")).collect(),
-            "actions": diff.action_changes(t("actions"), scan_table(compare, "actions")).collect(),
-        }
-        parts.append(f"<p>{esc(diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch))}</p>")
-        for title, key, display in [
-            ("New data", "new", new_periods_display),
-            ("Revised figures", "revised", revisions_display),
-            ("Rating and SPC icon changes", "ratings", ratings_display),
-            ("Actions", "actions", action_changes_display),
-            ("Risks", "risks", risk_changes_display),
-        ]:
-            parts.append(f"<h3>{title}</h3>" + table(display(ch[key]) if ch[key].height else pl.DataFrame()))
+    since_at = len(parts)  # written after the charts have been sent to be drawn (see below)
 
     # themes and workstreams
     actions = t("actions")
@@ -266,8 +297,9 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
         parts.append(f"<h1>{esc(theme_title)}</h1>")
         for ws in [w for w in WORKSTREAMS if w in set(in_theme["workstream"])]:
             parts.append(f"<h2>{esc(WORKSTREAM_TITLES.get(ws, ws))}</h2>")
+            blocks = []
             for k in in_theme.filter(pl.col("workstream") == ws).iter_rows(named=True):
-                res = series.indicator_series(values, k, area_code=snap.la_code, phase="all").collect()
+                res = results[k["kpi_id"]]
                 if res.height == 0:
                     continue
                 comps = series.comparator_series(values, k["kpi_id"]).collect()
@@ -292,7 +324,8 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                     )
                 else:  # a few annual or survey figures read better as a table than as a chart
                     figure = f"<p class='caption'>{esc(text)}</p>" + table(recent.select(keep[:2] + keep[3:]))
-                parts.append(f"<div class='block'><h3>{esc(k['title'])}</h3>{figure}</div>")
+                blocks.append(f"<div class='block'><h3>{esc(k['title'])}</h3>{figure}</div>")
+            parts += blocks
             if ws != "CONTEXT":
                 acts = plan.workstream_actions(actions, [ws], snap.as_at).collect()
                 parts.append(
@@ -328,9 +361,18 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                     value="shade",
                     breaks=breaks,
                     title=f"EHC plans per 1,000, {months:%B %Y}",
-                    description="Map of EHC plans per 1,000 by ward",
+                    description="Map of EHC plans per 1,000 by ward; the table below gives every ward's rate",
+                ),
+                css="map",
+            )
+            + charts.add(
+                ward_charts.legend(
+                    breaks,
+                    title="EHC plans per 1,000",
+                    no_data=rows_map["shade"].is_null().any(),
                 ),
                 width=520,
+                css="key",
             )
             + (
                 "<p class='caption'>Ward shapes are approximate (demonstration).</p>"
@@ -373,6 +415,47 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                 f"<div class='block wide'><h3>{esc(waits.headline(lg, tr, area_code=snap.la_code, service=s))}"
                 f"</h3>{table(league_display(lg).drop('Median wait (weeks)'))}</div>"
             )
+
+    # since the last board: its statistics are worked out while the charts above are being drawn
+    since = ["<h1>Since the last board</h1>"]
+    if compare is None:
+        since.append("<p>There is no earlier snapshot to compare with.</p>")
+    else:
+        icons_before = series.all_icons(
+            scan_table(compare, "kpi_catalogue").collect(),
+            scan_table(compare, "kpi_values"),
+            area_code=compare.la_code,
+            phase="all",
+        )
+
+        def rated(s: Snapshot, found: pl.DataFrame) -> pl.LazyFrame:
+            c = scan_table(s, "kpi_catalogue")
+            return kpi.summary(c, scan_table(s, "kpi_values"), None, area_code=s.la_code).join(
+                found.lazy(), on="kpi_id"
+            )
+
+        ch = {
+            "new": diff.new_periods(
+                t("kpi_catalogue"), values, scan_table(compare, "kpi_values"), area_code=snap.la_code
+            ).collect(),
+            "revised": diff.revisions(
+                t("kpi_catalogue"), values, scan_table(compare, "kpi_values"), area_code=snap.la_code
+            ).collect(),
+            "ratings": diff.rating_changes(rated(snap, icons), rated(compare, icons_before)).collect(),
+            "risks": diff.risk_changes(t("risks"), scan_table(compare, "risks")).collect(),
+            "actions": diff.action_changes(t("actions"), scan_table(compare, "actions")).collect(),
+        }
+        since.append(f"<p>{esc(diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch))}</p>")
+        for title, key, display in [
+            ("New data", "new", new_periods_display),
+            ("Revised figures", "revised", revisions_display),
+            ("Rating and SPC icon changes", "ratings", ratings_display),
+            ("Actions", "actions", action_changes_display),
+            ("Risks", "risks", risk_changes_display),
+        ]:
+            since.append(f"<h3>{title}</h3>" + table(display(ch[key]) if ch[key].height else pl.DataFrame()))
+
+    parts[since_at:since_at] = since
 
     # risks and actions
     risks = plan.risks_for(t("risks"), list(WORKSTREAMS)).collect()
@@ -443,4 +526,7 @@ def build_pdf(snapshot: Path | str, compare: Path | str | None = None) -> bytes:
 
     snap = open_snapshot(snapshot)
     comp = open_snapshot(compare) if compare else None
-    return HTML(string=build_html(snap, comp)).write_pdf()
+    with alt.utils.schemapi.debug_mode(False), Charts() as charts:
+        document = _document(snap, comp, charts)
+        charts.finish()
+        return HTML(string=document, url_fetcher=charts.fetcher()).write_pdf()

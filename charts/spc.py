@@ -76,18 +76,20 @@ def indicator_chart(
         base.mark_point(filled=True, size=70 * font_scale, opacity=1).encode(
             y=alt.Y("value:Q"), color=_signal_colour(data, font_scale), shape=_signal_shape(data), tooltip=tooltip
         ),
-        base.mark_line(color=DARK_GREY, strokeWidth=1).encode(y="mean:Q"),
+        base.mark_line(color=DARK_GREY, strokeWidth=1).encode(y=alt.Y("mean:Q")),
     ]
     if data["upl"].is_not_null().any():
         for col in ("upl", "lpl"):
-            layers.append(base.mark_line(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y=f"{col}:Q"))
+            layers.append(base.mark_line(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y=alt.Y(f"{col}:Q")))
     if target is not None:
         tgt = pl.DataFrame({"target": [target], "label": [f"Target {target:{fmt}}{'%' if unit == 'percent' else ''}"]})
-        layers.append(alt.Chart(tgt).mark_rule(color=TURQUOISE, strokeDash=[2, 2], strokeWidth=2).encode(y="target:Q"))
+        layers.append(
+            alt.Chart(tgt).mark_rule(color=TURQUOISE, strokeDash=[2, 2], strokeWidth=2).encode(y=alt.Y("target:Q"))
+        )
         layers.append(
             alt.Chart(tgt)
             .mark_text(align="left", dx=4, dy=-7, color="#1D6F68", fontSize=11 * font_scale, fontWeight="bold")
-            .encode(y="target:Q", x=alt.value(0), text="label:N")
+            .encode(y=alt.Y("target:Q"), x=alt.value(0), text=alt.Text("label:N"))
         )
     if comparators is not None and comparators.height:
         names = comparators["area_name"].unique(maintain_order=True).to_list()

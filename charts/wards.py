@@ -306,6 +306,28 @@ def trend_chart(rows: pl.DataFrame, *, label: str, phase_labels: dict[str, str],
     )
 
 
+def _signed_area(ring: list) -> float:
+    """Shoelace area of a lon/lat ring: positive when it runs anticlockwise on a flat map."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
+
+
+def spherical_winding(geometry: dict) -> dict:
+    """The geometry with rings wound as Vega's spherical geoshapes need: outer rings clockwise, holes anticlockwise.
+    GeoJSON (RFC 7946) winds outer rings the other way, and an outer ring read backwards is the whole globe
+    except the ward, which fills the map."""
+
+    def polygon(rings: list) -> list:
+        out = []
+        for i, ring in enumerate(rings):
+            clockwise = _signed_area(ring) < 0
+            out.append(ring if clockwise == (i == 0) else ring[::-1])
+        return out
+
+    if geometry["type"] == "Polygon":
+        return {"type": "Polygon", "coordinates": polygon(geometry["coordinates"])}
+    return {"type": "MultiPolygon", "coordinates": [polygon(p) for p in geometry["coordinates"]]}
+
+
 def static_map(
     rows: pl.DataFrame, *, value: str, breaks: list[float], title: str, reverse: bool = False, description: str = ""
 ) -> alt.LayerChart:
@@ -319,7 +341,7 @@ def static_map(
         features.append(
             {
                 "type": "Feature",
-                "geometry": json.loads(r["geometry"]),
+                "geometry": spherical_winding(json.loads(r["geometry"])),
                 "properties": {"name": r["ward_name"], "fill": NO_DATA if k is None else colours[k]},
             }
         )
@@ -330,7 +352,15 @@ def static_map(
     )
     labels = (
         alt.Chart(rows.select("ward_name", "lon", "lat"))
-        .mark_text(fontSize=9, fontWeight="bold", color="#0B0C0C", stroke="white", strokeWidth=2.5, strokeOpacity=0.9)
+        .mark_text(
+            fontSize=9,
+            fontWeight="bold",
+            color="#0B0C0C",
+            stroke="white",
+            strokeWidth=2.5,
+            strokeOpacity=0.9,
+            strokeJoin="round",
+        )
         .encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
     )
     labels_fill = (

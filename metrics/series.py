@@ -32,13 +32,25 @@ def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str] |
     )
 
 
-def all_icons(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str) -> pl.DataFrame:
-    """Variation and assurance icon (metrics.spc.icons) for every indicator; grain: kpi_id. Returns a DataFrame."""
+def all_series(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str) -> dict:
+    """indicator_series for every indicator in the catalogue, collected: kpi_id -> DataFrame."""
+    frames = [
+        indicator_series(values, kpi, area_code=area_code, phase=phase) for kpi in catalogue.iter_rows(named=True)
+    ]
+    return dict(zip(catalogue["kpi_id"], pl.collect_all(frames), strict=True))
+
+
+def all_icons(
+    catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str, found: dict | None = None
+) -> pl.DataFrame:
+    """Variation and assurance icon (metrics.spc.icons) for every indicator; grain: kpi_id. Returns a DataFrame.
+    `found` is all_series's result when the caller already has it."""
+    found = found if found is not None else all_series(catalogue, values, area_code=area_code, phase=phase)
     rows = []
     for kpi in catalogue.iter_rows(named=True):
-        result = indicator_series(values, kpi, area_code=area_code, phase=phase).collect()
-        found = icons(result, polarity=kpi["polarity"], target=kpi["target"])
-        rows.append({"kpi_id": kpi["kpi_id"], **found, "n_points": result["value"].is_not_null().sum()})
+        result = found[kpi["kpi_id"]]
+        found_icons = icons(result, polarity=kpi["polarity"], target=kpi["target"])
+        rows.append({"kpi_id": kpi["kpi_id"], **found_icons, "n_points": result["value"].is_not_null().sum()})
     return pl.DataFrame(
         rows, schema={"kpi_id": pl.String, "variation": pl.String, "assurance": pl.String, "n_points": pl.Int64}
     )

@@ -108,3 +108,18 @@ def test_summary_page_offers_the_pack():
     at = app().run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download board pack (PDF)" in labels
+
+
+def test_a_chart_that_cannot_be_drawn_stops_the_build_with_a_clear_error():
+    import altair as alt
+
+    from boardpack import Charts
+
+    # a valid Vega-Lite spec whose expression Vega cannot parse
+    broken = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().transform_calculate(b="datum.a +").encode(x="b:Q")
+    with Charts() as charts:
+        charts.add(broken)
+        charts.finish()
+        with pytest.raises(RuntimeError, match="Drawing the board pack's charts failed"):
+            charts.png(0)
+    assert not charts.folder.exists()  # the working folder is removed
