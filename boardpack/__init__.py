@@ -159,7 +159,7 @@ class Charts:
         self.finish()
         for n in range(self.count):
             data = base64.b64encode(self.png(n)).decode()
-            document = document.replace(f"{PLACEHOLDER}{n}", f"data:image/png;base64,{data}", 1)
+            document = document.replace(f'src="{PLACEHOLDER}{n}"', f'src="data:image/png;base64,{data}"', 1)
         return document
 
     def fetcher(self):
@@ -217,7 +217,7 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
     cat = t("kpi_catalogue").collect()
     values = t("kpi_values")
     results = series.all_series(cat, values, area_code=snap.la_code, phase="all")
-    icons = series.all_icons(cat, values, area_code=snap.la_code, phase="all", found=results)
+    icons = series.icons_of(cat, results)
     summary = (
         kpi.summary(
             t("kpi_catalogue"), values, scan_table(compare, "kpi_values") if compare else None, area_code=snap.la_code
@@ -297,7 +297,6 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
         parts.append(f"<h1>{esc(theme_title)}</h1>")
         for ws in [w for w in WORKSTREAMS if w in set(in_theme["workstream"])]:
             parts.append(f"<h2>{esc(WORKSTREAM_TITLES.get(ws, ws))}</h2>")
-            blocks = []
             for k in in_theme.filter(pl.col("workstream") == ws).iter_rows(named=True):
                 res = results[k["kpi_id"]]
                 if res.height == 0:
@@ -324,8 +323,7 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                     )
                 else:  # a few annual or survey figures read better as a table than as a chart
                     figure = f"<p class='caption'>{esc(text)}</p>" + table(recent.select(keep[:2] + keep[3:]))
-                blocks.append(f"<div class='block'><h3>{esc(k['title'])}</h3>{figure}</div>")
-            parts += blocks
+                parts.append(f"<div class='block'><h3>{esc(k['title'])}</h3>{figure}</div>")
             if ws != "CONTEXT":
                 acts = plan.workstream_actions(actions, [ws], snap.as_at).collect()
                 parts.append(

@@ -40,17 +40,18 @@ def all_series(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str,
     return dict(zip(catalogue["kpi_id"], pl.collect_all(frames), strict=True))
 
 
-def all_icons(
-    catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str, found: dict | None = None
-) -> pl.DataFrame:
-    """Variation and assurance icon (metrics.spc.icons) for every indicator; grain: kpi_id. Returns a DataFrame.
-    `found` is all_series's result when the caller already has it."""
-    found = found if found is not None else all_series(catalogue, values, area_code=area_code, phase=phase)
+def all_icons(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str) -> pl.DataFrame:
+    """Variation and assurance icon (metrics.spc.icons) for every indicator; grain: kpi_id. Returns a DataFrame."""
+    return icons_of(catalogue, all_series(catalogue, values, area_code=area_code, phase=phase))
+
+
+def icons_of(catalogue: pl.DataFrame, by_kpi: dict) -> pl.DataFrame:
+    """all_icons from series already worked out (all_series's result)."""
     rows = []
     for kpi in catalogue.iter_rows(named=True):
-        result = found[kpi["kpi_id"]]
-        found_icons = icons(result, polarity=kpi["polarity"], target=kpi["target"])
-        rows.append({"kpi_id": kpi["kpi_id"], **found_icons, "n_points": result["value"].is_not_null().sum()})
+        result = by_kpi[kpi["kpi_id"]]
+        found = icons(result, polarity=kpi["polarity"], target=kpi["target"])
+        rows.append({"kpi_id": kpi["kpi_id"], **found, "n_points": result["value"].is_not_null().sum()})
     return pl.DataFrame(
         rows, schema={"kpi_id": pl.String, "variation": pl.String, "assurance": pl.String, "n_points": pl.Int64}
     )
