@@ -12,10 +12,12 @@ import html
 import json
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import altair as alt
@@ -53,8 +55,11 @@ from ui.tables import (
     series_display,
 )
 
+SCALE = 1.25  # chart pixels per CSS pixel (boardpack/draw.py): exact in binary, so sizes are whole pixels
 PLACEHOLDER = "chart:"  # an image's source until its chart is drawn
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+PAGE_CHARS = 165  # 8pt characters across the page (DejaVu Sans averages about 0.58 em a character)
+PADDING = 2.5  # a cell's left and right padding, in characters
 CHART_FROM = 6  # points: shorter series are given as a table in the pack
 RAG_CSS = {"Green": "rag-green", "Amber": "rag-amber", "Red": "rag-red", "No target": "rag-grey"}
 CSS = """
@@ -75,8 +80,8 @@ p { margin: 3pt 0; line-height: 1.35; }
 table { table-layout: fixed; border-collapse: separate; border-spacing: 0; width: 100%; margin: 4pt 0 8pt 0;
         page-break-inside: auto; }
 th { background: #12436D; color: white; text-align: left; padding: 3pt 4pt; font-size: 8pt; }
-td { border-bottom: 0.5pt solid #B1B4B6; padding: 2.5pt 4pt; font-size: 8pt; vertical-align: top;
-     overflow-wrap: break-word; }
+td { padding: 2.5pt 4pt; font-size: 8pt; vertical-align: top; overflow-wrap: break-word; }
+tbody tr:nth-child(even) td:not([class]) { background: #F3F2F1; }
 tr { page-break-inside: avoid; }
 .rag-green { background: #00703C; color: white; font-weight: bold; }
 .rag-amber { background: #FFDD00; font-weight: bold; }
@@ -85,6 +90,7 @@ tr { page-break-inside: avoid; }
 img.chart { width: 100%; }
 img.map { display: block; height: 120mm; width: auto; }
 img.key { display: block; width: 100mm; }
+.pair { page-break-inside: avoid; }
 .block { page-break-inside: avoid; margin: 0 1% 6pt 0; display: inline-block; width: 48.5%; vertical-align: top; }
 .wide { display: block; width: 100%; }
 .caption { color: #3D3D3D; font-size: 8pt; }
@@ -104,20 +110,21 @@ def markdown(text: str) -> str:
 
 class Charts:
     """Collects the pack's charts while the document is written and has a separate process (boardpack/draw.py)
-    draw each one as soon as it is added, so drawing (about 0.2 s a chart in vl-convert) overlaps the writing.
-    Use as a context manager: the process and its working folder are always cleaned up."""
+    draw each one as soon as it is added (about 0.2 s a chart in vl-convert). Every chart is drawn at a size fixed
+    in advance, so WeasyPrint can lay the pages out before the drawing is done (see `fetcher`). Use as a context
+    manager: the process and its working folder are always cleaned up."""
 
     def __enter__(self) -> Charts:
         self.folder = Path(tempfile.mkdtemp(prefix="boardpack-"))
         self.log = (self.folder / "draw.log").open("w+", encoding="utf-8")
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("draw.py")), str(self.folder)],
+            [sys.executable, str(Path(__file__).with_name("draw.py")), str(self.folder), str(SCALE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=self.log,
             text=True,
         )
-        self.count = 0
+        self.sizes: list[tuple[int, int]] = []  # each chart's size in pixels, as drawn
         return self
 
     def __exit__(self, *exc) -> None:
@@ -127,13 +134,18 @@ class Charts:
         self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def add(self, chart: alt.TopLevelMixin, width: int = 900, css: str = "chart") -> str:
-        """A placeholder <img> for a chart (its description becomes the alt text); the chart starts drawing now."""
+    @property
+    def count(self) -> int:
+        return len(self.sizes)
+
+    def add(self, chart: alt.TopLevelMixin, width: int, height: int, css: str = "chart") -> str:
+        """A placeholder <img> for a chart drawn `width` × `height` CSS pixels in all, axes and legends included
+        (its description becomes the alt text); the chart starts drawing now."""
+        width, height = -(-width // 4) * 4, -(-height // 4) * 4  # multiples of 4: whole pixels at a scale of 1.25
         spec = chart.to_dict(validate=False)  # the builders are validated by the app and its tests
-        if spec.get("width") in (None, "container"):
-            spec["width"] = width
+        spec.update(width=width, height=height, autosize={"type": "fit", "contains": "padding"})
         n = self.count
-        self.count += 1
+        self.sizes.append((round(width * SCALE), round(height * SCALE)))
         (self.folder / f"{n}.json").write_text(json.dumps(spec), encoding="utf-8")
         self.process.stdin.write(f"{n}\n")
         self.process.stdin.flush()
@@ -144,15 +156,22 @@ class Charts:
         if not self.process.stdin.closed:
             self.process.stdin.close()
 
+    def drawn(self, n: int) -> bool:
+        return (self.folder / f"{n}.done").exists()
+
     def png(self, n: int) -> bytes:
-        """Chart n's PNG, waiting for the drawing process to reach it; a clear error if drawing failed."""
-        path = self.folder / f"{n}.png"
-        while not path.exists():
-            if self.process.poll() is not None and not path.exists():
+        """Chart n's PNG, waiting for the drawing process to reach it; a clear error if drawing failed or the
+        chart came out at another size than the one the pages were laid out for."""
+        while not self.drawn(n):
+            if self.process.poll() is not None and not self.drawn(n):
                 self.log.seek(0)
                 raise RuntimeError(f"Drawing the board pack's charts failed: {self.log.read().strip()[-2000:]}")
             time.sleep(0.01)
-        return path.read_bytes()
+        png = (self.folder / f"{n}.png").read_bytes()
+        size = struct.unpack(">II", png[16:24])  # the PNG header's width and height
+        if size != self.sizes[n]:
+            raise RuntimeError(f"Board pack chart {n} was drawn at {size}, not the {self.sizes[n]} pixels expected")
+        return png
 
     def render(self, document: str) -> str:
         """The document with every placeholder replaced by its drawn chart (a PNG data URI)."""
@@ -163,47 +182,96 @@ class Charts:
         return document
 
     def fetcher(self):
-        """WeasyPrint's URL fetcher: placeholders are read as their charts are drawn, so WeasyPrint can parse the
-        document and work out its styles while the last charts are still being drawn. Nothing else is fetched
-        (no network at run time), and a chart that cannot be read stops the build instead of leaving a gap."""
+        """WeasyPrint's URL fetcher. A chart already drawn is read as it is. One still being drawn is given as a
+        blank stand-in of the same size (all that layout needs) written to the file the chart will replace:
+        WeasyPrint reads an image's file again when it writes the PDF (weasyprint.images.LazyLocalImage), by
+        which time `write_pdf` has waited for every chart. So pages are laid out while the drawing goes on.
+        Nothing else is fetched (no network at run time); a chart that cannot be drawn stops the build."""
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        png = self.png
+        charts = self
 
         class ChartFetcher(URLFetcher):
             def fetch(self, url: str, headers=None) -> URLFetcherResponse:
                 if not url.startswith(PLACEHOLDER):
                     raise ValueError(f"The board pack fetches nothing but its own charts, not {url}")
-                body = png(int(url[len(PLACEHOLDER) :]))
-                return URLFetcherResponse(url, body=body, headers={"Content-Type": "image/png"})
+                n = int(url[len(PLACEHOLDER) :])
+                path = charts.folder / f"{n}.png"
+                body = None
+                if not charts.drawn(n):
+                    try:  # create the file only if the drawing process has not yet put the chart there
+                        with path.open("xb") as stand_in:
+                            body = blank_png(*charts.sizes[n])
+                            stand_in.write(body)
+                    except FileExistsError:
+                        pass
+                if body is None:
+                    body = charts.png(n)
+                return URLFetcherResponse(path.as_uri(), body=body, headers={"Content-Type": "image/png"})
 
         return ChartFetcher(fail_on_errors=True)
 
+    def write_pdf(self, document: str) -> bytes:
+        """The PDF of a document whose charts were added here: laid out while they are drawn, written once all
+        are (each checked to be the size it was laid out at)."""
+        from weasyprint import HTML
 
-def table(frame: pl.DataFrame, colour: dict[str, dict[str, str]] | None = None) -> str:
-    """An HTML table of a display frame; `colour` maps a column's values to CSS classes (e.g. RAG)."""
+        self.finish()
+        pages = HTML(string=document, url_fetcher=self.fetcher()).render()
+        for n in range(self.count):
+            self.png(n)
+        return pages.write_pdf()
+
+
+def blank_png(width: int, height: int) -> bytes:
+    """A transparent RGBA PNG of the given size (vl-convert draws RGBA, so the stand-in matches it)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = zlib.compress(bytes(1 + 4 * width) * height)  # filter byte 0, then transparent black pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def table(frame: pl.DataFrame, colour: dict[str, dict[str, str]] | None = None, chars: float = PAGE_CHARS) -> str:
+    """An HTML table of a display frame `chars` characters wide (see column_widths); `colour` maps a column's
+    values to CSS classes (e.g. RAG)."""
     if frame.height == 0:
         return '<p class="caption">None.</p>'
     colour = colour or {}
-    cols = "".join(f'<col style="width:{w}%">' for w in column_widths(frame))
+    cols = "".join(f'<col style="width:{w}%">' for w in column_widths(frame, chars))
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     body = "".join(
-        "<tr>"
-        + "".join(f'<td class="{colour.get(c, {}).get(str(v), "")}">{esc(v)}</td>' for c, v in r.items())
-        + "</tr>"
+        "<tr>" + "".join(_cell(v, colour.get(c, {}).get(str(v))) for c, v in r.items()) + "</tr>"
         for r in frame.iter_rows(named=True)
     )
     return f"<table><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def column_widths(frame: pl.DataFrame) -> list[float]:
-    """Percent widths for a fixed-layout table (much quicker for WeasyPrint than its automatic layout), in
-    proportion to each column's longest value (capped, as long text wraps) or its header's longest word."""
-    weights = []
+def _cell(value, css: str | None) -> str:
+    return f'<td class="{css}">{esc(value)}</td>' if css else f"<td>{esc(value)}</td>"
+
+
+def column_widths(frame: pl.DataFrame, chars: float) -> list[float]:
+    """Percent widths for a fixed-layout table (much quicker for WeasyPrint than its automatic layout) `chars`
+    average characters wide. Every column first gets room for its longest word, so no word is broken (header
+    words count a little wider, as they are bold); what is left goes to the columns whose values are longer than
+    that, in proportion to the extra they need (values capped at 40 characters, as long text wraps)."""
+    floors, wants = [], []
     for name in frame.columns:
-        longest = frame[name].cast(pl.String).str.len_chars().max() or 0
-        weights.append(max(min(longest, 48), max(len(w) for w in name.split()) + 1, 4))
-    return [round(100 * w / sum(weights), 2) for w in weights]
+        text = ["" if v is None else str(v) for v in frame[name].to_list()]  # a few rows: plain Python is quickest
+        longest = max(map(len, text))
+        word = max((len(w) for t in text for w in t.split()), default=0)
+        floor = max(word, max(len(w) for w in name.split()) * 1.15) + PADDING
+        floors.append(floor)
+        wants.append(max(floor, min(longest, 40) + PADDING))
+    if sum(wants) <= chars or sum(floors) >= chars:
+        widths = wants if sum(wants) <= chars else floors
+    else:
+        spare = (chars - sum(floors)) / (sum(wants) - sum(floors))
+        widths = [f + (w - f) * spare for f, w in zip(floors, wants, strict=True)]
+    return [round(100 * w / sum(widths), 2) for w in widths]
 
 
 def build_html(snap: Snapshot, compare: Snapshot | None) -> str:
@@ -297,6 +365,7 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
         parts.append(f"<h1>{esc(theme_title)}</h1>")
         for ws in [w for w in WORKSTREAMS if w in set(in_theme["workstream"])]:
             parts.append(f"<h2>{esc(WORKSTREAM_TITLES.get(ws, ws))}</h2>")
+            blocks = []
             for k in in_theme.filter(pl.col("workstream") == ws).iter_rows(named=True):
                 res = results[k["kpi_id"]]
                 if res.height == 0:
@@ -317,13 +386,18 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                         height=150,
                     )
                     figure = (
-                        charts.add(chart, width=560)
+                        charts.add(chart, width=620, height=280)
                         + f"<p class='caption'>{esc(text)} {esc(LINE_KEY['run' if k['variation'] == 'none' else 'spc'])}</p>"
-                        + table(recent.select(keep).tail(4))
+                        + table(recent.select(keep).tail(4), chars=PAGE_CHARS / 2)
                     )
                 else:  # a few annual or survey figures read better as a table than as a chart
-                    figure = f"<p class='caption'>{esc(text)}</p>" + table(recent.select(keep[:2] + keep[3:]))
-                parts.append(f"<div class='block'><h3>{esc(k['title'])}</h3>{figure}</div>")
+                    figure = f"<p class='caption'>{esc(text)}</p>" + table(
+                        recent.select(keep[:2] + keep[3:]), chars=PAGE_CHARS / 2
+                    )
+                blocks.append(f"<div class='block'><h3>{esc(k['title'])}</h3>{figure}</div>")
+            # two indicators side by side, kept together: a pair never splits across pages, and the workstream's
+            # heading stays with its first pair
+            parts += [f"<div class='pair'>{''.join(blocks[i : i + 2])}</div>" for i in range(0, len(blocks), 2)]
             if ws != "CONTEXT":
                 acts = plan.workstream_actions(actions, [ws], snap.as_at).collect()
                 parts.append(
@@ -361,6 +435,8 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                     title=f"EHC plans per 1,000, {months:%B %Y}",
                     description="Map of EHC plans per 1,000 by ward; the table below gives every ward's rate",
                 ),
+                width=528,
+                height=588,
                 css="map",
             )
             + charts.add(
@@ -369,7 +445,8 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                     title="EHC plans per 1,000",
                     no_data=rows_map["shade"].is_null().any(),
                 ),
-                width=520,
+                width=528,
+                height=52,
                 css="key",
             )
             + (
@@ -405,7 +482,13 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
             waits.heat_table(wt, period_end=latest, services=services, localities=list(GM_LOCALITIES)).collect()
         )
         area = area_name(snap.la_code)
-        parts.append(charts.add(heat(cells, area=area, description="Heat table of waiting times"), width=1000))
+        parts.append(
+            charts.add(
+                heat(cells, area=area, description="Heat table of waiting times"),
+                width=1280,
+                height=70 * len(services) + 60,  # a row a service, and the localities' names above
+            )
+        )
         for s in services:
             lg = waits.league(wt, period_end=latest[s], service=s, localities=list(GM_LOCALITIES)).collect()
             tr = waits.area_trend(wt, service=s, area_code=snap.la_code, localities=list(GM_LOCALITIES)).collect()
@@ -520,11 +603,6 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
 
 def build_pdf(snapshot: Path | str, compare: Path | str | None = None) -> bytes:
     """The board pack of a snapshot (and the snapshot it is compared with) as PDF bytes."""
-    from weasyprint import HTML
-
-    snap = open_snapshot(snapshot)
-    comp = open_snapshot(compare) if compare else None
-    with alt.utils.schemapi.debug_mode(False), Charts() as charts:
-        document = _document(snap, comp, charts)
-        charts.finish()
-        return HTML(string=document, url_fetcher=charts.fetcher()).write_pdf()
+    with alt.utils.schemapi.debug_mode(False), Charts() as charts:  # the drawing process starts first
+        document = _document(open_snapshot(snapshot), open_snapshot(compare) if compare else None, charts)
+        return charts.write_pdf(document)

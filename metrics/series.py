@@ -34,9 +34,8 @@ def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str] |
 
 def all_series(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str) -> dict:
     """indicator_series for every indicator in the catalogue, collected: kpi_id -> DataFrame."""
-    frames = [
-        indicator_series(values, kpi, area_code=area_code, phase=phase) for kpi in catalogue.iter_rows(named=True)
-    ]
+    area = values.filter(pl.col("area_code") == area_code).collect().lazy()  # read the table once, not per indicator
+    frames = [indicator_series(area, kpi, area_code=area_code, phase=phase) for kpi in catalogue.iter_rows(named=True)]
     return dict(zip(catalogue["kpi_id"], pl.collect_all(frames), strict=True))
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import signal
+import struct
+import zlib
 from html.parser import HTMLParser
 
 import pytest
@@ -118,8 +122,63 @@ def test_a_chart_that_cannot_be_drawn_stops_the_build_with_a_clear_error():
     # a valid Vega-Lite spec whose expression Vega cannot parse
     broken = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().transform_calculate(b="datum.a +").encode(x="b:Q")
     with Charts() as charts:
-        charts.add(broken)
+        charts.add(broken, width=200, height=100)
         charts.finish()
         with pytest.raises(RuntimeError, match="Drawing the board pack's charts failed"):
             charts.png(0)
     assert not charts.folder.exists()  # the working folder is removed
+
+
+def tiny_chart():
+    import altair as alt
+
+    return alt.Chart(alt.Data(values=[{"a": 1, "b": 2}, {"a": 2, "b": 3}])).mark_bar().encode(x="a:O", y="b:Q")
+
+
+def test_pages_are_laid_out_while_charts_are_drawn_and_the_pdf_gets_the_drawn_charts():
+    from weasyprint import HTML
+
+    from boardpack import Charts
+
+    with Charts() as charts:
+        os.kill(charts.process.pid, signal.SIGSTOP)  # hold the drawing back until the page is laid out
+        img = charts.add(tiny_chart(), width=198, height=100)  # rounded up to whole pixels: 200 x 100 at 1.25
+        pages = HTML(string=f"<html><body>{img}</body></html>", url_fetcher=charts.fetcher()).render()
+        assert not charts.drawn(0)  # so the layout had the blank stand-in
+        os.kill(charts.process.pid, signal.SIGCONT)
+        charts.finish()
+        charts.png(0)
+        pdf = pages.write_pdf()
+    image = next(iter(PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"]["/XObject"].values())).get_object()
+    assert (image["/Width"], image["/Height"]) == (250, 125)
+    alpha = image["/SMask"].get_object().get_data()
+    assert max(alpha) == 255  # the drawn chart's opaque background, not the stand-in's transparent pixels
+
+
+def test_a_chart_drawn_at_another_size_than_laid_out_stops_the_build():
+    import altair as alt
+
+    from boardpack import Charts
+
+    with Charts() as charts:
+        charts.add(alt.hconcat(tiny_chart(), tiny_chart()), width=200, height=100)  # "fit" cannot size a concat
+        charts.finish()
+        with pytest.raises(RuntimeError, match=r"drawn at \(\d+, \d+\), not the \(250, 125\) pixels expected"):
+            charts.png(0)
+
+
+def test_the_stand_in_is_a_valid_transparent_png_of_the_size_asked():
+    from boardpack import blank_png
+
+    png = blank_png(3, 2)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = {}, 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind, data = png[at + 4 : at + 8], png[at + 8 : at + 8 + length]
+        assert struct.unpack(">I", png[at + 8 + length : at + 12 + length])[0] == zlib.crc32(kind + data)
+        chunks[kind] = data
+        at += 12 + length
+    assert list(chunks) == [b"IHDR", b"IDAT", b"IEND"]
+    assert struct.unpack(">IIBBBBB", chunks[b"IHDR"]) == (3, 2, 8, 6, 0, 0, 0)  # 8-bit RGBA
+    assert zlib.decompress(chunks[b"IDAT"]) == bytes(2 * (1 + 3 * 4))  # two rows: filter byte and 3 clear pixels
