@@ -40,6 +40,18 @@ def test_every_page_carries_the_as_at_date_the_legend_and_its_number(pack):
         assert f"Page {n} of {len(pages)}" in flat, n
 
 
+def test_every_chart_in_the_pack_is_drawn_none_is_a_blank_stand_in(pack):
+    images = {  # WeasyPrint lists every image in every page's resources: one entry per PDF object
+        x.idnum: x.get_object()
+        for page in pack.pages
+        for x in page["/Resources"].get("/XObject", {}).values()
+        if x.get_object()["/Subtype"] == "/Image"
+    }.values()
+    assert len(images) == 21  # 18 indicator charts, the ward map and its key, the waiting-times heat table
+    for image in images:
+        assert max(image["/SMask"].get_object().get_data()) == 255  # opaque pixels: a drawn chart
+
+
 def test_cover_and_sections(pack):
     text = " ".join(" ".join(p.extract_text().split()) for p in pack.pages)
     assert "Demonstration data: generated figures" in " ".join(pack.pages[0].extract_text().split())
