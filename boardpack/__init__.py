@@ -8,6 +8,7 @@ every page's footer carries the "as at" date, the source, the suppression legend
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import re
@@ -16,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -601,8 +603,16 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
     return "".join(parts)
 
 
+def _load_weasyprint() -> None:
+    with contextlib.suppress(Exception):  # a failure is raised again by the import in Charts.write_pdf
+        import weasyprint  # noqa: F401
+
+
 def build_pdf(snapshot: Path | str, compare: Path | str | None = None) -> bytes:
     """The board pack of a snapshot (and the snapshot it is compared with) as PDF bytes."""
+    # Load WeasyPrint (about a second, the first time) alongside the statistics: Polars lets go of Python's lock
+    # while it computes, so the import goes ahead in those gaps. Charts.write_pdf's import waits for it to finish.
+    threading.Thread(target=_load_weasyprint, daemon=True).start()
     with alt.utils.schemapi.debug_mode(False), Charts() as charts:  # the drawing process starts first
         document = _document(open_snapshot(snapshot), open_snapshot(compare) if compare else None, charts)
         return charts.write_pdf(document)
