@@ -120,3 +120,21 @@ def test_since_last_board_empty_states_are_worded_for_people(demo_root):
     at.switch_page("pages/since_last_board.py").run()
     assert not at.exception
     assert any("no earlier snapshot to compare with" in i.value.lower() for i in at.info)
+
+
+def test_an_indicators_download_is_its_table_twin_stamped_with_date_source_and_status(demo_root):
+    import io
+
+    from ui import data
+
+    snap = data.snapshot(demo_root / "2025-10-31")
+    table = data.indicator_table(snap, "wait_u18_salt_pct", "all")
+    csv = pl.read_csv(io.BytesIO(data.indicator_csv(snap, "wait_u18_salt_pct", "all")), infer_schema=False)
+    assert csv.columns == [*table.columns, "data_as_at", "source", "data_status"]
+    assert csv["Period"].to_list() == table["Period"].to_list() and csv.height == table.height > 12
+    assert csv["Value"].to_list() == table["Value"].cast(pl.String).to_list()
+    assert set(csv["data_as_at"]) == {"2025-10-31"} and set(csv["data_status"]) == {"Demonstration data"}
+    source = scan_table(open_snapshot(demo_root / "2025-10-31"), "kpi_catalogue").filter(
+        pl.col("kpi_id") == "wait_u18_salt_pct"
+    )
+    assert set(csv["source"]) == set(source.collect()["source"])

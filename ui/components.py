@@ -3,14 +3,13 @@ downloads stamped with source and date, and plain-English empty states."""
 
 from __future__ import annotations
 
-import io
-
 import polars as pl
 import streamlit as st
 
 from metrics.formatting import fmt_date
 from metrics.schema import PHASE_LABELS
 from ui.state import Context
+from ui.tables import stamped_csv
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -43,21 +42,24 @@ def sources_line(ctx: Context) -> str:
 
 
 def csv_bytes(frame: pl.DataFrame, *, ctx: Context, source: str) -> bytes:
-    """CSV with the as-at date and source stamped on every row, so a file read on its own still says where it's from."""
-    stamped = frame.with_columns(
-        pl.lit(ctx.snapshot.as_at.isoformat()).alias("data_as_at"),
-        pl.lit(source).alias("source"),
-        pl.lit("Demonstration data" if ctx.snapshot.demo else "").alias("data_status"),
-    )
-    buf = io.BytesIO()
-    stamped.write_csv(buf)
-    return buf.getvalue()
+    """The frame as a CSV stamped with the snapshot's as-at date, its source and whether it is demonstration data."""
+    return stamped_csv(frame, as_at=ctx.snapshot.as_at, demo=ctx.snapshot.demo, source=source)
 
 
-def download_csv(frame: pl.DataFrame, *, ctx: Context, name: str, source: str, key: str, label: str = "") -> None:
+def download_csv(
+    frame: pl.DataFrame,
+    *,
+    ctx: Context,
+    name: str,
+    source: str,
+    key: str,
+    label: str = "",
+    csv: bytes | None = None,
+) -> None:
+    """A download button for the frame as a stamped CSV (`csv`: the same bytes already made, e.g. cached)."""
     st.download_button(
         label or "Download this table (CSV)",
-        data=csv_bytes(frame, ctx=ctx, source=source),
+        data=csv_bytes(frame, ctx=ctx, source=source) if csv is None else csv,
         file_name=f"{name}_{ctx.snapshot.as_at.isoformat()}.csv",
         mime="text/csv",
         key=key,

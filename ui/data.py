@@ -13,7 +13,7 @@ from charts.spc import indicator_chart
 from metrics import benchmarks, diff, kpi, plan, series, waits, wards
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot, open_snapshot, scan_table
-from ui.tables import heat_cells, series_display
+from ui.tables import heat_cells, series_display, stamped_csv
 
 
 def fingerprint(path: Path | str) -> str:
@@ -231,6 +231,20 @@ def _indicator_table(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFram
 def indicator_table(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
     """The table twin of an indicator chart (ui.tables.series_display), cached."""
     return _indicator_table(*_key(snap), kpi_id, phase)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _indicator_csv(path: str, fp: str, kpi_id: str, phase: str) -> bytes:
+    snap = _open(path, fp)
+    kpi = scan_table(snap, "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
+    return stamped_csv(
+        _indicator_table(path, fp, kpi_id, phase), as_at=snap.as_at, demo=snap.demo, source=kpi["source"]
+    )
+
+
+def indicator_csv(snap: Snapshot, kpi_id: str, phase: str) -> bytes:
+    """indicator_table as the stamped CSV its download gives (ui.tables.stamped_csv), cached."""
+    return _indicator_csv(*_key(snap), kpi_id, phase)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -3,6 +3,8 @@ and CSV downloads. Row-wise formatting only; the numbers come from metrics/."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from metrics.formatting import (
@@ -487,3 +489,16 @@ def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
+
+
+def stamped_csv(frame: pl.DataFrame, *, as_at: date, demo: bool, source: str) -> bytes:
+    """CSV with the as-at date and source stamped on every row, so a file read on its own still says where it's from."""
+    return (
+        frame.with_columns(
+            pl.lit(as_at.isoformat()).alias("data_as_at"),
+            pl.lit(source).alias("source"),
+            pl.lit("Demonstration data" if demo else "").alias("data_status"),
+        )
+        .write_csv()
+        .encode()
+    )

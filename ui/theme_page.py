@@ -126,7 +126,14 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
         with table_tab:
             show_table(table)
         with download_tab:
-            download_csv(table, ctx=ctx, name=kpi["kpi_id"], source=kpi["source"], key=f"dl-{kpi['kpi_id']}")
+            download_csv(
+                table,
+                ctx=ctx,
+                name=kpi["kpi_id"],
+                source=kpi["source"],
+                key=f"dl-{kpi['kpi_id']}",
+                csv=data.indicator_csv(ctx.snapshot, kpi["kpi_id"], ctx.phase),
+            )
 
 
 def _actions(ctx: Context, ws: str) -> None:
