@@ -22,8 +22,8 @@ SIGNAL_SHAPES = {
     "common_cause": "circle",
     "improvement": "triangle-up",
     "concern": "diamond",
-    "neutral_high": "square",
-    "neutral_low": "square",
+    "neutral_high": "triangle-up",  # same colour either way (METHODS §1): the shape tells high from low
+    "neutral_low": "triangle-down",
 }
 SIGNAL_LABELS = {
     "common_cause": "Common cause",
