@@ -138,3 +138,13 @@ def test_an_indicators_download_is_its_table_twin_stamped_with_date_source_and_s
         pl.col("kpi_id") == "wait_u18_salt_pct"
     )
     assert set(csv["source"]) == set(source.collect()["source"])
+
+
+def test_headline_cards_say_no_target_plainly():
+    from tests.pages_helper import page_text
+
+    at = app().run()
+    at.switch_page("pages/theme_3.py").run()
+    text = page_text(at)
+    assert "2023/24 · no target" in text and "target No target" not in text
+    assert "· target 80% by Mar 2026" in page_text(at.switch_page("pages/theme_2.py").run())

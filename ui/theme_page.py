@@ -83,9 +83,12 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                     delta_color=colour,
                     label_visibility="collapsed",
                 )
-                st.caption(
-                    f"{kpi['period_label'] or 'No data'} · target {fmt_target(kpi['target'], kpi['unit'], kpi['decimals'], kpi['target_date'])}"
+                target = (
+                    "no target"
+                    if kpi["target"] is None
+                    else f"target {fmt_target(kpi['target'], kpi['unit'], kpi['decimals'], kpi['target_date'])}"
                 )
+                st.caption(f"{kpi['period_label'] or 'No data'} · {target}")
                 rag_badge(kpi["rag"])
                 variation_badge(kpi["variation"])
                 if kpi["variation"] != "none":  # below 13 points there is no assurance to speak of either
