@@ -385,8 +385,7 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
                         target=k["target"],
                         comparators=comps if comps.height else None,
                         description=text,
-                        height=150,
-                    )
+                    )  # its size is set by charts.add
                     figure = (
                         charts.add(chart, width=620, height=280)
                         + f"<p class='caption'>{esc(text)} {esc(LINE_KEY['run' if k['variation'] == 'none' else 'spc'])}</p>"
