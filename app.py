@@ -1,4 +1,5 @@
-"""The frame: page config, navigation, the global controls and their URL sync, the snapshot check and banner.
+"""The frame: page config, the sign-in gate (the role from the signed-in identity), navigation, the global controls
+and their URL sync, the snapshot check and banner.
 
 No data logic and no page content live here: pages compose, metrics compute.
 """
@@ -9,7 +10,7 @@ import streamlit as st
 
 from metrics.schema import PHASE_LABELS, PHASES
 from metrics.snapshot import SnapshotError
-from ui import data, style
+from ui import access, data, signin, style
 from ui.state import (
     FRAME_FLAG,
     KEY_BOARD,
@@ -65,11 +66,15 @@ if not ids:
     )
     st.stop()
 
-init_from_url(ids)
+# The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
+viewer = access.current()
+init_from_url(ids, officer=viewer.officer)
 if st.session_state.get(KEY_SNAPSHOT) not in ids:
     st.session_state[KEY_SNAPSHOT] = ids[0]
 st.session_state.setdefault(KEY_PHASE, "all")
 st.session_state.setdefault(KEY_BOARD, False)
+if not viewer.officer:
+    st.session_state[KEY_BOARD] = True  # the public board view: no officer mode to switch to
 # Keep the hidden controls' values while board mode hides their widgets (Streamlit drops unrendered widget state).
 for _key in (KEY_PHASE, KEY_COMPARE):
     if _key in st.session_state:
@@ -88,7 +93,7 @@ with st.sidebar:
     if st.session_state.get(KEY_COMPARE) not in compare_options:
         st.session_state[KEY_COMPARE] = default_compare(ids, chosen)
     board = st.session_state[KEY_BOARD]
-    if not board:
+    if not board or not viewer.officer:
         st.selectbox(
             "Compare with (last board)",
             compare_options,
@@ -97,7 +102,12 @@ with st.sidebar:
             help="Changes are shown against this snapshot: by default the one before, i.e. the last board's.",
         )
         st.selectbox("Phase", list(PHASES), key=KEY_PHASE, format_func=PHASE_LABELS.get)
-    st.toggle("Board mode", key=KEY_BOARD, help="Larger type and fewer controls, for screen-sharing at the board.")
+    if viewer.officer:
+        st.toggle("Board mode", key=KEY_BOARD, help="Larger type and fewer controls, for screen-sharing at the board.")
+
+    if viewer.officer and st.session_state[KEY_BOARD]:
+        st.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
+    signin.panel(viewer, board=st.session_state[KEY_BOARD])
 
 sync_to_url()
 style.apply(st.session_state[KEY_BOARD])
@@ -119,10 +129,12 @@ if compare_id != NO_COMPARE:
         st.warning(f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. {exc}")
 
 st.session_state["_context"] = Context(
-    snapshot=snap, compare=compare, phase=st.session_state[KEY_PHASE], board=st.session_state[KEY_BOARD]
+    snapshot=snap,
+    compare=compare,
+    phase=st.session_state[KEY_PHASE],
+    board=st.session_state[KEY_BOARD],
+    officer=viewer.officer,
 )
-if st.session_state[KEY_BOARD]:
-    st.sidebar.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
 st.session_state[FRAME_FLAG] = True
 try:
     nav.run()

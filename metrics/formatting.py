@@ -6,6 +6,7 @@ board pack so a figure reads the same everywhere.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 STATUS_WORDS = {
@@ -138,3 +139,22 @@ def points(delta: float, decimals: int, unit: str) -> str:
     if unit == "percent":
         return f"{sign}{n} {'point' if n == '1' else 'points'}"
     return f"{sign}{n}"
+
+
+# Every ASCII punctuation character CommonMark lets a backslash escape, which covers Streamlit's own additions
+# (`:color[...]` directives, `:material/…:` icons, `$…$` maths) as well as links, images, emphasis and lists.
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&=\"'@/%")
+# GitHub-flavoured markdown turns bare addresses (x@y.uk, https://…, www.…) into links after escapes are undone, so
+# an invisible word joiner goes where it breaks the pattern without changing what people read.
+_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(@|:|(?i:www)(?=\.))")
+
+
+def md_escape(text: object) -> str:
+    """Plain text (a name, a title, a role) made safe to put inside Streamlit markdown: every markdown character is
+    backslash-escaped, bare addresses cannot become links, and line breaks become spaces, so it shows exactly as
+    written and can never form a link, an image, a badge or a heading."""
+    if text is None:
+        return ""
+    flat = _AUTOLINK.sub(lambda m: m.group(1) + _JOINER, " ".join(str(text).split()))
+    return "".join(f"\\{ch}" if ch in _MD_SPECIAL else ch for ch in flat)

@@ -1,5 +1,5 @@
 """Explore › Ward demand: rates per 1,000 children by ward (or town), with 95% intervals, ranking, deprivation
-and a ward profile; disclosure-controlled in board mode and in every download."""
+and a ward profile; disclosure-controlled for the public, in board mode and in every download."""
 
 import streamlit as st
 
@@ -24,7 +24,7 @@ if not periods:
     empty_state("No ward data in this snapshot — see Data and methods for how to load it.")
     st.stop()
 
-protected = ctx.board
+protected = ctx.protected
 scale = 1.35 if ctx.board else 1.0
 cols = st.columns([3, 2, 2, 2])
 measure = cols[0].selectbox("Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.get, key="wd_measure")
@@ -36,7 +36,7 @@ towns = grouping == "Towns"
 st.caption(f"Phase: {PHASE_LABELS[ctx.phase]} (change it in the sidebar). Month: {period:%B %Y}.")
 
 if protected:
-    st.info(f"Board mode: figures below local-authority level are protected. {LEGEND}.", icon=":material/shield:")
+    st.info(f"Figures below local-authority level are protected. {LEGEND}.", icon=":material/shield:")
 else:
     st.warning(
         "**Official – not for publication.** Exact counts below local-authority level are shown for officers. "

@@ -47,8 +47,9 @@ def default_compare(ids: list[str], chosen: str) -> str:
     return older[0] if older else NO_COMPARE
 
 
-def init_from_url(ids: list[str]) -> None:
-    """On a session's first run, seed the controls from the URL so a shared link reopens the same view."""
+def init_from_url(ids: list[str], *, officer: bool = True) -> None:
+    """On a session's first run, seed the controls from the URL so a shared link reopens the same view. The mode is
+    taken from the URL only for an officer: the public view is always protected, whatever the link says."""
     if st.session_state.get("_url_loaded"):
         return
     st.session_state["_url_loaded"] = True
@@ -61,7 +62,7 @@ def init_from_url(ids: list[str]) -> None:
         st.session_state[KEY_COMPARE] = compare
     if qp.get("phase") in PHASES:
         st.session_state[KEY_PHASE] = qp.get("phase")
-    if qp.get("mode") in ("board", "officer"):
+    if officer and qp.get("mode") in ("board", "officer"):
         st.session_state[KEY_BOARD] = qp.get("mode") == "board"
 
 
@@ -80,12 +81,20 @@ def sync_to_url() -> None:
 
 @dataclass(frozen=True)
 class Context:
-    """What every page needs: the verified snapshot, the compare snapshot (or None), phase and board mode."""
+    """What every page needs: the verified snapshot, the compare snapshot (or None), phase, board mode (the
+    presentation: large type, static tables) and whether the viewer is an officer (from the signed-in identity)."""
 
     snapshot: Snapshot
     compare: Snapshot | None
     phase: str
     board: bool
+    officer: bool = True
+
+    @property
+    def protected(self) -> bool:
+        """Whether figures below local-authority level must be disclosure-controlled: always for the public,
+        and in board mode for officers too (the screen is shared)."""
+        return self.board or not self.officer
 
 
 FRAME_FLAG = "_frame_active"

@@ -42,11 +42,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server():
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("SEND_SNAPSHOT_ROOT", None)
+@contextlib.contextmanager
+def streamlit_server(
+    *args: str, env: dict[str, str] | None = None, secrets: Path | None = None, port: int | None = None
+):
+    """A `streamlit run app.py` on a free loopback port, reading secrets only from `secrets` (none by default, so
+    a developer's own secrets file never changes what the tests see); yields its base URL."""
+    port = port or _free_port()
+    base = {k: v for k, v in os.environ.items() if k != "SEND_SNAPSHOT_ROOT"}  # the committed demo unless asked
+    env = {**base, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -58,6 +62,8 @@ def server():
             f"--server.port={port}",
             "--server.address=127.0.0.1",
             "--client.showErrorDetails=full",
+            f"--secrets.files={secrets or ROOT / 'tests' / 'e2e' / 'no-secrets.toml'}",
+            *args,
         ],
         cwd=ROOT,
         env=env,
@@ -77,9 +83,17 @@ def server():
         proc.terminate()
         raise RuntimeError("Streamlit did not start: " + proc.stdout.read().decode()[-2000:])
     SHOTS.mkdir(parents=True, exist_ok=True)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server():
+    with streamlit_server() as url:
+        yield url
 
 
 def wait_until_drawn(page) -> None:
