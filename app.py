@@ -6,8 +6,11 @@ No data logic and no page content live here: pages compose, metrics compute.
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
+from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS, PHASES
 from metrics.snapshot import SnapshotError
 from ui import access, data, signin, style
@@ -26,6 +29,8 @@ from ui.state import (
     snapshot_root,
     sync_to_url,
 )
+
+LOG = logging.getLogger("send_dashboard")
 
 st.set_page_config(
     page_title="SEND improvement board dashboard",
@@ -58,11 +63,23 @@ st.session_state["_registered_pages"] = tuple(
     p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
 )
 
-ids = snapshot_ids()
+ids, unavailable = snapshot_ids()
+
+
+def show_unavailable() -> None:
+    if unavailable:
+        with st.sidebar.expander(f"{len(unavailable)} snapshot folder(s) cannot be shown", icon=":material/warning:"):
+            for name, problem in unavailable:
+                st.markdown(f"**{md_escape(name)}**: {md_escape(problem)}")
+
+
 if not ids:
+    show_unavailable()
+    LOG.error("No usable snapshots in %s", snapshot_root())
     st.error(
-        f"No snapshots were found in {snapshot_root()}. Build the demonstration snapshots with "
-        "`python -m ingest demo`, or your own with `python -m ingest build` (see the README)."
+        "No snapshots can be shown: none has been built yet, or every one failed its check (see the sidebar). "
+        "Build the demonstration snapshots with `python -m ingest demo`, or your own with `python -m ingest build` "
+        "(see the README)."
     )
     st.stop()
 
@@ -108,6 +125,7 @@ with st.sidebar:
     if viewer.officer and st.session_state[KEY_BOARD]:
         st.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
     signin.panel(viewer, board=st.session_state[KEY_BOARD])
+show_unavailable()
 
 sync_to_url()
 style.apply(st.session_state[KEY_BOARD])
@@ -115,8 +133,8 @@ style.apply(st.session_state[KEY_BOARD])
 root = snapshot_root()
 try:
     snap = data.snapshot(root / chosen)
-except SnapshotError as exc:
-    st.error(f"**The snapshot of {chosen} cannot be shown because it failed its integrity check.**\n\n{exc}")
+except SnapshotError as exc:  # changed on disk since it was listed
+    st.error(f"**The snapshot of {chosen} cannot be shown because it failed its integrity check.**\n\n{md_escape(exc)}")
     st.caption("Choose another snapshot in the sidebar, or rebuild this one with `python -m ingest`.")
     st.stop()
 
@@ -126,7 +144,10 @@ if compare_id != NO_COMPARE:
     try:
         compare = data.snapshot(root / compare_id)
     except SnapshotError as exc:
-        st.warning(f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. {exc}")
+        st.warning(
+            f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. "
+            f"{md_escape(exc)}"
+        )
 
 st.session_state["_context"] = Context(
     snapshot=snap,

@@ -42,7 +42,7 @@ from metrics.formatting import (
     fmt_value,
 )
 from metrics.schema import WORKSTREAMS
-from metrics.snapshot import Snapshot, open_snapshot, scan_table
+from metrics.snapshot import Snapshot, configured_key, open_snapshot, scan_table
 from ui.tables import (
     action_changes_display,
     actions_display,
@@ -607,11 +607,16 @@ def _load_weasyprint() -> None:
         import weasyprint  # noqa: F401
 
 
-def build_pdf(snapshot: Path | str, compare: Path | str | None = None) -> bytes:
-    """The board pack of a snapshot (and the snapshot it is compared with) as PDF bytes."""
+def build_pdf(
+    snapshot: Path | str, compare: Path | str | None = None, *, key: bytes | str | None = "configured"
+) -> bytes:
+    """The board pack of a snapshot (and the snapshot it is compared with) as PDF bytes; both are verified first
+    (with the signing key, by default the configured one)."""
+    key = configured_key() if key == "configured" else key
     # Load WeasyPrint (about a second, the first time) alongside the statistics: Polars lets go of Python's lock
     # while it computes, so the import goes ahead in those gaps. Charts.write_pdf's import waits for it to finish.
     threading.Thread(target=_load_weasyprint, daemon=True).start()
     with alt.utils.schemapi.debug_mode(False), Charts() as charts:  # the drawing process starts first
-        document = _document(open_snapshot(snapshot), open_snapshot(compare) if compare else None, charts)
+        snap = open_snapshot(snapshot, key=key)
+        document = _document(snap, open_snapshot(compare, key=key) if compare else None, charts)
         return charts.write_pdf(document)

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from metrics.schema import TABLES
-from metrics.snapshot import SnapshotError, open_snapshot, scan_table
+from metrics.snapshot import SnapshotError, configured_key, open_snapshot, scan_table
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "snapshots"
 
@@ -29,11 +29,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     try:
-        snap = open_snapshot(args.snapshot)
+        snap = open_snapshot(args.snapshot, key=configured_key())
     except SnapshotError as exc:
         print(f"REFUSED: {exc}", file=sys.stderr)
         return 1
     print(f"OK: snapshot {snap.id} for {snap.la_name} ({snap.la_code}){' — demonstration data' if snap.demo else ''}")
+    print("  signature verified" if snap.signed else "  unsigned (no signing key is configured)")
     for name in TABLES:
         rows = scan_table(snap, name).select(pl.len()).collect().item()
         print(f"  {name:<14} {rows:>7,} rows  sha256 verified")
@@ -50,7 +51,7 @@ def _base(args: argparse.Namespace):
     if path is None:
         return None, f"No snapshot in {args.out} to build on; build one first (python -m ingest demo|build)."
     try:
-        return open_snapshot(path), None
+        return open_snapshot(path, key=configured_key()), None
     except SnapshotError as exc:
         return None, f"REFUSED: the base snapshot failed its check: {exc}"
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from metrics.schema import SCHEMA_VERSION, TABLES, validate_frame
-from metrics.snapshot import SNAPSHOT_NAME, sha256_file
+from metrics.snapshot import LA_CODE, configured_key, sha256_file, sign, snapshot_date
 
 
 class WriteError(Exception):
@@ -43,12 +43,30 @@ def write_snapshot(
     replace: bool = False,
     notes: list[str] | None = None,
     config: dict | None = None,
+    key: bytes | str | None = "configured",
+    extra: dict | None = None,
 ) -> Path:
-    """Write one snapshot atomically and return its folder. Raises WriteError listing every problem at once."""
+    """Write one snapshot atomically and return its folder. Raises WriteError listing every problem at once.
+
+    The manifest is signed (HMAC-SHA256 over its canonical JSON) with `key`, by default the configured key
+    ($SEND_SNAPSHOT_KEY or `[snapshots] key` in the secrets), so every route that writes signs alike; no key, no
+    signature. `extra` adds the optional manifest blocks (`published_by`, `region`, `system`)."""
+    if key == "configured":
+        key = configured_key()
     out_root = Path(out_root)
     problems: list[str] = []
-    if not SNAPSHOT_NAME.match(as_at):
-        problems.append(f"as_at '{as_at}' is not a date written YYYY-MM-DD")
+    day = snapshot_date(as_at) if isinstance(as_at, str) else None
+    if day is None:
+        problems.append(f"as_at '{as_at}' is not a real date written YYYY-MM-DD")
+    elif day > date.today() + timedelta(days=1):
+        problems.append(f"as_at {as_at} is in the future: a snapshot records what is known on a date that has come")
+    elif day.year < 1900:
+        problems.append(f"as_at {as_at} is before 1900")
+    if not isinstance(area, dict) or not LA_CODE.match(str(area.get("la_code", ""))) or not area.get("la_name"):
+        problems.append("area must give la_code (an English local authority's GSS code) and la_name")
+    for block in (extra or {}).values():
+        if not isinstance(block, dict):
+            problems.append("published_by, region and system must each be an object")
     for name in TABLES:
         if name not in tables:
             problems.append(f"table '{name}': not supplied")
@@ -87,6 +105,9 @@ def write_snapshot(
         }
         if config:
             manifest["config"] = config
+        manifest.update(extra or {})
+        if key:
+            manifest["signature"] = sign(manifest, key)
         manifest_file = tmp / "manifest.json"
         manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _fsync_path(manifest_file)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from metrics.formatting import fmt_date
+from metrics.formatting import fmt_date, md_escape
 from ui import data
 from ui.components import OGL, download_csv, page_header, show_table
 from ui.provenance import catalogue_frame, sources_frame, tables_frame
@@ -20,11 +20,18 @@ manifest = ctx.snapshot.manifest
 st.header("This snapshot")
 st.markdown(
     f"- **Data as at:** {fmt_date(ctx.snapshot.as_at)}\n"
-    f"- **Area:** {ctx.snapshot.la_name} ({ctx.snapshot.la_code})\n"
-    f"- **Built:** {manifest.get('created_at', 'unknown')}\n"
+    f"- **Area:** {md_escape(ctx.snapshot.la_name)} ({md_escape(ctx.snapshot.la_code)})\n"
+    f"- **Built:** {md_escape(manifest.get('created_at', 'unknown'))}\n"
     f"- **Demonstration data:** {'yes — generated figures around the published ones' if ctx.snapshot.demo else 'no'}\n"
     "- **Integrity:** every table's SHA-256 checksum, columns, types, allowed values and keys were verified when "
-    "the snapshot was opened."
+    "the snapshot was opened.\n"
+    + (
+        "- **Signature:** verified. The manifest (the demonstration flag, the sources and every checksum) is signed "
+        "with this dashboard's key, so an edit to any of it would have been refused."
+        if ctx.snapshot.signed
+        else "- **Signature:** none. Snapshots are unsigned because no signing key is configured, so the checksums "
+        "show accidental damage but not a deliberate edit of the manifest (see the README, \u201cBad input\u201d)."
+    )
 )
 st.subheader("Sources")
 sources = sources_frame(ctx.snapshot)

@@ -88,7 +88,7 @@ def test_board_mode_hides_all_controls_but_the_snapshot():
     assert "Board mode is on" in "\n".join(m.value for m in at.sidebar.markdown)
 
 
-def test_damaged_snapshot_is_refused_in_the_app_with_the_file_named(demo_root, tmp_path, monkeypatch):
+def test_damaged_snapshot_is_listed_as_unavailable_and_the_app_shows_the_others(demo_root, tmp_path, monkeypatch):
     for name in ("2025-09-30", "2025-10-31"):
         shutil.copytree(demo_root / name, tmp_path / name)
     target = tmp_path / "2025-10-31" / "kpi_values.parquet"
@@ -97,12 +97,14 @@ def test_damaged_snapshot_is_refused_in_the_app_with_the_file_named(demo_root, t
     target.write_bytes(bytes(data))
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
     at = app().run()
-    assert not at.exception
-    message = "\n".join(e.value for e in at.error)
-    assert "failed its integrity check" in message and "kpi_values.parquet" in message
-    assert not at.dataframe  # nothing from the damaged snapshot is shown
-    at.selectbox(key="g_snapshot").set_value("2025-09-30").run()
-    assert not at.error and len(at.dataframe[0].value) == 35
+    assert not at.exception and not at.error
+    [box] = [e for e in at.sidebar.expander if "cannot be shown" in e.label]
+    assert box.label == "1 snapshot folder(s) cannot be shown"
+    reason = box.markdown[0].value
+    assert "2025\\-10\\-31" in reason and "kpi\\_values\\.parquet" in reason and "contents do not match" in reason
+    assert str(tmp_path) not in reason  # the viewer is never shown the server's paths
+    assert at.selectbox(key="g_snapshot").options == ["30 September 2025"]
+    assert len(at.dataframe[0].value) == 35  # the good snapshot is shown
 
 
 def test_no_snapshots_gives_a_plain_instruction(tmp_path, monkeypatch):
@@ -110,3 +112,4 @@ def test_no_snapshots_gives_a_plain_instruction(tmp_path, monkeypatch):
     at = app().run()
     assert not at.exception
     assert "python -m ingest demo" in at.error[0].value
+    assert str(tmp_path) not in at.error[0].value

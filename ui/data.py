@@ -4,6 +4,9 @@ verified snapshot handle is the only cached resource. Frames come back collected
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -12,14 +15,27 @@ import streamlit as st
 from charts.spc import indicator_chart
 from metrics import benchmarks, diff, kpi, plan, series, waits, wards
 from metrics.schema import TABLES
-from metrics.snapshot import Snapshot, open_snapshot, scan_table
+from metrics.snapshot import Snapshot, SnapshotError, open_snapshot, scan_table, signing_key
 from ui.tables import heat_cells, series_display, stamped_csv
+
+LOG = logging.getLogger(__name__)
+
+
+def snapshot_key() -> bytes | None:
+    """The snapshot signing key from $SEND_SNAPSHOT_KEY or `[snapshots] key` in the secrets (None: unsigned)."""
+    try:
+        secrets = st.secrets.to_dict()
+    except Exception:  # no secrets file, or one that does not parse: no key from it
+        secrets = {}
+    return signing_key(secrets)
 
 
 def fingerprint(path: Path | str) -> str:
-    """Sizes and modification times of a snapshot's files: cheap, and changes whenever a file does."""
+    """Sizes and modification times of a snapshot's files, and which signing key is in force: cheap, and changes
+    whenever a file or the key does, so a cached handle is never reused after either changes."""
     path = Path(path)
-    parts = []
+    key = snapshot_key()
+    parts = [f"key:{hashlib.sha256(key).hexdigest()[:16] if key else ''}"]
     for name in ["manifest.json", *[f"{t}.parquet" for t in TABLES]]:
         f = path / name
         try:
@@ -32,7 +48,22 @@ def fingerprint(path: Path | str) -> str:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _open(path: str, fp: str) -> Snapshot:
-    return open_snapshot(path)
+    return open_snapshot(path, key=snapshot_key())
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _verdict(path: str, fp: str) -> str:
+    try:
+        _open(path, fp)
+        return ""
+    except SnapshotError as exc:
+        LOG.warning("Snapshot at %s refused: %s", path, exc)  # the server log gets the full path
+        return str(exc)
+
+
+def verdict(path: Path | str) -> str:
+    """Why the snapshot at `path` cannot be shown ("" when it verifies); the outcome is cached per fingerprint."""
+    return _verdict(str(path), fingerprint(path))
 
 
 def snapshot(path: Path | str) -> Snapshot:
@@ -607,9 +638,15 @@ def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool) -> dict:
 def _board_pack(path: str, fp: str, cpath: str, cfp: str) -> bytes:
     from boardpack import build_pdf
 
-    return build_pdf(path, cpath or None)
+    return build_pdf(path, cpath or None, key=snapshot_key())
+
+
+# A pack costs seconds of CPU: one build at a time per server, whoever asks. The cache is shared by every session,
+# so a second click on the same pack waits here, then gets the first build.
+_PACK_LOCK = threading.Lock()
 
 
 def board_pack(snap: Snapshot, compare: Snapshot | None) -> bytes:
     """The board pack PDF (boardpack.build_pdf) for a snapshot and its compare snapshot, built once and cached."""
-    return _board_pack(*_key(snap), *_key(compare))
+    with _PACK_LOCK:
+        return _board_pack(*_key(snap), *_key(compare))

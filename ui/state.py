@@ -13,7 +13,7 @@ import streamlit as st
 
 from metrics.formatting import fmt_date
 from metrics.schema import PHASES
-from metrics.snapshot import Snapshot, list_snapshots
+from metrics.snapshot import Snapshot, list_snapshots, unlisted_folders
 
 KEY_SNAPSHOT = "g_snapshot"
 KEY_COMPARE = "g_compare"
@@ -29,9 +29,20 @@ def snapshot_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "snapshots"
 
 
-def snapshot_ids() -> list[str]:
-    """Snapshot ids (as_at dates), newest first."""
-    return [p.name for p in list_snapshots(snapshot_root())]
+def snapshot_ids() -> tuple[list[str], list[tuple[str, str]]]:
+    """The snapshots that verify (ids, i.e. as-at dates, newest first), and every other folder that looks meant as
+    one with the reason it cannot be shown — so one damaged or oddly named folder never takes the app down."""
+    from ui import data
+
+    root = snapshot_root()
+    good, unavailable = [], list(unlisted_folders(root))
+    for path in list_snapshots(root):
+        problem = data.verdict(path)
+        if problem:
+            unavailable.append((path.name, problem))
+        else:
+            good.append(path.name)
+    return good, sorted(unavailable, reverse=True)
 
 
 def snapshot_label(snapshot_id: str) -> str:
