@@ -66,8 +66,9 @@ CHART_FROM = 6  # points: shorter series are given as a table in the pack
 RAG_CSS = {"Green": "rag-green", "Amber": "rag-amber", "Red": "rag-red", "No target": "rag-grey"}
 CSS = """
 @page { size: A4 landscape; margin: 14mm 12mm 22mm 12mm;
-  @bottom-left { content: FOOTER; font-size: 7pt; color: #3D3D3D; width: 88%; }
+  @bottom-left { content: element(footer); width: 88%; }
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #3D3D3D; } }
+.running-footer { position: running(footer); font-size: 7pt; color: #3D3D3D; }
 html { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 9pt; color: #0B0C0C; }
 h1 { font-size: 17pt; color: #12436D; margin: 0 0 6pt 0; page-break-before: always; }
 h1.first { page-break-before: avoid; }
@@ -306,12 +307,10 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
     footer = f"Data as at {fmt_date(snap.as_at)} · {snap.la_name} · Sources: see the appendix · {LEGEND} · {OGL}" + (
         " · DEMONSTRATION DATA" if snap.demo else ""
     )
-    css = CSS.replace(
-        "FOOTER", json.dumps(footer, ensure_ascii=False)
-    )  # JSON quoting is a valid CSS string literal here
+    # No data ever goes into the CSS: the footer is a running element of escaped text, placed in every page's margin.
     parts = [
         f"<html><head><meta charset='utf-8'><title>{esc(snap.la_name)} SEND board pack</title>"
-        f"<style>{css}</style></head><body>"
+        f"<style>{CSS}</style></head><body><div class='running-footer'>{esc(footer)}</div>"
     ]
 
     # cover

@@ -34,7 +34,9 @@ def comparator_trend_chart(
                 scale=alt.Scale(domain=domain, range=["circle", "square", "triangle-up", "diamond"]),
                 legend=None,
             ),
-            strokeWidth=alt.condition(f"datum.series == '{area}'", alt.value(3.5), alt.value(1.8)),
+            strokeWidth=alt.condition(  # a predicate, not an expression string: an area name is data, never code
+                alt.FieldEqualPredicate(field="series", equal=area), alt.value(3.5), alt.value(1.8)
+            ),
             tooltip=[
                 alt.Tooltip("series:N", title="Area"),
                 alt.Tooltip("period_label:N", title="Period"),

@@ -32,7 +32,11 @@ def heat(cells: pl.DataFrame, *, area: str, font_scale: float = 1.0, description
             labelAngle=-30,
             labelFontSize=12 * font_scale,
             labelLimit=160,
-            labelFontWeight={"condition": {"test": f"datum.value == '{area}'", "value": "bold"}, "value": "normal"},
+            # a field predicate, not an expression string: the area's name is data, never code
+            labelFontWeight={
+                "condition": {"test": {"field": "value", "equal": area}, "value": "bold"},
+                "value": "normal",
+            },
         ),
     )
     y = alt.Y("service_name:N", title=None, axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=260))

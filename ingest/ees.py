@@ -9,7 +9,9 @@ placements) and the older aggregate `sen2_mi.csv` (2022 release), from a zip, a 
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,25 +35,124 @@ class EesResult:
     release: int = 0
 
 
-def _members(source: Path) -> dict[str, bytes]:
-    """CSV files of a source: a zip (any folder inside), a folder (recursively) or one CSV."""
+# The data files of a release this reader uses (by file stem); every other file is never read.
+USED = ("timeliness_20_week", "requests", "newplans", "caseload", "sen2_mi")
+MAX_MEMBER_BYTES = 200 * 1024 * 1024  # the largest 2025 file is a few MB
+MAX_RATIO = 200  # uncompressed over compressed size: real CSVs are about 10; a zip bomb is thousands
+READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
+def _used(name: str) -> bool:
+    return name.lower().endswith(".csv") and Path(name).stem.lower() in USED
+
+
+def _members(source: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The used CSV files of a source — a zip (any folder inside), a folder (recursively) or one CSV — and every
+    problem with them: a file used twice, a member too large, too compressed, encrypted or compressed in a way that
+    cannot be read. Only the members that are used are read, each checked before it is."""
     source = Path(source)
+    found: dict[str, list[str]] = {}
+    members: dict[str, bytes] = {}
+    problems: list[str] = []
     if source.is_dir():
-        return {p.name: p.read_bytes() for p in sorted(source.rglob("*.csv"))}
-    if source.suffix.lower() == ".zip":
+        for p in sorted(source.rglob("*.csv")):
+            if _used(p.name):
+                found.setdefault(p.name.lower(), []).append(str(p.relative_to(source)))
+                if p.stat().st_size > MAX_MEMBER_BYTES:
+                    problems.append(f"{source.name}/{p.relative_to(source)}: larger than {MAX_MEMBER_BYTES >> 20} MB")
+                else:
+                    members[p.name] = p.read_bytes()
+    elif source.suffix.lower() == ".zip":
         with zipfile.ZipFile(source) as z:
-            return {
-                Path(n).name: z.read(n)
-                for n in z.namelist()
-                if n.lower().endswith(".csv") and "/supporting-files/" not in f"/{n}"
-            }
-    return {source.name: source.read_bytes()}
+            for info in z.infolist():
+                n = info.filename
+                if info.is_dir() or "/supporting-files/" in f"/{n}" or not _used(Path(n).name):
+                    continue
+                found.setdefault(Path(n).name.lower(), []).append(n)
+                where = f"{source.name}/{n}"
+                if info.flag_bits & 0x1:
+                    problems.append(f"{where}: the file is encrypted (password-protected); use the published zip")
+                elif info.compress_type not in READABLE:
+                    problems.append(
+                        f"{where}: compressed with a method this reader cannot open (method {info.compress_type}, "
+                        "e.g. Deflate64); unzip it and give the folder instead"
+                    )
+                elif info.file_size > MAX_MEMBER_BYTES:
+                    problems.append(
+                        f"{where}: {info.file_size >> 20} MB uncompressed, more than {MAX_MEMBER_BYTES >> 20} MB"
+                    )
+                elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+                    problems.append(
+                        f"{where}: compressed {info.file_size // max(info.compress_size, 1):,} times over, which no "
+                        "real data file is; refused as a possible zip bomb"
+                    )
+                else:
+                    try:
+                        members[Path(n).name] = z.read(info)
+                    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+                        problems.append(f"{where}: cannot be read from the zip ({exc})")
+    else:
+        if source.stat().st_size > MAX_MEMBER_BYTES:
+            problems.append(f"{source.name}: larger than {MAX_MEMBER_BYTES >> 20} MB")
+        else:
+            members[source.name] = source.read_bytes()
+    for paths in found.values():
+        if len(paths) > 1:
+            problems.append(
+                f"{source.name}: {len(paths)} files called {Path(paths[0]).name} ({', '.join(paths)}); keep one "
+                "release's files per folder or zip"
+            )
+    return members, problems
+
+
+TIME_PERIOD = re.compile(r"^(\d{4})(\d{2})?$")
+
+
+def shape_problems(name: str, data: bytes) -> list[str]:
+    """Rows with more or fewer fields than the header (a download cut mid-row, a stray comma), and time periods
+    that are not a year (2024) or an academic year (202425) from 1900 to 2100, each with its row number."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        return [f"{name}, row {row}: not UTF-8 text (byte {data[exc.start]:#04x}); DfE files are UTF-8"]
+    problems: list[str] = []
+    try:
+        reader = csv.reader(io.StringIO(text))
+        header = [h.strip().lower() for h in next(reader, [])]
+        tp = header.index("time_period") if "time_period" in header else None
+        for n, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(header):
+                problems.append(
+                    f"{name}, row {n}: {len(row)} fields but the header has {len(header)} (a file cut short, for "
+                    "example by an interrupted download, or a stray comma)"
+                )
+                continue
+            if tp is not None:
+                m = TIME_PERIOD.match(row[tp].strip())
+                ok = bool(m) and 1900 <= int(m.group(1)) <= 2100
+                if ok and m.group(2) is not None:
+                    ok = int(m.group(2)) == (int(m.group(1)) + 1) % 100
+                if not ok:
+                    problems.append(
+                        f"{name}, row {n}, column 'time_period': value '{row[tp][:40]}' — expected a year such as "
+                        "2024 or an academic year such as 202425"
+                    )
+            if len(problems) >= 50:
+                problems.append(f"{name}: more problems not listed; the file is probably not an EES data file")
+                break
+    except csv.Error as exc:
+        problems.append(f"{name}: not a readable CSV ({exc})")
+    return problems
 
 
 def read_ees_csv(data: bytes) -> pl.DataFrame:
     """An EES CSV as all-text columns with lower-case, de-duplicated names; empty strings kept as ''."""
-    frame = pl.read_csv(io.BytesIO(data), infer_schema=False, truncate_ragged_lines=True)
+    frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
     frame = frame.with_columns(pl.all().fill_null(""))  # an empty cell is a marker, kept as text
+    frame = frame.filter(~pl.all_horizontal(pl.all() == ""))  # blank lines are not rows
     names, seen = [], {}
     for col in frame.columns:
         name = col.lstrip("\ufeff").strip().lower()
@@ -84,14 +185,15 @@ def _area_name() -> pl.Expr:
 
 def _period(kind: str) -> list[pl.Expr]:
     tp = pl.col("time_period")
+    # time periods were checked row by row before parsing (shape_problems), so nothing here can fail to convert
     if kind == "calendar":
-        year = tp.str.slice(0, 4).cast(pl.Int32)
+        year = tp.str.slice(0, 4).cast(pl.Int32, strict=False)
         return [
             pl.date(year, 1, 1).alias("period_start"),
             pl.date(year, 12, 31).alias("period_end"),
             tp.str.slice(0, 4).alias("period_label"),
         ]
-    year = tp.str.slice(0, 4).cast(pl.Int32) + 1  # 202425: the January 2025 census
+    year = tp.str.slice(0, 4).cast(pl.Int32, strict=False) + 1  # 202425: the January 2025 census
     return [
         pl.date(year, 1, 1).alias("period_start"),
         pl.date(year, 1, 31).alias("period_end"),
@@ -228,13 +330,17 @@ def read_ehcp(source: Path) -> EesResult:
     if not source.exists():
         return EesResult(pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source}: not found"])
     try:
-        members = _members(source)
-    except zipfile.BadZipFile:
+        members, problems = _members(source)
+    except (zipfile.BadZipFile, OSError, EOFError):
         return EesResult(
-            pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source}: not a readable zip file"]
+            pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source.name}: not a readable zip file"]
         )
-    parts, names, problems, used = [], {}, [], []
+    parts, names, used = [], {}, []
     for name, data in members.items():
+        shape = shape_problems(f"{source.name}/{name}" if source.name != name else name, data)
+        if shape:
+            problems += shape
+            continue
         try:
             frame = read_ees_csv(data)
         except Exception as exc:  # a CSV the reader cannot parse at all

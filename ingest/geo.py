@@ -39,51 +39,72 @@ def _key(props: dict, patterns) -> str | None:
     return None
 
 
-def _perpendicular(p, a, b) -> float:
-    (x, y), (x1, y1), (x2, y2) = p, a, b
-    dx, dy = x2 - x1, y2 - y1
-    if dx == 0 and dy == 0:
-        return math.hypot(x - x1, y - y1)
-    return abs(dy * x - dx * y + x2 * y1 - y2 * x1) / math.hypot(dx, dy)
+MAX_FILE_BYTES = 300 * 1024 * 1024  # the UK generalised ward file is tens of MB
+MAX_POINTS = 100_000  # per ward before simplification; real generalised outlines have hundreds to a few thousand
 
 
-def simplify_line(points: list, tolerance: float) -> list:
-    """Douglas–Peucker: drop points closer than `tolerance` to the line through their neighbours' span."""
-    if len(points) < 3:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        best, index = 0.0, None
-        for i in range(first + 1, last):
-            d = _perpendicular(points[i], points[first], points[last])
-            if d > best:
-                best, index = d, i
-        if index is not None and best > tolerance:
-            keep[index] = True
-            stack += [(first, index), (index, last)]
-    return [p for p, k in zip(points, keep, strict=True) if k]
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _shape_problem(geometry) -> str | None:
+    """Why a GeoJSON geometry is not a usable Polygon or MultiPolygon of [lon, lat] positions (None when it is)."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        return f"type {kind!r}, expected Polygon or MultiPolygon"
+    polygons = geometry.get("coordinates")
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    if not isinstance(polygons, list) or not polygons:
+        return "no coordinates"
+    count = 0
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return "a polygon that is not a list of rings"
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4:
+                return "a ring with fewer than four positions (a closed triangle at least)"
+            for position in ring:
+                if not isinstance(position, list | tuple) or len(position) < 2:
+                    return f"a position {str(position)[:40]!r} that is not [longitude, latitude]"
+                lon, lat = position[0], position[1]
+                if not (_is_number(lon) and _is_number(lat)):
+                    return f"a position {str(position)[:40]!r} whose coordinates are not numbers"
+                if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                    return "coordinates are not longitude/latitude in degrees"
+            count += len(ring)
+    if count > MAX_POINTS:
+        return f"{count:,} points, more than the {MAX_POINTS:,} a ward outline may have (use a generalised file, BGC)"
+    return None
+
+
+def _rounded(coords) -> list:
+    return [[round(x, 6), round(y, 6)] for x, y, *_ in coords]
 
 
 def simplify_ring(ring: list, tolerance: float = TOLERANCE) -> list:
-    """A closed ring simplified, still closed and with at least four points (a triangle)."""
-    out = simplify_line([[round(x, 6), round(y, 6)] for x, y, *_ in ring], tolerance)
+    """A closed ring simplified (Douglas–Peucker, GEOS through shapely), still closed and with at least four points;
+    a ring that would collapse is kept as it was."""
+    from shapely.geometry import LinearRing
+
+    out = _rounded(LinearRing([p[:2] for p in ring]).simplify(tolerance, preserve_topology=True).coords)
     if len(out) < 4:
-        return [[round(x, 6), round(y, 6)] for x, y, *_ in ring]
+        return _rounded(ring)
     if out[0] != out[-1]:
         out.append(out[0])
     return out
 
 
 def _simplify(geometry: dict) -> dict:
-    if geometry["type"] == "Polygon":
-        return {"type": "Polygon", "coordinates": [simplify_ring(r) for r in geometry["coordinates"]]}
-    return {
-        "type": "MultiPolygon",
-        "coordinates": [[simplify_ring(r) for r in poly] for poly in geometry["coordinates"]],
-    }
+    """The ward's outline simplified by GEOS with its topology kept (no self-crossing, holes inside their shell)."""
+    from shapely.geometry import mapping, shape
+
+    simple = mapping(shape(geometry).simplify(TOLERANCE, preserve_topology=True))
+    polygons = [simple["coordinates"]] if simple["type"] == "Polygon" else simple["coordinates"]
+    rounded = [[_rounded(ring) for ring in polygon] for polygon in polygons]
+    if simple["type"] == "Polygon":
+        return {"type": "Polygon", "coordinates": rounded[0]}
+    return {"type": "MultiPolygon", "coordinates": rounded}
 
 
 def _rings(geometry: dict) -> list:
@@ -95,9 +116,13 @@ def _rings(geometry: dict) -> list:
 def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[str]]:
     """The LA's wards from a GeoJSON file, and every problem found (file, feature, property, value, expectation)."""
     problems: list[str] = []
+    path = Path(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [], [f"{path.name}: {size >> 20} MB, more than the {MAX_FILE_BYTES >> 20} MB a ward file may be"]
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return [], [f"{path}: not a readable GeoJSON file ({exc})"]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         return [], [f"{path}: expected a GeoJSON FeatureCollection"]
@@ -106,7 +131,13 @@ def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[str]]:
         problems.append(f"{path}: coordinate reference system is {crs}; expected WGS84 longitude/latitude (CRS84)")
     wards: list[Ward] = []
     for n, feature in enumerate(doc["features"], start=1):
+        if not isinstance(feature, dict):
+            problems.append(f"{path}: feature {n}: {str(feature)[:40]!r} is not a GeoJSON feature (an object)")
+            continue
         props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            problems.append(f"{path}: feature {n}, properties: {str(props)[:40]!r} — expected an object of properties")
+            continue
         code_key, name_key, la_key = _key(props, CODE_KEYS), _key(props, NAME_KEYS), _key(props, LA_KEYS)
         where = f"{path}: feature {n}"
         if code_key is None or name_key is None:
@@ -121,22 +152,21 @@ def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[str]]:
         if not re.match(r"^[EWSN]05\d{6}$", code):
             problems.append(f"{where}, {code_key}: '{code}' is not a ward GSS code (E05…)")
         geometry = feature.get("geometry") or {}
-        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            problems.append(
-                f"{where} ({code}), geometry: type {geometry.get('type')!r}, expected Polygon or MultiPolygon"
-            )
+        shape_problem = _shape_problem(geometry)
+        if shape_problem:
+            problems.append(f"{where} ({code}), geometry: {shape_problem}")
             continue
         points = [p for r in _rings(geometry) for p in r]
-        if not points or any(not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in points):
-            problems.append(f"{where} ({code}), geometry: coordinates are not longitude/latitude in degrees")
-            continue
         lon_key, lat_key = _key(props, LON_KEYS), _key(props, LAT_KEYS)
         try:
             lon = float(props[lon_key]) if lon_key else sum(p[0] for p in points) / len(points)
             lat = float(props[lat_key]) if lat_key else sum(p[1] for p in points) / len(points)
-        except (TypeError, ValueError):
+            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
             problems.append(
-                f"{where} ({code}), {lon_key}/{lat_key}: '{props.get(lon_key)}'/'{props.get(lat_key)}' are not numbers"
+                f"{where} ({code}), {lon_key}/{lat_key}: '{props.get(lon_key)}'/'{props.get(lat_key)}' are not a "
+                "longitude and latitude in degrees"
             )
             continue
         wards.append(Ward(code, name, lon, lat, json.dumps(_simplify(geometry), separators=(",", ":"))))

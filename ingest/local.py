@@ -43,6 +43,19 @@ def _num_le_den(row: dict) -> str | None:
     return None
 
 
+STOCK_MEASURES = ("ehcp_caseload", "sen_support", "ap_placements", "eotas")  # children counted at a point in time
+
+
+def _count_le_population(row: dict) -> str | None:
+    count, population = row.get("count"), row.get("population")
+    if row.get("measure") in STOCK_MEASURES and count is not None and population is not None and count > population:
+        return (
+            f"count ({count:,}) is greater than population ({population:,}): a ward cannot have more children "
+            f"counted for {row['measure']} than children of the phase living there"
+        )
+    return None
+
+
 def _due_le_plans(row: dict) -> str | None:
     if (
         row.get("reviews_overdue") is not None
@@ -69,7 +82,7 @@ TEMPLATES: dict[str, Template] = {
             Col("baseline_value", "float", required=False, minimum=None),
             Col("baseline_period", required=False),
             Col("frequency", allowed=FREQUENCIES),
-            Col("decimals", "int"),
+            Col("decimals", "int", maximum=6),
             Col("source"),
         ),
         key=("kpi_id",),
@@ -108,7 +121,7 @@ TEMPLATES: dict[str, Template] = {
             Col("ward_code"),
             Col("ward_name"),
             Col("town"),
-            Col("imd_decile", "int", required=False, minimum=1),
+            Col("imd_decile", "int", required=False, minimum=1, maximum=10),
         ),
         key=("ward_code",),
     ),
@@ -123,6 +136,7 @@ TEMPLATES: dict[str, Template] = {
             Col("population", "int"),
         ),
         key=("period_end", "ward_code", "phase", "measure"),
+        row_checks=(_count_le_population,),
     ),
     "actions": Template(
         "actions",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,15 @@ import polars as pl
 
 from metrics.schema import today
 
+# Limits on what one file may hold, so a hostile or mistaken file is refused quickly instead of exhausting memory.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_CELL_CHARS = 10_000
+INT_LIMIT = 2**31 - 1  # every whole-number column fits a 32-bit integer
+FLOAT_LIMIT = 1e15
+YEARS = (1900, 2100)
+csv.field_size_limit(MAX_FILE_BYTES)  # so an over-long cell is reported as one, not as an unreadable file
+
 MONTHS = {
     m: i
     for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
@@ -27,7 +37,7 @@ MONTHS = {
 @dataclass(frozen=True)
 class Col:
     """One template column: its kind ("month", "date", "int", "float", "str"), whether it may be blank, the
-    allowed values, and a lower bound for numbers."""
+    allowed values, and bounds for numbers."""
 
     name: str
     kind: str = "str"
@@ -36,6 +46,7 @@ class Col:
     allowed: tuple | None = None
     minimum: float | None = 0
     not_future: bool = True
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,9 @@ class Template:
         return [c.name for c in self.columns]
 
 
-def _month_end(y: int, m: int) -> date:
+def _month_end(y: int, m: int) -> date | None:
+    if not 1 <= y <= 9998:  # the last day of December 9999 would need January 10000
+        return None
     return date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
 
 
@@ -84,11 +97,61 @@ def parse_date(text: str) -> date | None:
     return None
 
 
+def _cell_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+# A UTF-8 multi-byte sequence: a lead byte followed by the right number of continuation bytes.
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def decode_text(raw: bytes, name: str) -> tuple[str, str]:
+    """The text of a CSV and "" , or "" and a problem. UTF-8 (with or without BOM); UTF-16 by its BOM (Excel's
+    "Unicode text"); Windows-1252 only when the file holds no valid multi-byte UTF-8 at all — a file that is UTF-8
+    but for a stray byte is reported with the row of that byte, never silently read as another encoding."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), ""
+        except UnicodeDecodeError as exc:
+            return "", f"{name}: starts as UTF-16 text but byte {exc.start} is not valid UTF-16"
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        if _UTF8_MULTIBYTE.search(raw):
+            row = raw[: exc.start].count(b"\n") + 1
+            return "", (
+                f"{name}, row {row}: byte {raw[exc.start]:#04x} is not valid UTF-8, although the rest of the file is "
+                'UTF-8; save the file again as "CSV UTF-8" (the figures around it may be damaged)'
+            )
+    try:
+        return raw.decode("cp1252"), ""
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        return "", f"{name}, row {row}: the text is neither UTF-8 nor Windows-1252 (byte {raw[exc.start]:#04x})"
+
+
 def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     """Header, data rows (as text) and problems for a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX."""
     path = Path(path)
     if not path.is_file():
         return [], [], [f"{path}: file not found"]
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return (
+            [],
+            [],
+            [
+                f"{path.name}: {size / 1024 / 1024:,.1f} MB; a template file may be at most {MAX_FILE_BYTES // 1024 // 1024} MB"
+            ],
+        )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -97,36 +160,35 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
             ws = wb.worksheets[0]
             ws.reset_dimensions()
-            rows = [
-                [
-                    ""
-                    if v is None
-                    else (
-                        v.date().isoformat()
-                        if isinstance(v, datetime)
-                        else v.isoformat()
-                        if isinstance(v, date)
-                        else str(int(v))
-                        if isinstance(v, float) and v.is_integer()
-                        else str(v)
+            rows = []
+            for r in ws.iter_rows(values_only=True):  # streamed, and stopped at the row cap
+                rows.append([_cell_text(v) for v in r])
+                if len(rows) > MAX_ROWS + 1:
+                    wb.close()
+                    return (
+                        [],
+                        [],
+                        [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"],
                     )
-                    for v in r
-                ]
-                for r in ws.iter_rows(values_only=True)
-            ]
+            wb.close()
         except Exception as exc:  # any reader failure: the file is not a usable workbook
             return [], [], [f"{path}: not a readable XLSX workbook ({type(exc).__name__})"]
     elif suffix in (".csv", ".txt"):
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            return [], [], [f"{path}: text is neither UTF-8 nor Windows-1252"]
-        rows = list(csv.reader(io.StringIO(text)))
+        text, problem = decode_text(path.read_bytes(), path.name)
+        if problem:
+            return [], [], [problem]
+        try:
+            rows = []
+            for row in csv.reader(io.StringIO(text)):
+                rows.append(row)
+                if len(rows) > MAX_ROWS + 1:
+                    return (
+                        [],
+                        [],
+                        [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"],
+                    )
+        except csv.Error as exc:  # e.g. a NUL byte or an unclosed quote at the end of the file
+            return [], [], [f"{path.name}: not a readable CSV file ({exc})"]
     else:
         return [], [], [f"{path}: a {suffix or 'file without extension'} file; expected .csv or .xlsx"]
     rows = [r for r in rows if any(c.strip() for c in r)]
@@ -156,12 +218,26 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
         return [], [f"{name}: no data rows under the header"]
     out: list[dict] = []
     seen: dict[tuple, int] = {}
+    ragged_short = Path(path).suffix.lower() in (".csv", ".txt")  # a spreadsheet row is always full width
     for n, raw in enumerate(rows, start=2):
         if len(raw) > len(header) and any(c for c in raw[len(header) :]):
             problems.append(
                 f"{name}, row {n}: {len(raw)} cells but the header has {len(header)} columns (a comma "
                 "inside a value needs the value in double quotes)"
             )
+            continue
+        if ragged_short and len(raw) < len(header):
+            problems.append(
+                f"{name}, row {n}: {len(raw)} cells but the header has {len(header)} columns (a row cut short, "
+                "for example by an interrupted download or copy)"
+            )
+            continue
+        long = [(h, c) for h, c in zip(header, raw, strict=False) if len(c) > MAX_CELL_CHARS]
+        if long:
+            for h, c in long:
+                problems.append(
+                    f"{name}, row {n}, column '{h}': {len(c):,} characters — expected at most {MAX_CELL_CHARS:,}"
+                )
             continue
         values = dict(zip(header, raw + [""] * (len(header) - len(raw)), strict=False))
         row: dict = {}
@@ -209,6 +285,8 @@ def _convert(text: str, col: Col):
         value = parse_month(text) if col.kind == "month" else parse_date(text)
         if value is None:
             return None, _expect(col)
+        if not YEARS[0] <= value.year <= YEARS[1]:
+            return None, f"a date from {YEARS[0]} to {YEARS[1]}"
         if col.not_future and value > today() + timedelta(days=31 if col.kind == "month" else 0):
             return None, "a date that is not in the future"
         return value, None
@@ -216,12 +294,19 @@ def _convert(text: str, col: Col):
         cleaned = text.replace(",", "")
         try:
             number = float(cleaned)
-        except ValueError:
+        except (ValueError, OverflowError):
             return None, _expect(col)
+        if not math.isfinite(number):
+            return None, f"{_expect(col)} (not nan or infinity: leave a missing figure empty)"
         if col.kind == "int" and not number.is_integer():
             return None, "a whole number"
+        limit = INT_LIMIT if col.kind == "int" else FLOAT_LIMIT
+        if abs(number) > limit:
+            return None, f"a number no larger than {limit:,.0f}"
         if col.minimum is not None and number < col.minimum:
             return None, f"a number of at least {col.minimum:g}"
+        if col.maximum is not None and number > col.maximum:
+            return None, f"a number of at most {col.maximum:g}"
         return (int(number) if col.kind == "int" else number), None
     if col.allowed and text not in col.allowed:
         return None, _expect(col)

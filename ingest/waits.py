@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -99,6 +100,9 @@ def _band(title: str) -> str | None:
     return None
 
 
+COUNT_LIMIT = 10_000_000  # more children than England has: not a count
+
+
 def _period(title: str) -> date | None:
     m = re.search(r"by service,\s*([A-Za-z]+\s+\d{4})\s*$", " ".join(title.split()))
     return parse_month(m.group(1)) if m else None
@@ -151,10 +155,17 @@ def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
                 continue
             for i, service in columns:
                 cell = r[i] if i < len(r) else None
-                if cell is not None and not isinstance(cell, int | float):
+                where = f"{name}, sheet '{sheet}', organisation {org}, column '{header[i]}'"
+                ok = cell is None or (
+                    isinstance(cell, int | float)
+                    and not isinstance(cell, bool)
+                    and math.isfinite(cell)
+                    and float(cell).is_integer()
+                    and 0 <= cell <= COUNT_LIMIT
+                )
+                if not ok:
                     problems.append(
-                        f"{name}, sheet '{sheet}', organisation {org}, column '{header[i]}': value "
-                        f"'{cell}' — expected a number or a blank"
+                        f"{where}: value '{str(cell)[:40]}' — expected a whole number of children, or a blank"
                     )
                     continue
                 values.setdefault((org, service), {})[band] = None if cell is None else int(cell)
@@ -167,6 +178,11 @@ def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
         if v.get("total") is None:
             continue  # no organisation submitted for this service line
         under = None if any(v.get(b) is None for b in UNDER_18) else sum(v[b] for b in UNDER_18)
+        if under is not None and under > v["total"]:
+            problems.append(
+                f"{name}, organisation {org}, service {service}: {under:,} waiting under 18 weeks but {v['total']:,} "
+                "on the whole list; the bands cannot add up to more than the total"
+            )
         if "w52" in bands_seen:
             over = v.get("w52")
         else:
@@ -183,6 +199,8 @@ def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
                 "source": "chs_sitrep_provider",
             }
         )
+    if problems:
+        return pl.DataFrame(schema=TABLES["waiting_times"].columns), problems
     return pl.DataFrame(out, schema=TABLES["waiting_times"].columns), []
 
 

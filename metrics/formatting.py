@@ -150,11 +150,33 @@ _JOINER = "\u2060"
 _AUTOLINK = re.compile(r"(@|:|(?i:www)(?=\.))")
 
 
-def md_escape(text: object) -> str:
-    """Plain text (a name, a title, a role) made safe to put inside Streamlit markdown: every markdown character is
-    backslash-escaped, bare addresses cannot become links, and line breaks become spaces, so it shows exactly as
-    written and can never form a link, an image, a badge or a heading."""
+def md_escape(text: object, *, keep: str = "") -> str:
+    """Plain text (a name, a title, a role) made safe to put inside Streamlit markdown: every markdown character
+    (but those in `keep`) is backslash-escaped, bare addresses cannot become links, and line breaks become spaces,
+    so it shows exactly as written and can never form a link, an image, a badge or a heading."""
     if text is None:
         return ""
     flat = _AUTOLINK.sub(lambda m: m.group(1) + _JOINER, " ".join(str(text).split()))
-    return "".join(f"\\{ch}" if ch in _MD_SPECIAL else ch for ch in flat)
+    special = _MD_SPECIAL - set(keep)
+    return "".join(f"\\{ch}" if ch in special else ch for ch in flat)
+
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_LIST_ITEM = re.compile(r"^(\s{0,6})([-*+]|\d{1,3}[.)])\s+")
+
+
+def safe_markdown(text: object) -> str:
+    """Commentary in the safe subset of markdown: paragraphs, bold and italic (`**…**`, `*…*`, `_…_`) and bulleted
+    or numbered lists. An image shows as its description in brackets, a link as its words with the address after
+    them as plain text; headings, badges, icons, tables, code, maths and HTML show as the characters typed."""
+    if text is None:
+        return ""
+    lines = []
+    for line in str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _IMAGE.sub(lambda m: f"[image: {m.group(1)}]" if m.group(1) else "[image]", line)
+        line = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(2) else m.group(1), line)
+        item = _LIST_ITEM.match(line)
+        prefix, rest = (item.group(0), line[item.end() :]) if item else ("", line)
+        lines.append(prefix + md_escape(rest, keep="*_") if rest.strip() else prefix.rstrip())
+    return "\n".join(lines)

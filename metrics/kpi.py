@@ -33,7 +33,7 @@ def rag_expr(value: pl.Expr, target: pl.Expr, polarity: pl.Expr, decimals: pl.Ex
     higher = polarity == "higher_is_better"
     lower = polarity == "lower_is_better"
     return (
-        pl.when(value.is_null() | target.is_null() | ~(higher | lower))
+        pl.when(value.is_null() | value.is_nan() | target.is_null() | target.is_nan() | ~(higher | lower))
         .then(pl.lit("Grey"))
         .when((higher & (shown >= target)) | (lower & (shown <= target)))
         .then(pl.lit("Green"))
@@ -58,7 +58,13 @@ def trend_expr(value: pl.Expr, previous: pl.Expr, polarity: pl.Expr, decimals: p
         .then(pl.lit("Improving"))
         .otherwise(pl.lit("Worsening"))
     )
-    return pl.when(delta.is_null()).then(None).when(flat).then(pl.lit("► No change")).otherwise(arrow + word)
+    return (
+        pl.when(delta.is_null() | delta.is_nan())  # NaN is a missing figure, never a change
+        .then(None)
+        .when(flat)
+        .then(pl.lit("► No change"))
+        .otherwise(arrow + word)
+    )
 
 
 def latest_values(values: pl.LazyFrame) -> pl.LazyFrame:

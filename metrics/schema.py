@@ -261,6 +261,14 @@ def validate_frame(name: str, frame: pl.DataFrame) -> list[str]:
             nulls = frame[col].null_count()
             if nulls:
                 problems.append(f"column '{col}' has {nulls} empty value(s); it must always be filled")
+    for col, dtype in table.columns.items():
+        if dtype.is_float():
+            bad = frame.filter(pl.col(col).is_nan() | pl.col(col).is_infinite())[col]
+            if len(bad):
+                problems.append(
+                    f"column '{col}' has {len(bad)} value(s) that are not finite numbers (such as {bad[0]}); "
+                    "a missing figure is left empty with its status symbol"
+                )
     for col, allowed in table.enums.items():
         bad = frame.filter(pl.col(col).is_not_null() & ~pl.col(col).is_in(list(allowed)))[col].unique().sort()
         if len(bad):

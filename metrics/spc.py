@@ -56,7 +56,8 @@ def spc(
     pts = (
         rows.filter(x.is_not_null())
         .select("_row", x.cast(pl.Float64).alias("_x"), group.alias("_g"))
-        .with_columns(_i=pl.int_range(pl.len()).over("_g"), _enough=pl.len() >= MIN_POINTS)
+        # the 13-point minimum applies to each baseline group, not to the whole series (METHODS §1)
+        .with_columns(_i=pl.int_range(pl.len()).over("_g"), _enough=pl.len().over("_g") >= MIN_POINTS)
     )
     xv = pl.col("_x")
     base = (pl.col("_i") < baseline_points) if baseline_points else pl.lit(True)
@@ -140,14 +141,17 @@ def icons(result: pl.DataFrame, *, polarity: str, target: float | None) -> dict:
     """Variation and assurance icons from an `spc()` result (METHODS §1); grain: one series.
 
     Variation: the state of the last point with a value (improvement wins over concern when it meets both);
-    "none" below 13 points. Assurance: the target against the latest process limits — higher is better: above
-    the upper limit "fail", below the lower "pass", else "hit_and_miss"; lower is better swaps pass and fail;
-    "none" without a target, for a neutral indicator or without limits.
+    "none" when that point's baseline group has fewer than 13 points. Assurance: the target against the last
+    point's process limits — higher is better: above the upper limit "fail", below the lower "pass", else
+    "hit_and_miss"; lower is better swaps pass and fail; "none" without a target, for a neutral indicator or
+    without limits.
     """
     pts = result.filter(pl.col("signal").is_not_null())
-    if pts.height == 0 or pts["upl"].is_null().all():
+    if pts.height == 0:
         return {"variation": "none", "assurance": "none"}
     last = pts.row(-1, named=True)
+    if last["upl"] is None:  # the latest group is too short for limits, whatever earlier groups had
+        return {"variation": "none", "assurance": "none"}
     variation = _variation(last["rules_met"] or [], polarity)
     assurance = "none"
     if target is not None and polarity != "neutral" and last["upl"] is not None:

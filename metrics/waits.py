@@ -13,8 +13,10 @@ from metrics.stats import compare_interval, wilson
 
 
 def pct_under_18_weeks() -> pl.Expr:
-    """% of the waiting list waiting 18 weeks or less; percent; null when the locality made no return."""
-    return (100.0 * pl.col("waiting_under_18_weeks") / pl.col("waiting_total")).alias("pct_under_18")
+    """% of the waiting list waiting 18 weeks or less; percent; null when the locality made no return or nobody
+    was waiting (no share to give, rather than 0/0)."""
+    total = pl.col("waiting_total")
+    return pl.when(total > 0).then(100.0 * pl.col("waiting_under_18_weeks") / total).alias("pct_under_18")
 
 
 def derive_wait_kpis(waiting_times: pl.LazyFrame, area_code: str) -> pl.LazyFrame:
@@ -36,7 +38,11 @@ def derive_wait_kpis(waiting_times: pl.LazyFrame, area_code: str) -> pl.LazyFram
             value=pl.col("pct_under_18"),
             numerator=pl.col("waiting_under_18_weeks").cast(pl.Float64),
             denominator=pl.col("waiting_total").cast(pl.Float64),
-            status=pl.when(pl.col("waiting_total").is_null()).then(pl.lit("x")).otherwise(pl.lit("")),
+            status=pl.when(pl.col("waiting_total").is_null())
+            .then(pl.lit("x"))
+            .when(pl.col("waiting_total") == 0)
+            .then(pl.lit("z"))
+            .otherwise(pl.lit("")),
             note=pl.lit(""),
         )
         .sort("kpi_id", "period_end")

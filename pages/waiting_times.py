@@ -4,6 +4,7 @@ under 18 weeks, rank, significance against GM, funnel plot, trend and long waits
 import streamlit as st
 
 from metrics.areas import NHS_ORGANISATIONS, area_name
+from metrics.formatting import md_escape
 from metrics.waits import SERVICE_NAMES, headline
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
@@ -37,7 +38,7 @@ period = c2.selectbox("Month", months, format_func=lambda d: d.strftime("%B %Y")
 scale = 1.3 if ctx.board else 1.0
 
 if service is None:
-    st.subheader(f"{area} against the other localities, {period:%B %Y}")
+    st.subheader(f"{md_escape(area)} against the other localities, {period:%B %Y}")
     for s in services:
         month = next((m for m in data.wait_months(ctx.snapshot, s) if m <= period), None)
         if month is None:
@@ -49,7 +50,7 @@ if service is None:
             area_code=ctx.snapshot.la_code,
             service=s,
         )
-        st.markdown("- " + sentence)
+        st.markdown("- " + md_escape(sentence))
     cells = heat_cells(data.heat(ctx.snapshot, period, services))
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
@@ -72,7 +73,7 @@ if service is None:
 else:
     league = data.league(ctx.snapshot, period, service)
     trend = data.area_trend(ctx.snapshot, service)
-    st.markdown(f"### {headline(league, trend, area_code=ctx.snapshot.la_code, service=service)}")
+    st.markdown(f"### {md_escape(headline(league, trend, area_code=ctx.snapshot.la_code, service=service))}")
     st.subheader("League table")
     pooled = league["pooled_pct"][0]
     st.caption(
@@ -101,7 +102,7 @@ else:
             "for their list size; outside the 99.8% lines, very unlikely to be chance."
         )
     with col_t:
-        st.subheader(f"{area} over time")
+        st.subheader(f"{md_escape(area)} over time")
         st.vega_lite_chart(
             data.wait_chart(ctx.snapshot, "trend", period=period, service=service, board=ctx.board), width="stretch"
         )

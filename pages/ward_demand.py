@@ -5,6 +5,7 @@ import streamlit as st
 
 from charts.wards import legend, ward_map
 from metrics.disclosure import LEGEND
+from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS
 from metrics.wards import MEASURE_LABELS, class_breaks, profile, significance_sentence
 from ui import data
@@ -55,7 +56,7 @@ m1.metric("Borough rate per 1,000", f"{borough['rate']:.1f}", border=True)
 m2.metric(f"{label} in the borough", "c" if borough["count"] is None else f"{borough['count']:,}", border=True)
 m3.metric("95% interval", f"{borough['lcl']:.1f} to {borough['ucl']:.1f}", border=True)
 area_word, name_col = ("town", "town") if towns else ("ward", "ward_name")
-st.markdown(f"**{significance_sentence(rates, area_word=area_word, name=name_col)}**")
+st.markdown(f"**{md_escape(significance_sentence(rates, area_word=area_word, name=name_col))}**")
 
 geometry = wards_table["geometry_source"][0]
 map_col, bar_col = st.columns([6, 5]) if not ctx.board else (st.container(), st.container())

@@ -23,10 +23,15 @@ def app(**query) -> AppTest:
     return at
 
 
+def unescape(markdown: str) -> str:
+    """Markdown source as people read it: backslash escapes undone, invisible word joiners dropped."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 def page_text(at: AppTest) -> str:
-    """All visible text of a run: markdown, captions, titles, alerts, metrics."""
+    """All visible text of a run as people read it: markdown, captions, titles, alerts, metrics."""
     parts = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "error", "warning", "info", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    return "\n".join(parts)
+    return unescape("\n".join(parts))

@@ -192,3 +192,29 @@ def test_output_is_sorted_by_period_whatever_the_input_order():
     shuffled = series(ALTERNATING).sample(fraction=1.0, shuffle=True, seed=3)
     r = spc(shuffled.lazy()).collect()
     assert r["period_end"].is_sorted() and r["value"].to_list() == [float(v) for v in ALTERNATING]
+
+
+def test_the_13_point_minimum_applies_to_each_baseline_group():
+    # Hardening row 24: 6 points, then a rebase and a rising run of 7. The whole series has 13 points, but neither
+    # group does, so neither gets limits, rules or icons — exactly as the 7 points alone get none.
+    data = series([10, 12, 10, 12, 10, 12, 1, 2, 3, 4, 5, 6, 7])
+    r = spc(data.lazy(), rebase=[data["period_end"][6]]).collect()
+    assert r["upl"].is_null().all() and r["lpl"].is_null().all()
+    assert set(r["rule"]) == {""} and set(r["signal"]) == {"common_cause"}
+    assert icons(r, polarity="higher_is_better", target=5.0) == {"variation": "none", "assurance": "none"}
+    alone = spc(series([1, 2, 3, 4, 5, 6, 7]).lazy()).collect()
+    assert set(alone["rule"]) == {""} and icons(alone, polarity="higher_is_better", target=5.0)["variation"] == "none"
+
+
+def test_a_short_latest_group_gives_no_icons_though_an_earlier_group_has_limits():
+    # 15 points alternating 10/12 (mean 164/15 = 10.933, every moving range 2, so limits 10.933 ± 5.32), then a
+    # rebase with 5 points far above: the latest group is too short, so the icons are "none" rather than read off
+    # the earlier group's limits.
+    data = series([*ALTERNATING, 40, 41, 42, 43, 44])
+    r = spc(data.lazy(), rebase=[data["period_end"][15]]).collect()
+    assert r["upl"][0] == pytest.approx(164 / 15 + 2.66 * 2) and r["upl"][15:].is_null().all()
+    assert set(r["rule"][15:]) == {""}
+    assert icons(r, polarity="higher_is_better", target=20.0) == {"variation": "none", "assurance": "none"}
+    # the earlier group alone still gets its icons: target 20 above the upper limit 16.25 → "fail"
+    first = spc(series(ALTERNATING).lazy()).collect()
+    assert icons(first, polarity="higher_is_better", target=20.0) == {"variation": "common_cause", "assurance": "fail"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from metrics.areas import GM_LOCALITIES
-from tests.pages_helper import app
+from tests.pages_helper import app, unescape
 
 
 def run(service: str, mode: str = "officer"):
@@ -36,7 +36,7 @@ def run(service: str, mode: str = "officer"):
 def test_league_table_has_ten_localities_and_the_headline(service, sentence):
     at = run(service)
     assert not at.exception
-    assert any(sentence in m.value for m in at.markdown), [m.value for m in at.markdown][:5]
+    assert any(sentence in unescape(m.value) for m in at.markdown), [m.value for m in at.markdown][:5]
     table = at.dataframe[0].value
     assert sorted(table["Locality"]) == sorted(GM_LOCALITIES.values())
     ranks = list(table["Rank"])
@@ -48,7 +48,7 @@ def test_league_table_has_ten_localities_and_the_headline(service, sentence):
 def test_all_services_heat_table_and_a_missing_return():
     at = run("all")
     assert not at.exception
-    assert sum("Bury is" in m.value for m in at.markdown) == 5
+    assert sum("Bury is" in unescape(m.value) for m in at.markdown) == 5
     heat = at.dataframe[0].value
     assert heat.shape == (5, 11)  # 5 services × (Service + 10 localities)
     assert set(heat.columns) - {"Service"} == set(GM_LOCALITIES.values())

@@ -13,7 +13,7 @@ import pytest
 import ui.components
 from metrics.snapshot import open_snapshot, scan_table
 from metrics.wards import ward_rates
-from tests.pages_helper import app, registered_pages
+from tests.pages_helper import app, registered_pages, unescape
 
 LATEST = date(2025, 9, 30)
 
@@ -50,7 +50,7 @@ def test_map_has_17_wards_with_the_values_metrics_compute(demo_root):
         assert p["rate_text"] == f"Rate per 1,000: {e['rate']:.1f}"
         assert p["ci_text"] == f"95% interval: {e['lcl']:.1f} to {e['ucl']:.1f}"
         assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
-    text = "\n".join(m.value for m in at.markdown)
+    text = unescape("\n".join(m.value for m in at.markdown))
     assert "6 wards significantly above the borough rate: Bury East" in text
 
 

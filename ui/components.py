@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from metrics.formatting import fmt_date
+from metrics.formatting import fmt_date, md_escape
 from metrics.schema import PHASE_LABELS
 from ui.state import Context
 from ui.tables import stamped_csv
@@ -28,7 +28,7 @@ def page_header(ctx: Context, title: str, context_line: str) -> None:
     demo_banner(ctx)
     st.title(title)
     st.markdown(context_line)
-    stamp = f"Data as at **{fmt_date(ctx.snapshot.as_at)}** · {ctx.snapshot.la_name}"
+    stamp = f"Data as at **{fmt_date(ctx.snapshot.as_at)}** · {md_escape(ctx.snapshot.la_name)}"
     if ctx.compare is not None:
         stamp += f" · compared with the snapshot of {fmt_date(ctx.compare.as_at)}"
     if ctx.phase != "all":

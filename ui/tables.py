@@ -420,13 +420,15 @@ def provider_display(frame: pl.DataFrame) -> pl.DataFrame:
 
     rows = []
     for r in frame.iter_rows(named=True):
-        pct = None if r["waiting_under_18_weeks"] is None else 100 * r["waiting_under_18_weeks"] / r["waiting_total"]
+        under, total = r["waiting_under_18_weeks"], r["waiting_total"]
+        pct = None if under is None or not total else 100 * under / total
         rows.append(
             {
                 "Organisation": area_name(r["area_code"]),
                 "Service": SERVICE_NAMES.get(r["service"], r["service"]).capitalize(),
                 "On the list": f"{r['waiting_total']:,}",
-                "Under 18 weeks": "x" if pct is None else f"{pct:.0f}%",
+                # z: nobody waiting, so no share to give; x: not published
+                "Under 18 weeks": ("z" if total == 0 else "x") if pct is None else f"{pct:.0f}%",
                 "Over 52 weeks": "x" if r["waiting_over_52_weeks"] is None else f"{r['waiting_over_52_weeks']:,}",
             }
         )
@@ -491,14 +493,26 @@ def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
 
 
-def stamped_csv(frame: pl.DataFrame, *, as_at: date, demo: bool, source: str) -> bytes:
-    """CSV with the as-at date and source stamped on every row, so a file read on its own still says where it's from."""
-    return (
-        frame.with_columns(
-            pl.lit(as_at.isoformat()).alias("data_as_at"),
-            pl.lit(source).alias("source"),
-            pl.lit("Demonstration data" if demo else "").alias("data_status"),
-        )
-        .write_csv()
-        .encode()
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage return)
+    prefixed with an apostrophe, so a CSV opened in Excel shows them as text (OWASP, "CSV injection"). Numbers stay
+    numbers."""
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
     )
+
+
+def stamped_csv(frame: pl.DataFrame, *, as_at: date, demo: bool, source: str) -> bytes:
+    """CSV with the as-at date and source stamped on every row, so a file read on its own still says where it's from;
+    every text cell is formula-safe."""
+    stamped = frame.with_columns(
+        pl.lit(as_at.isoformat()).alias("data_as_at"),
+        pl.lit(source).alias("source"),
+        pl.lit("Demonstration data" if demo else "").alias("data_status"),
+    )
+    return formula_safe(stamped).write_csv().encode()

@@ -18,7 +18,9 @@ from metrics.formatting import (
     fmt_date,
     fmt_target,
     fmt_value,
+    md_escape,
     points,
+    safe_markdown,
 )
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from ui import data
@@ -75,9 +77,9 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                 if kpi["change"] is not None and kpi["compare_label"] != kpi["period_label"]:
                     delta = f"{points(kpi['change'], kpi['decimals'], kpi['unit'])} on {kpi['compare_label']}"
                 colour = {"higher_is_better": "normal", "lower_is_better": "inverse"}.get(kpi["polarity"], "off")
-                st.markdown(f"**{kpi['title']}**")
+                st.markdown(f"**{md_escape(kpi['title'])}**")
                 st.metric(
-                    kpi["title"],
+                    md_escape(kpi["title"]),
                     fmt_value(kpi["value"], kpi["unit"], kpi["decimals"], kpi["status"] or ""),
                     delta=delta,
                     delta_color=colour,
@@ -88,7 +90,7 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                     if kpi["target"] is None
                     else f"target {fmt_target(kpi['target'], kpi['unit'], kpi['decimals'], kpi['target_date'])}"
                 )
-                st.caption(f"{kpi['period_label'] or 'No data'} · {target}")
+                st.caption(f"{md_escape(kpi['period_label'] or 'No data')} · {md_escape(target)}")
                 rag_badge(kpi["rag"])
                 variation_badge(kpi["variation"])
                 if kpi["variation"] != "none":  # below 13 points there is no assurance to speak of either
@@ -98,8 +100,8 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
 def _indicator_block(ctx: Context, kpi: dict) -> None:
     series = data.indicator(ctx.snapshot, kpi["kpi_id"], ctx.phase)
     with st.container(border=True, key=f"kpi-{kpi['kpi_id']}"):
-        st.subheader(kpi["title"])
-        st.caption(f"{kpi['definition']} Source: {kpi['source']}.")
+        st.subheader(md_escape(kpi["title"]))
+        st.caption(f"{md_escape(kpi['definition'])} Source: {md_escape(kpi['source'])}.")
         icons_text = (
             f"Too few points for SPC (n = {kpi['n_points']}): run chart"
             if kpi["variation"] == "none"
@@ -109,7 +111,7 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
         change = fmt_change(
             kpi["value"], kpi["compare_value"], kpi["period_label"], kpi["compare_label"], kpi["unit"], kpi["decimals"]
         )
-        st.markdown(f"**Icons:** {icons_text} · **Since {since}:** {change}")
+        st.markdown(f"**Icons:** {icons_text} · **Since {since}:** {md_escape(change)}")
         if ctx.phase != "all" and series["phase_fallback"].any():
             st.caption(f"Not available by phase: showing all phases, not {PHASE_LABELS[ctx.phase]}.")
         if series.height == 0:
@@ -123,7 +125,7 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
                 width="stretch",
                 key=f"chart-{kpi['kpi_id']}",
             )
-            st.caption(description)
+            st.caption(md_escape(description))
             st.caption(LINE_KEY["run" if kpi["variation"] == "none" else "spc"])
         table = data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase)
         with table_tab:
@@ -165,11 +167,11 @@ def _commentary(ctx: Context, ws: str) -> None:
         "exception": "Exception report",
     }
     for r in frame.filter(pl.col("is_latest")).iter_rows(named=True):
-        st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {r['author_role']}")
-        st.markdown(r["text"])  # markdown only: Streamlit escapes raw HTML unless told otherwise
+        st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {md_escape(r['author_role'])}")
+        st.markdown(safe_markdown(r["text"]))  # bold, italic, lists and paragraphs only
     earlier = frame.filter(~pl.col("is_latest"))
     if earlier.height:
         with st.expander(f"Earlier commentary ({earlier.height})"):
             for r in earlier.iter_rows(named=True):
-                st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {r['author_role']}")
-                st.markdown(r["text"])
+                st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {md_escape(r['author_role'])}")
+                st.markdown(safe_markdown(r["text"]))
