@@ -242,7 +242,18 @@ def main(argv: list[str] | None = None) -> int:
     waits.set_defaults(func=_cmd_waits)
     chs.set_defaults(func=_cmd_chs)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SnapshotError as exc:
+        print(f"REFUSED: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a file no check foresaw: a plain message, never a traceback (writes are atomic)
+        print(
+            f"Stopped on an unexpected problem ({type(exc).__name__}: {exc}). Nothing was written. Please report "
+            "it with the file that caused it.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":
