@@ -54,6 +54,9 @@ PAGES = {
         st.Page("pages/waiting_times.py", title="Waiting times (GM league table)", icon=":material/schedule:"),
         st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:"),
     ],
+    "Plan": [
+        st.Page("pages/actions_risks.py", title="Actions and risks", icon=":material/checklist:"),
+    ],
     "About": [
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
     ],

@@ -26,6 +26,7 @@ import altair as alt
 import polars as pl
 
 from charts import wards as ward_charts
+from charts.plan import risk_grid_chart
 from charts.spc import LINE_KEY, indicator_chart
 from charts.waits import heat
 from metrics import diff, kpi, plan, series, waits, wards
@@ -540,8 +541,20 @@ def _document(snap: Snapshot, compare: Snapshot | None, charts: Charts) -> str:
 
     # risks and actions
     risks = plan.risks_for(t("risks"), list(WORKSTREAMS)).collect()
+    grid = plan.risk_grid(t("risks")).collect()
+    placed = grid.filter(pl.col("n") > 0)
+    grid_text = "Heat grid of the open risks by likelihood and severity: " + (
+        "; ".join(
+            f"{r['label']} at likelihood {r['likelihood']}, severity {r['severity']}"
+            for r in placed.iter_rows(named=True)
+        )
+        or "none open"
+    )
     parts.append(
         "<h1>Risks and actions</h1><h2>Risk register</h2>"
+        + charts.add(risk_grid_chart(grid, description=grid_text), width=760, height=400)
+        + "<p>Each open risk is placed by its reference; score = likelihood × severity (bands: low 1–6, medium 8–12, "
+        "high 15–25).</p>"
         + table(
             risks.select(
                 pl.col("risk_id").alias("Ref"),

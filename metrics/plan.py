@@ -35,3 +35,46 @@ def risks_for(risks: pl.LazyFrame, workstreams: list[str]) -> pl.LazyFrame:
     return risks.filter(
         (pl.col("status") == "open") & pl.col("workstreams").list.eval(pl.element().is_in(workstreams)).list.any()
     ).sort(["score", "risk_id"], descending=[True, False])
+
+
+def risk_grid(risks: pl.LazyFrame) -> pl.LazyFrame:
+    """The 5 × 5 likelihood × severity grid of the open risks: one row per cell (all 25, empty ones too) with its
+    score (likelihood × severity), band (low 1–6, medium 8–12, high 15–25) and the references of the risks placed
+    there, in order. Grain: likelihood × severity."""
+    cells = pl.LazyFrame(
+        {"likelihood": [lk for lk in range(1, 6) for _ in range(5)], "severity": list(range(1, 6)) * 5},
+        schema={"likelihood": pl.Int8, "severity": pl.Int8},
+    )
+    placed = (
+        risks.filter(pl.col("status") == "open")
+        .sort("risk_id")
+        .group_by("likelihood", "severity")
+        .agg(refs=pl.col("risk_id"), n=pl.len())
+    )
+    score = pl.col("likelihood").cast(pl.Int32) * pl.col("severity").cast(pl.Int32)
+    return (
+        cells.join(placed, on=["likelihood", "severity"], how="left")
+        .with_columns(
+            score=score,
+            band=pl.when(score >= 15)
+            .then(pl.lit("high"))
+            .when(score >= 8)
+            .then(pl.lit("medium"))
+            .otherwise(pl.lit("low")),
+            n=pl.col("n").fill_null(0).cast(pl.Int32),
+            refs=pl.col("refs").fill_null(pl.lit([], pl.List(pl.String))),
+        )
+        .with_columns(label=pl.col("refs").list.join(" "))
+        .sort("likelihood", "severity")
+    )
+
+
+def all_actions(actions: pl.LazyFrame, as_at: date) -> pl.LazyFrame:
+    """Every action with `rag` and `overdue`, overdue first, then by due date. Grain: action."""
+    return workstream_actions(actions, list(_workstreams()), as_at)
+
+
+def _workstreams() -> tuple[str, ...]:
+    from metrics.schema import WORKSTREAMS
+
+    return tuple(WORKSTREAMS)

@@ -47,7 +47,7 @@ def test_every_chart_in_the_pack_is_drawn_none_is_a_blank_stand_in(pack):
         for x in page["/Resources"].get("/XObject", {}).values()
         if x.get_object()["/Subtype"] == "/Image"
     }.values()
-    assert len(images) == 21  # 18 indicator charts, the ward map and its key, the waiting-times heat table
+    assert len(images) == 22  # 18 indicator charts, the ward map and its key, the waiting-times heat table, risks
     for image in images:
         assert max(image["/SMask"].get_object().get_data()) == 255  # opaque pixels: a drawn chart
 

@@ -159,6 +159,54 @@ def actions(snap: Snapshot, workstreams: list[str]) -> pl.DataFrame:
     return _actions(*_key(snap), tuple(workstreams))
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _risk_register(path: str, fp: str) -> pl.DataFrame:
+    return (
+        scan_table(_open(path, fp), "risks")
+        .sort(["status", "score", "risk_id"], descending=[True, True, False])
+        .collect()
+    )
+
+
+def risk_register(snap: Snapshot) -> pl.DataFrame:
+    """Every risk, open ones first, highest score first."""
+    return _risk_register(*_key(snap))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _risk_grid(path: str, fp: str) -> pl.DataFrame:
+    return plan.risk_grid(scan_table(_open(path, fp), "risks")).collect()
+
+
+def risk_grid(snap: Snapshot) -> pl.DataFrame:
+    """The 5 × 5 likelihood × severity grid of the open risks (metrics.plan.risk_grid)."""
+    return _risk_grid(*_key(snap))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _risk_chart(path: str, fp: str, board: bool) -> dict:
+    from charts.plan import risk_grid_chart
+
+    grid = _risk_grid(path, fp)
+    placed = grid.filter(pl.col("n") > 0)
+    sentence = (
+        f"Heat grid of {int(grid['n'].sum())} open risks by likelihood and severity: "
+        + "; ".join(
+            f"{r['label']} at likelihood {r['likelihood']}, severity {r['severity']}"
+            for r in placed.iter_rows(named=True)
+        )
+        + "."
+        if placed.height
+        else "Heat grid of the risk register: no open risks."
+    )
+    return arrow_datasets(risk_grid_chart(grid, font_scale=1.3 if board else 1.0, description=sentence).to_dict())
+
+
+def risk_chart(snap: Snapshot, board: bool) -> dict:
+    """The risk heat grid's Vega-Lite spec, its description naming where every risk sits."""
+    return _risk_chart(*_key(snap), board)
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _commentary(path: str, fp: str, workstream: str) -> pl.DataFrame:
     return plan.latest_commentary(scan_table(_open(path, fp), "commentary"), workstream).collect()

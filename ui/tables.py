@@ -156,6 +156,37 @@ def actions_display(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def filter_actions(
+    frame: pl.DataFrame, *, workstreams: list[str], owners: list[str], statuses: list[str]
+) -> pl.DataFrame:
+    """The actions matching every filter that has a choice (an empty choice keeps all); order unchanged."""
+    keep = pl.lit(True)
+    for column, chosen in (("workstream", workstreams), ("owner_role", owners), ("status", statuses)):
+        if chosen:
+            keep = keep & pl.col(column).is_in(chosen)
+    return frame.filter(keep)
+
+
+DIRECTION_WORDS = {"rising": "▲ Rising", "stable": "► Stable", "falling": "▼ Falling"}
+
+
+def risks_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The risk register as people read it: reference, risk, workstreams, likelihood, severity, score, direction
+    (arrow and word), owner role, status, mitigation."""
+    return frame.select(
+        pl.col("risk_id").alias("Ref"),
+        pl.col("title").alias("Risk"),
+        pl.col("workstreams").list.join(", ").alias("Workstreams"),
+        pl.col("likelihood").cast(pl.Int32).alias("Likelihood (1–5)"),
+        pl.col("severity").cast(pl.Int32).alias("Severity (1–5)"),
+        pl.col("score").cast(pl.Int32).alias("Score (of 25)"),
+        pl.col("direction").replace_strict(DIRECTION_WORDS).alias("Direction"),
+        pl.col("owner_role").alias("Owner (role)"),
+        pl.col("status").str.to_titlecase().alias("Status"),
+        pl.col("mitigation").alias("Mitigation"),
+    )
+
+
 def new_periods_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
