@@ -61,6 +61,18 @@ PAGES = {
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
     ],
 }
+# The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
+viewer = access.current()
+# Updating the data is for officers; for anyone else the page is not in the navigation, and its address leads to the
+# Summary with a one-line notice.
+PAGES["Plan"].append(
+    st.Page(
+        "pages/update_data.py",
+        title="Update data",
+        icon=":material/upload:",
+        visibility="visible" if viewer.officer else "hidden",
+    )
+)
 nav = st.navigation(PAGES)
 st.session_state["_registered_pages"] = tuple(
     p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
@@ -86,9 +98,9 @@ if not ids:
     )
     st.stop()
 
-# The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
-viewer = access.current()
 init_from_url(ids, officer=viewer.officer)
+if st.session_state.get("_goto_snapshot") in ids:  # a snapshot just published in this session
+    st.session_state[KEY_SNAPSHOT] = st.session_state.pop("_goto_snapshot")
 if st.session_state.get(KEY_SNAPSHOT) not in ids:
     st.session_state[KEY_SNAPSHOT] = ids[0]
 st.session_state.setdefault(KEY_PHASE, "all")
@@ -158,6 +170,7 @@ st.session_state["_context"] = Context(
     phase=st.session_state[KEY_PHASE],
     board=st.session_state[KEY_BOARD],
     officer=viewer.officer,
+    publisher=(viewer.publisher["name"], viewer.publisher["email"]),
 )
 st.session_state[FRAME_FLAG] = True
 try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def write_snapshot(
 
     The manifest is signed (HMAC-SHA256 over its canonical JSON) with `key`, by default the configured key
     ($SEND_SNAPSHOT_KEY or `[snapshots] key` in the secrets), so every route that writes signs alike; no key, no
-    signature. `extra` adds the optional manifest blocks (`published_by`, `region`, `system`)."""
+    signature. `extra` adds the optional manifest blocks (`published_by`, `region`, `system`, and `changes`: the rows
+    edited in the app, each with who changed it)."""
     if key == "configured":
         key = configured_key()
     out_root = Path(out_root)
@@ -64,9 +66,11 @@ def write_snapshot(
         problems.append(f"as_at {as_at} is before 1900")
     if not isinstance(area, dict) or not LA_CODE.match(str(area.get("la_code", ""))) or not area.get("la_name"):
         problems.append("area must give la_code (an English local authority's GSS code) and la_name")
-    for block in (extra or {}).values():
-        if not isinstance(block, dict):
-            problems.append("published_by, region and system must each be an object")
+    for name, block in (extra or {}).items():
+        if name in ("published_by", "region", "system") and not isinstance(block, dict):
+            problems.append(f"{name} must be an object")
+        elif name == "changes" and not isinstance(block, list):
+            problems.append("changes must be a list")
     for name in TABLES:
         if name not in tables:
             problems.append(f"table '{name}': not supplied")
@@ -82,10 +86,8 @@ def write_snapshot(
         raise WriteError("Snapshot not written:\n  - " + "\n  - ".join(problems))
 
     out_root.mkdir(parents=True, exist_ok=True)
-    tmp = out_root / f".tmp-{as_at}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    # a folder of its own for each write, so two publishes at once (two officers, one server) never share one
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{as_at}-", dir=out_root))
     try:
         entries = {}
         for name in TABLES:
@@ -113,10 +115,20 @@ def write_snapshot(
         _fsync_path(manifest_file)
         _fsync_path(tmp)
         if final.exists():
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            if not replace:  # another write of this date finished while this one was being written
+                raise WriteError(
+                    f"Snapshot not written: a snapshot for {as_at} was published by someone else a moment ago; "
+                    "reload to see it, then publish again with another date or replace it"
+                )
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             aside = out_root / f"{as_at}.replaced-{stamp}"
             os.rename(final, aside)
-        os.rename(tmp, final)
+        try:
+            os.rename(tmp, final)  # the rename is the lock: it fails if the folder appeared in the meantime
+        except OSError as exc:
+            raise WriteError(
+                f"Snapshot not written: a snapshot for {as_at} appeared while this one was being written ({exc})"
+            ) from exc
         _fsync_path(out_root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -25,6 +25,9 @@ def demo_banner(ctx: Context) -> None:
 
 def page_header(ctx: Context, title: str, context_line: str) -> None:
     """Demonstration banner (demo snapshots only), title, one line of context and the as-at stamp, in that order."""
+    notice = st.session_state.pop("_notice", None)
+    if notice:
+        st.info(notice, icon=":material/lock:")
     demo_banner(ctx)
     st.title(title)
     st.markdown(context_line)

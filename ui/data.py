@@ -219,7 +219,11 @@ def commentary(snap: Snapshot, workstream: str) -> pl.DataFrame:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _board_diff(path: str, fp: str, cpath: str, cfp: str, phase: str) -> dict[str, pl.DataFrame]:
-    a, b = _open(path, fp), _open(cpath, cfp)
+    return diff_between(_open(path, fp), _open(cpath, cfp), phase)
+
+
+def diff_between(a: Snapshot, b: Snapshot, phase: str = "all") -> dict[str, pl.DataFrame]:
+    """What changed from snapshot `b` to `a` (uncached: also for a candidate snapshot not yet written)."""
 
     def t(snap: Snapshot, name: str) -> pl.LazyFrame:
         return scan_table(snap, name)
@@ -698,3 +702,17 @@ def board_pack(snap: Snapshot, compare: Snapshot | None) -> bytes:
     """The board pack PDF (boardpack.build_pdf) for a snapshot and its compare snapshot, built once and cached."""
     with _PACK_LOCK:
         return _board_pack(*_key(snap), *_key(compare))
+
+
+def edited_frame(edited, table: str) -> pl.DataFrame:
+    """Rows back from `st.data_editor` (a pandas frame) as Polars with the snapshot table's types for the columns
+    it has; a value that cannot take the type becomes empty and is then refused by the contract check."""
+    frame = pl.from_pandas(edited)
+    schema = TABLES[table].columns
+    return frame.with_columns(
+        pl.col(c).cast(schema[c], strict=False)
+        if not isinstance(schema[c], pl.Date)
+        else pl.col(c).cast(pl.Date, strict=False)
+        for c in frame.columns
+        if c in schema
+    )

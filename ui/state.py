@@ -100,6 +100,7 @@ class Context:
     phase: str
     board: bool
     officer: bool = True
+    publisher: tuple[str, str] = ("local user", "")  # name and email of the signed-in officer, for the manifest
 
     @property
     def protected(self) -> bool:
