@@ -31,7 +31,11 @@ if published:
 ids = snapshot_ids()[0]
 c1, c2 = st.columns(2)
 as_at = c1.date_input(
-    "Data as at (the new snapshot's date)", value=date.today(), max_value=date.today(), key="up_as_at"
+    "Data as at (the new snapshot's date)",
+    value=date.today(),
+    max_value=date.today(),
+    format="DD/MM/YYYY",
+    key="up_as_at",
 )
 base_id = c2.selectbox(
     "Build on",

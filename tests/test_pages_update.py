@@ -162,3 +162,62 @@ def test_problems_split_into_file_row_column_value_expected():
     table = problems_table(["x.csv, row 4, column 'count': value '-1' — expected a number of at least 0", "y.zip: bad"])
     assert table.row(0) == ("x.csv", "4", "count", "-1", "a number of at least 0")
     assert table.row(1) == ("y.zip", "", "", "", "bad")
+
+
+def test_editing_a_risk_and_writing_a_note_are_recorded_and_published(root):
+    at = open_page(email="lead@bury.gov.uk", name="Workstream lead")
+    at.session_state["ed_risks"] = {
+        "edited_rows": {"0": {"likelihood": 2, "severity": 2}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.text_input(key="ed_role").set_value("Head of SEND")
+    at.text_area(key="ed_text").set_value("**Impact:** the new panel met twice.\n\n- one\n- two")
+    at.run()
+    button(at, "Check changes").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    risk = next(df.value for df in at.dataframe if "Change" in df.value.columns and "Risk" in df.value.columns)
+    assert len(risk) == 1
+    button(at, "Publish snapshot").run()
+    from metrics.snapshot import open_snapshot, scan_table
+
+    snap = open_snapshot(root / TODAY)
+    risks = scan_table(snap, "risks").collect()
+    first = risks.row(0, named=True)
+    assert (first["likelihood"], first["severity"], first["score"]) == (2, 2, 4)  # the score follows the edit
+    notes = scan_table(snap, "commentary").collect()
+    assert notes.filter(notes["written"] == date.today())["author_role"].to_list() == ["Head of SEND"]
+    by = {c["table"]: c["by"] for c in snap.manifest["changes"]}
+    assert by == {"risks": "Workstream lead (lead@bury.gov.uk)", "commentary": "Workstream lead (lead@bury.gov.uk)"}
+
+
+def test_a_note_without_a_role_is_refused(root):
+    at = open_page()
+    at.text_area(key="ed_text").set_value("A note")
+    at.run()
+    button(at, "Check changes").run()
+    assert any(
+        "say who wrote it, by role" in e.value or "say who wrote it, by role" in str(e.value) for e in at.error
+    ) or any("say who wrote it" in str(df.value.to_dict()) for df in at.dataframe)
+    assert not (root / TODAY).exists()
+
+
+def test_two_publishes_of_one_date_cannot_interleave(demo_tables, tmp_path, monkeypatch):
+    import os
+
+    import ingest.writer as writer
+    from ingest.writer import WriteError, write_snapshot
+
+    area = {"la_code": "E08000002", "la_name": "Bury"}
+    real_rename = os.rename
+
+    def someone_else_first(src, dst):  # the other officer's publish lands between this one's check and rename
+        if str(dst).endswith("2025-10-31") and ".tmp-" in str(src) and not (tmp_path / "2025-10-31").exists():
+            (tmp_path / "2025-10-31").mkdir()
+            (tmp_path / "2025-10-31" / "manifest.json").write_text("{}")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(writer.os, "rename", someone_else_first)
+    with pytest.raises(WriteError, match=r"published by someone else a moment ago|appeared while this one"):
+        write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-10-31", area=area, demo=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["2025-10-31"]  # the other one's, untouched; no temporary left
