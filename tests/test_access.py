@@ -112,3 +112,44 @@ def test_a_broken_auth_or_unreadable_secrets_gives_the_public_view_never_the_off
     assert "has no redirect_uri" in broken.problem and "c" not in broken.problem.split()
     unreadable = decide(officer, None, secrets_error="the secrets file could not be read")
     assert (unreadable.role, unreadable.signin) == (PUBLIC, SIGNIN_BROKEN)
+
+
+def test_the_provider_check_is_shared_and_retried(monkeypatch):
+    """The identity provider's configuration is fetched once for every session; an answer is trusted for ten
+    minutes, a failure is asked again after twenty seconds (on loopback only)."""
+    import http.server
+    import threading
+
+    import ui.signin as signin
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        calls = 0
+
+        def do_GET(self):
+            Handler.calls += 1
+            body = b'{"authorization_endpoint": "http://127.0.0.1/authorize"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
+    clock = [1000.0]
+    monkeypatch.setattr(signin.time, "monotonic", lambda: clock[0])
+    signin._CHECKED.clear()
+    assert signin.provider_problem(url) == "" and signin.provider_problem(url) == "" and Handler.calls == 1
+    server.shutdown()
+    server.server_close()
+    clock[0] += 599
+    assert signin.provider_problem(url) == ""  # still trusted
+    clock[0] += 2
+    assert signin.provider_problem(url) == "the identity provider cannot be reached just now"
+    clock[0] += 10
+    assert signin.provider_problem(url) != "" and Handler.calls == 1  # the failure is remembered for a while
+    signin._CHECKED.clear()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 import urllib.request
 
 import streamlit as st
@@ -19,19 +21,34 @@ LOG = logging.getLogger(__name__)
 OFFICIAL = "Official – not for publication"
 
 
-@st.cache_data(ttl=60, max_entries=4, show_spinner=False)
+# url → (checked at, problem). A provider that answered is trusted for ten minutes; one that did not is asked again
+# after twenty seconds, so a moment's slowness never hides the button for long.
+_CHECKED: dict[str, tuple[float, str]] = {}
+_LOCK = threading.Lock()
+OK_FOR, RETRY_AFTER = 600.0, 20.0
+
+
 def provider_problem(metadata_url: str) -> str:
     """Why the identity provider cannot be used just now ("" when it answers): its OpenID configuration is fetched
-    from `metadata_url` (the only network call the app makes), at most once a minute."""
-    try:
-        with urllib.request.urlopen(metadata_url, timeout=3) as response:
-            metadata = json.loads(response.read(1 << 20))
-        if not isinstance(metadata, dict) or "authorization_endpoint" not in metadata:
-            return "the identity provider's configuration has no sign-in address"
-        return ""
-    except Exception as exc:  # unreachable, refused, not JSON: the viewer gets a plain message, the log the detail
-        LOG.warning("Identity provider at %s cannot be used: %s", metadata_url, exc)
-        return "the identity provider cannot be reached just now"
+    from `metadata_url` (the only network call the app makes), shared by every session."""
+    now = time.monotonic()
+    with _LOCK:
+        checked = _CHECKED.get(metadata_url)
+    if checked and now - checked[0] < (OK_FOR if not checked[1] else RETRY_AFTER):
+        return checked[1]
+    problem = "the identity provider cannot be reached just now"
+    for attempt in range(2):
+        try:
+            with urllib.request.urlopen(metadata_url, timeout=5) as response:
+                metadata = json.loads(response.read(1 << 20))
+            ok = isinstance(metadata, dict) and "authorization_endpoint" in metadata
+            problem = "" if ok else "the identity provider's configuration has no sign-in address"
+            break
+        except Exception as exc:  # unreachable, refused, not JSON: the viewer gets a plain message, the log the detail
+            LOG.warning("Identity provider at %s cannot be used (attempt %d): %s", metadata_url, attempt + 1, exc)
+    with _LOCK:
+        _CHECKED[metadata_url] = (now, problem)
+    return problem
 
 
 def _who(viewer: Access) -> str:
