@@ -17,14 +17,25 @@ page_header(
     "its period, the target, a red/amber/green (RAG) rating, the trend and what changed since " + compare_word + ".",
 )
 
-st.download_button(
+pack_col, slides_col = st.columns(2)
+pack_col.download_button(
     "Download board pack (PDF)",
     data=lambda: data.board_pack(ctx.snapshot, ctx.compare),
     file_name=f"board_pack_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",
     key="board_pack",
-    help="All pages as one PDF for the board's papers, disclosure-controlled; takes about 20 seconds to build.",
+    help="All pages as one PDF for the board's papers, disclosure-controlled; takes about 10 seconds to build.",
+)
+slides_col.download_button(
+    "Download board slides (PowerPoint)",
+    data=lambda: data.board_slides(ctx.snapshot, ctx.compare),
+    file_name=f"board_slides_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pptx",
+    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    icon=":material/slideshow:",
+    key="board_slides",
+    help="An editable 16:9 deck: the Summary, each workstream with native charts and its commentary in the "
+    "speaker notes, wards (disclosure-controlled), waiting times, risks and actions.",
 )
 theme_choice = st.segmented_control(
     "Show theme",

@@ -704,6 +704,19 @@ def board_pack(snap: Snapshot, compare: Snapshot | None) -> bytes:
         return _board_pack(*_key(snap), *_key(compare))
 
 
+@st.cache_data(max_entries=8, show_spinner="Building the board slides…")
+def _board_slides(path: str, fp: str, cpath: str, cfp: str) -> bytes:
+    from boardpack.slides import build_deck
+
+    return build_deck(path, cpath or None, key=snapshot_key())
+
+
+def board_slides(snap: Snapshot, compare: Snapshot | None) -> bytes:
+    """The board slides (boardpack.slides.build_deck, PowerPoint), under the same lock as the pack, and cached."""
+    with _PACK_LOCK:
+        return _board_slides(*_key(snap), *_key(compare))
+
+
 def edited_frame(edited, table: str) -> pl.DataFrame:
     """Rows back from `st.data_editor` (a pandas frame) as Polars with the snapshot table's types for the columns
     it has; a value that cannot take the type becomes empty and is then refused by the contract check."""

@@ -1,0 +1,300 @@
+"""The pack model: the board's papers as plain data (no HTML, no slides) — a pure function of a snapshot and the
+snapshot it is compared with. The slide deck is rendered from it; ward figures in it are always
+disclosure-controlled (METHODS §6).
+
+Every table is a list of rows (dicts of display text, in column order); every series for a chart is plain lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from metrics import diff, kpi, plan, series, waits, wards
+from metrics.areas import GM_LOCALITIES, area_name
+from metrics.disclosure import LEGEND
+from metrics.formatting import (
+    ASSURANCE_LABELS,
+    RAG_WORDS,
+    THEME_TITLES,
+    VARIATION_LABELS,
+    WORKSTREAM_TITLES,
+    fmt_date,
+    fmt_target,
+    fmt_value,
+)
+from metrics.schema import WORKSTREAMS
+from metrics.snapshot import Snapshot, scan_table
+from ui.tables import (
+    action_changes_display,
+    actions_display,
+    area_rates_display,
+    league_display,
+    new_periods_display,
+    ratings_display,
+    revisions_display,
+    risk_changes_display,
+    risks_display,
+)
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+
+def rows(frame: pl.DataFrame) -> list[dict]:
+    """A display frame as rows of text (None as "")."""
+    return [{k: "" if v is None else str(v) for k, v in r.items()} for r in frame.iter_rows(named=True)]
+
+
+@dataclass
+class Indicator:
+    kpi_id: str
+    title: str
+    unit: str
+    decimals: int
+    latest: str  # the latest value as displayed, with its period
+    target: str
+    rag: str
+    variation: str
+    description: str
+    periods: list[str] = field(default_factory=list)
+    values: list[float | None] = field(default_factory=list)
+    target_value: float | None = None
+    comparators: dict[str, list[float | None]] = field(default_factory=dict)  # name → values aligned to `periods`
+
+
+@dataclass
+class Workstream:
+    code: str
+    title: str
+    theme: str
+    indicators: list[Indicator]
+    actions: list[dict]
+    commentary: list[dict]  # {"written", "role", "kind", "text"}
+
+
+@dataclass
+class Pack:
+    area: str
+    as_at: date
+    compare_as_at: date | None
+    board_date: date | None
+    demo: bool
+    footer: str
+    summary: list[dict]
+    since: dict  # {"paragraph": str, "sections": [(title, rows)]}
+    workstreams: list[Workstream]
+    wards: dict  # {"month", "sentence", "rows"} (protected) or {}
+    waits: list[dict]  # [{"service", "headline", "rows"}]
+    risks: list[dict]
+    actions: list[dict]
+    sources: list[dict]
+
+
+def summary_rows(summary: pl.DataFrame) -> list[dict]:
+    """The Summary table: every indicator with its latest value and period, target, RAG word, trend and icons."""
+    return [
+        {
+            "Workstream": r["workstream"],
+            "Indicator": r["title"],
+            "Latest": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
+            if r["period_label"]
+            else "No data",
+            "Period": r["period_label"] or "",
+            "Target": fmt_target(r["target"], r["unit"], r["decimals"], r["target_date"]),
+            "RAG": RAG_WORDS[r["rag"]],
+            "Trend": r["trend"] or "",
+            "SPC variation": "Too few points" if r["variation"] == "none" else VARIATION_LABELS[r["variation"]],
+            "SPC assurance": "" if r["variation"] == "none" else ASSURANCE_LABELS[r["assurance"]],
+        }
+        for r in summary.iter_rows(named=True)
+    ]
+
+
+def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
+    """The pack model of a snapshot (and its compare snapshot)."""
+    t = lambda name: scan_table(snap, name)  # noqa: E731 - a short local alias reads better here
+    cat = t("kpi_catalogue").collect()
+    values = t("kpi_values")
+    results = series.all_series(cat, values, area_code=snap.la_code, phase="all")
+    icons = series.icons_of(cat, results)
+    summary = (
+        kpi.summary(
+            t("kpi_catalogue"), values, scan_table(compare, "kpi_values") if compare else None, area_code=snap.la_code
+        )
+        .collect()
+        .join(icons, on="kpi_id", how="left")
+    )
+    board = (
+        t("milestones")
+        .filter((pl.col("kind") == "board") & (pl.col("date") > snap.as_at))
+        .select(pl.col("date").min())
+        .collect()
+        .item()
+    )
+    footer = f"Data as at {fmt_date(snap.as_at)} · {snap.la_name} · {LEGEND} · {OGL}" + (
+        " · DEMONSTRATION DATA" if snap.demo else ""
+    )
+    workstreams = []
+    actions, commentary = t("actions"), t("commentary")
+    for theme, theme_title in THEME_TITLES.items():
+        in_theme = summary.filter(pl.col("theme") == theme)
+        for ws in [w for w in WORKSTREAMS if w in set(in_theme["workstream"])]:
+            indicators = []
+            for k in in_theme.filter(pl.col("workstream") == ws).iter_rows(named=True):
+                res = results[k["kpi_id"]].sort("period_end")
+                comps = series.comparator_series(values, k["kpi_id"]).collect()
+                periods = res["period_label"].to_list()
+                aligned = {}
+                for name in comps["area_name"].unique(maintain_order=True).to_list() if comps.height else []:
+                    by_period = dict(
+                        comps.filter(pl.col("area_name") == name).select("period_label", "value").iter_rows()
+                    )
+                    aligned[name] = [by_period.get(p) for p in periods]
+                indicators.append(
+                    Indicator(
+                        kpi_id=k["kpi_id"],
+                        title=k["title"],
+                        unit=k["unit"],
+                        decimals=k["decimals"],
+                        latest=(
+                            f"{fmt_value(k['value'], k['unit'], k['decimals'], k['status'] or '')} ({k['period_label']})"
+                            if k["period_label"]
+                            else "No data"
+                        ),
+                        target=fmt_target(k["target"], k["unit"], k["decimals"], k["target_date"]),
+                        rag=RAG_WORDS[k["rag"]],
+                        variation="Too few points" if k["variation"] == "none" else VARIATION_LABELS[k["variation"]],
+                        description=series.describe(res, k),
+                        periods=periods,
+                        values=res["value"].to_list(),
+                        target_value=k["target"],
+                        comparators=aligned,
+                    )
+                )
+            acts = plan.workstream_actions(actions, [ws], snap.as_at).collect() if ws != "CONTEXT" else None
+            notes = plan.latest_commentary(commentary, ws).filter(pl.col("is_latest")).collect()
+            workstreams.append(
+                Workstream(
+                    code=ws,
+                    title=WORKSTREAM_TITLES.get(ws, ws),
+                    theme=theme_title,
+                    indicators=indicators,
+                    actions=rows(actions_display(acts).drop("Latest update", "Updated"))
+                    if acts is not None and acts.height
+                    else [],
+                    commentary=[
+                        {
+                            "written": fmt_date(n["written"]),
+                            "role": n["author_role"],
+                            "kind": n["kind"],
+                            "text": n["text"],
+                        }
+                        for n in notes.iter_rows(named=True)
+                    ],
+                )
+            )
+    return Pack(
+        area=snap.la_name,
+        as_at=snap.as_at,
+        compare_as_at=compare.as_at if compare else None,
+        board_date=board,
+        demo=snap.demo,
+        footer=footer,
+        summary=summary_rows(summary),
+        since=_since(snap, compare, cat, icons),
+        workstreams=workstreams,
+        wards=_wards(snap),
+        waits=_waits(snap),
+        risks=rows(
+            risks_display(
+                scan_table(snap, "risks").sort(["status", "score", "risk_id"], descending=[True, True, False]).collect()
+            )
+        ),
+        actions=rows(actions_display(plan.workstream_actions(actions, list(WORKSTREAMS), snap.as_at).collect())),
+        sources=[
+            {"Source": s.get("name", ""), "Publisher": s.get("publisher", "")} for s in snap.manifest.get("sources", [])
+        ],
+    )
+
+
+def _since(snap: Snapshot, compare: Snapshot | None, cat: pl.DataFrame, icons: pl.DataFrame) -> dict:
+    if compare is None:
+        return {"paragraph": "There is no earlier snapshot to compare with.", "sections": []}
+    t = lambda s, name: scan_table(s, name)  # noqa: E731
+    icons_before = series.all_icons(
+        t(compare, "kpi_catalogue").collect(), t(compare, "kpi_values"), area_code=compare.la_code, phase="all"
+    )
+
+    def rated(s: Snapshot, found: pl.DataFrame) -> pl.LazyFrame:
+        return kpi.summary(t(s, "kpi_catalogue"), t(s, "kpi_values"), None, area_code=s.la_code).join(
+            found.lazy(), on="kpi_id"
+        )
+
+    ch = {
+        "new": diff.new_periods(
+            t(snap, "kpi_catalogue"), t(snap, "kpi_values"), t(compare, "kpi_values"), area_code=snap.la_code
+        ).collect(),
+        "revised": diff.revisions(
+            t(snap, "kpi_catalogue"), t(snap, "kpi_values"), t(compare, "kpi_values"), area_code=snap.la_code
+        ).collect(),
+        "ratings": diff.rating_changes(rated(snap, icons), rated(compare, icons_before)).collect(),
+        "risks": diff.risk_changes(t(snap, "risks"), t(compare, "risks")).collect(),
+        "actions": diff.action_changes(t(snap, "actions"), t(compare, "actions")).collect(),
+    }
+    sections = [
+        (title, rows(display(ch[key])) if ch[key].height else [])
+        for title, key, display in [
+            ("New data", "new", new_periods_display),
+            ("Revised figures", "revised", revisions_display),
+            ("Rating and SPC icon changes", "ratings", ratings_display),
+            ("Actions", "actions", action_changes_display),
+            ("Risks", "risks", risk_changes_display),
+        ]
+    ]
+    return {"paragraph": diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch), "sections": sections}
+
+
+def _wards(snap: Snapshot) -> dict:
+    """EHC plans per 1,000 by ward for the latest month, always disclosure-controlled."""
+    demand, ward_table = scan_table(snap, "ward_demand"), scan_table(snap, "wards")
+    month = demand.select(pl.col("period_end").max()).collect().item()
+    if month is None or ward_table.select(pl.len()).collect().item() == 0:
+        return {}
+    rates = wards.ward_rates(demand, ward_table, period_end=month, measure="ehcp_caseload", protected=True).collect()
+    return {
+        "month": month,
+        "sentence": wards.significance_sentence(rates),
+        "rows": rows(area_rates_display(rates)),
+        "rates": rates,
+    }
+
+
+def _waits(snap: Snapshot) -> list[dict]:
+    wt = scan_table(snap, "waiting_times")
+    have = wt.filter(pl.col("source") == "gm_locality_return").select("service").unique().collect()["service"]
+    out = []
+    for s in [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]:
+        latest = (
+            wt.filter(
+                (pl.col("service") == s)
+                & (pl.col("source") == "gm_locality_return")
+                & pl.col("waiting_total").is_not_null()
+            )
+            .select(pl.col("period_end").max())
+            .collect()
+            .item()
+        )
+        lg = waits.league(wt, period_end=latest, service=s, localities=list(GM_LOCALITIES)).collect()
+        tr = waits.area_trend(wt, service=s, area_code=snap.la_code, localities=list(GM_LOCALITIES)).collect()
+        out.append(
+            {
+                "service": s,
+                "month": latest,
+                "headline": waits.headline(lg, tr, area_code=snap.la_code, service=s),
+                "rows": rows(league_display(lg).drop("Median wait (weeks)")),
+                "area": area_name(snap.la_code),
+            }
+        )
+    return out
