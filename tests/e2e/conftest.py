@@ -49,6 +49,9 @@ def streamlit_server(
     """A `streamlit run app.py` on a free loopback port, reading secrets only from `secrets` (none by default, so
     a developer's own secrets file never changes what the tests see); yields its base URL."""
     port = port or _free_port()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log_path = SHOTS / f"server-{port}.log"
+    log = log_path.open("wb")
     base = {k: v for k, v in os.environ.items() if k != "SEND_SNAPSHOT_ROOT"}  # the committed demo unless asked
     env = {**base, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(
@@ -67,7 +70,7 @@ def streamlit_server(
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,  # a file, not a pipe: a pipe nobody reads fills up and stops the server mid-test
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -81,13 +84,14 @@ def streamlit_server(
             time.sleep(0.3)
     else:
         proc.terminate()
-        raise RuntimeError("Streamlit did not start: " + proc.stdout.read().decode()[-2000:])
-    SHOTS.mkdir(parents=True, exist_ok=True)
+        log.close()
+        raise RuntimeError("Streamlit did not start: " + log_path.read_text(errors="replace")[-2000:])
     try:
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import SHOTS, _free_port, streamlit_server, wait_until_drawn
 from tests.leaks import exact_ward_counts, frames_sent, write_sentinel_snapshots
@@ -35,7 +36,9 @@ def provider():
     args = [str(cli), "--host", "127.0.0.1", "--port", str(port)]
     for user in USERS:
         args += ["--user-claims", json.dumps(user)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    log = (SHOTS / "oidc-provider.log").open("wb")
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)  # a file: an unread pipe would fill up
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -45,10 +48,12 @@ def provider():
         time.sleep(0.2)
     else:
         proc.terminate()
-        raise RuntimeError("the mock provider did not start: " + proc.stdout.read().decode()[-2000:])
+        log.close()
+        raise RuntimeError("the mock provider did not start: " + (SHOTS / "oidc-provider.log").read_text()[-2000:])
     yield url
     proc.terminate()
     proc.wait(timeout=10)
+    log.close()
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +127,10 @@ def test_anonymous_browser_gets_the_public_view_and_no_exact_ward_count(auth_app
         text = page.locator('[data-testid="stApp"]').inner_text()
         assert OFFICIAL not in text, page_file
         assert "Public view." in sidebar_text(page), page_file
-        assert page.get_by_role("button", name="Sign in").count() == 1
+        sign_in_button = page.get_by_role("button", name="Sign in")
+        with contextlib.suppress(PlaywrightTimeoutError):
+            sign_in_button.wait_for(timeout=15_000)  # drawn just after the text above
+        assert sign_in_button.count() == 1, (page_file, sidebar_text(page))
         assert page.get_by_role("switch", name="Board mode").count() == 0
         if stem == "ward_demand":
             page.screenshot(path=SHOTS / "public_ward_demand.png", full_page=True)
