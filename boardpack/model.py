@@ -1,17 +1,26 @@
 """The pack model: the board's papers as plain data (no HTML, no slides) — a pure function of a snapshot and the
-snapshot it is compared with. The slide deck is rendered from it; ward figures in it are always
-disclosure-controlled (METHODS §6).
+snapshot it is compared with. Both the PDF (Jinja2 templates, boardpack/templates/) and the slide deck
+(boardpack/slides.py) are rendered from it; ward figures in it are always disclosure-controlled (METHODS §6).
 
 Every table is a list of rows (dicts of display text, in column order); every series for a chart is plain lists.
+A chart for the PDF is a `Figure`: a reference to the drawn image, its alternative text and its CSS class. The
+caller's `draw` registers each chart as soon as the model has built it, so charts are drawn while the rest of the
+model is worked out; without `draw` (the slides) no chart is built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import altair as alt
 import polars as pl
 
+from charts import wards as ward_charts
+from charts.plan import risk_grid_chart
+from charts.spc import LINE_KEY, indicator_chart
+from charts.waits import heat
 from metrics import diff, kpi, plan, series, waits, wards
 from metrics.areas import GM_LOCALITIES, area_name
 from metrics.disclosure import LEGEND
@@ -31,15 +40,27 @@ from ui.tables import (
     action_changes_display,
     actions_display,
     area_rates_display,
+    heat_cells,
     league_display,
+    map_rows,
     new_periods_display,
     ratings_display,
     revisions_display,
     risk_changes_display,
     risks_display,
+    series_display,
 )
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+CHART_FROM = 6  # points: shorter series are given as a table, not a chart
+Draw = Callable[[alt.TopLevelMixin, int, int], str]  # (chart, width, height) → a reference to the drawn image
+
+
+@dataclass
+class Figure:
+    ref: str  # where the drawn image will be (the renderer's reference)
+    alt: str  # alternative text: the chart's description
+    css: str = "chart"
 
 
 def rows(frame: pl.DataFrame) -> list[dict]:
@@ -62,6 +83,9 @@ class Indicator:
     values: list[float | None] = field(default_factory=list)
     target_value: float | None = None
     comparators: dict[str, list[float | None]] = field(default_factory=dict)  # name → values aligned to `periods`
+    recent: list[dict] = field(default_factory=list)  # the table beside the chart (the last four periods), or alone
+    figure: Figure | None = None  # the SPC or run chart, from CHART_FROM points, when drawing
+    line_key: str = ""
 
 
 @dataclass
@@ -90,6 +114,9 @@ class Pack:
     risks: list[dict]
     actions: list[dict]
     sources: list[dict]
+    sources_line: str = ""
+    definitions: list[dict] = field(default_factory=list)
+    figures: dict[str, Figure] = field(default_factory=dict)  # "ward_map", "ward_key", "waits_heat", "risk_grid"
 
 
 def summary_rows(summary: pl.DataFrame) -> list[dict]:
@@ -112,8 +139,8 @@ def summary_rows(summary: pl.DataFrame) -> list[dict]:
     ]
 
 
-def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
-    """The pack model of a snapshot (and its compare snapshot)."""
+def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None) -> Pack:
+    """The pack model of a snapshot (and its compare snapshot); `draw` registers the PDF's charts."""
     t = lambda name: scan_table(snap, name)  # noqa: E731 - a short local alias reads better here
     cat = t("kpi_catalogue").collect()
     values = t("kpi_values")
@@ -152,6 +179,22 @@ def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
                         comps.filter(pl.col("area_name") == name).select("period_label", "value").iter_rows()
                     )
                     aligned[name] = [by_period.get(p) for p in periods]
+                text = series.describe(res, k)
+                recent = series_display(res, comps, k)
+                keep = ["Period", "Value", "SPC signal", *[c for c in recent.columns if c in ("England", "North West")]]
+                figure = None
+                charted = res["value"].is_not_null().sum() >= CHART_FROM
+                if draw is not None and charted:
+                    chart = indicator_chart(
+                        res,
+                        title=None,
+                        unit=k["unit"],
+                        decimals=k["decimals"],
+                        target=k["target"],
+                        comparators=comps if comps.height else None,
+                        description=text,
+                    )
+                    figure = Figure(draw(chart, 620, 280), text)
                 indicators.append(
                     Indicator(
                         kpi_id=k["kpi_id"],
@@ -166,11 +209,14 @@ def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
                         target=fmt_target(k["target"], k["unit"], k["decimals"], k["target_date"]),
                         rag=RAG_WORDS[k["rag"]],
                         variation="Too few points" if k["variation"] == "none" else VARIATION_LABELS[k["variation"]],
-                        description=series.describe(res, k),
+                        description=text,
                         periods=periods,
                         values=res["value"].to_list(),
                         target_value=k["target"],
                         comparators=aligned,
+                        recent=rows(recent.select(keep).tail(4) if charted else recent.select(keep[:2] + keep[3:])),
+                        figure=figure,
+                        line_key=LINE_KEY["run" if k["variation"] == "none" else "spc"],
                     )
                 )
             acts = plan.workstream_actions(actions, [ws], snap.as_at).collect() if ws != "CONTEXT" else None
@@ -195,6 +241,14 @@ def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
                     ],
                 )
             )
+    figures: dict[str, Figure] = {}
+    ward_part = _wards(snap, draw, figures)
+    waits_part = _waits(snap, draw, figures)
+    risks_lf = scan_table(snap, "risks")
+    if draw is not None:
+        grid = plan.risk_grid(risks_lf).collect()
+        grid_text = plan.describe_grid(grid)
+        figures["risk_grid"] = Figure(draw(risk_grid_chart(grid, description=grid_text), 760, 400), grid_text)
     return Pack(
         area=snap.la_name,
         as_at=snap.as_at,
@@ -203,10 +257,10 @@ def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
         demo=snap.demo,
         footer=footer,
         summary=summary_rows(summary),
-        since=_since(snap, compare, cat, icons),
+        since=_since(snap, compare, cat, icons),  # worked out while the charts above are being drawn
         workstreams=workstreams,
-        wards=_wards(snap),
-        waits=_waits(snap),
+        wards=ward_part,
+        waits=waits_part,
         risks=rows(
             risks_display(
                 scan_table(snap, "risks").sort(["status", "score", "risk_id"], descending=[True, True, False]).collect()
@@ -214,8 +268,26 @@ def build(snap: Snapshot, compare: Snapshot | None) -> Pack:
         ),
         actions=rows(actions_display(plan.workstream_actions(actions, list(WORKSTREAMS), snap.as_at).collect())),
         sources=[
-            {"Source": s.get("name", ""), "Publisher": s.get("publisher", "")} for s in snap.manifest.get("sources", [])
+            {
+                "Source": s.get("name", ""),
+                "File": s.get("file", ""),
+                "Publisher": s.get("publisher", ""),
+                "SHA-256": str(s.get("sha256") or "")[:16],
+            }
+            for s in snap.manifest.get("sources", [])
         ],
+        sources_line="; ".join(str(s.get("name", "")) for s in snap.manifest.get("sources", [])),
+        definitions=rows(
+            cat.select(
+                pl.col("kpi_id").alias("Id"),
+                pl.col("title").alias("Indicator"),
+                pl.col("definition").alias("Definition"),
+                pl.col("unit").alias("Unit"),
+                pl.col("polarity").str.replace_all("_", " ").alias("Polarity"),
+                pl.col("source").alias("Source"),
+            )
+        ),
+        figures=figures,
     )
 
 
@@ -256,26 +328,58 @@ def _since(snap: Snapshot, compare: Snapshot | None, cat: pl.DataFrame, icons: p
     return {"paragraph": diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch), "sections": sections}
 
 
-def _wards(snap: Snapshot) -> dict:
+def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dict:
     """EHC plans per 1,000 by ward for the latest month, always disclosure-controlled."""
     demand, ward_table = scan_table(snap, "ward_demand"), scan_table(snap, "wards")
     month = demand.select(pl.col("period_end").max()).collect().item()
     if month is None or ward_table.select(pl.len()).collect().item() == 0:
         return {}
     rates = wards.ward_rates(demand, ward_table, period_end=month, measure="ehcp_caseload", protected=True).collect()
+    shape = ward_table.select("geometry_source").collect().item(0, 0)
+    if draw is not None:
+        rows_map = map_rows(rates, ward_table.collect(), shade="rate")
+        breaks = wards.class_breaks(rows_map["shade"].to_list())
+        text = "Map of EHC plans per 1,000 by ward; the table below gives every ward's rate"
+        chart = ward_charts.static_map(
+            rows_map, value="shade", breaks=breaks, title=f"EHC plans per 1,000, {month:%B %Y}", description=text
+        )
+        figures["ward_map"] = Figure(draw(chart, 528, 588), text, "map")
+        key = ward_charts.legend(breaks, title="EHC plans per 1,000", no_data=rows_map["shade"].is_null().any())
+        figures["ward_key"] = Figure(draw(key, 528, 52), "Colour key: EHC plans per 1,000", "key")
     return {
         "month": month,
         "sentence": wards.significance_sentence(rates),
         "rows": rows(area_rates_display(rates)),
         "rates": rates,
+        "ons": shape == "ons",
     }
 
 
-def _waits(snap: Snapshot) -> list[dict]:
+def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> list[dict]:
     wt = scan_table(snap, "waiting_times")
     have = wt.filter(pl.col("source") == "gm_locality_return").select("service").unique().collect()["service"]
+    services = [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]
+    if draw is not None and services:
+        latest = {
+            s: wt.filter(
+                (pl.col("service") == s)
+                & (pl.col("source") == "gm_locality_return")
+                & pl.col("waiting_total").is_not_null()
+            )
+            .select(pl.col("period_end").max())
+            .collect()
+            .item()
+            for s in services
+        }
+        cells = heat_cells(
+            waits.heat_table(wt, period_end=latest, services=services, localities=list(GM_LOCALITIES)).collect()
+        )
+        text = "Heat table of waiting times"
+        figures["waits_heat"] = Figure(
+            draw(heat(cells, area=area_name(snap.la_code), description=text), 1280, 70 * len(services) + 60), text
+        )
     out = []
-    for s in [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]:
+    for s in services:
         latest = (
             wt.filter(
                 (pl.col("service") == s)

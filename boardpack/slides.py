@@ -303,14 +303,7 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
         spec.update(width=440, height=500)
         out["ward_map"] = (vlc.vegalite_to_png(spec, scale=2), alt_text)
     grid = plan.risk_grid(scan_table(snap, "risks")).collect()
-    placed = grid.filter(grid["n"] > 0)
-    alt_text = "Risk heat grid by likelihood and severity: " + (
-        "; ".join(
-            f"{r['label']} at likelihood {r['likelihood']}, severity {r['severity']}"
-            for r in placed.iter_rows(named=True)
-        )
-        or "no open risks"
-    )
+    alt_text = plan.describe_grid(grid)
     spec = risk_grid_chart(grid, description=alt_text).to_dict(validate=False)
     spec.update(width=640, height=420)
     out["risk_grid"] = (vlc.vegalite_to_png(spec, scale=2), alt_text)

@@ -78,3 +78,14 @@ def _workstreams() -> tuple[str, ...]:
     from metrics.schema import WORKSTREAMS
 
     return tuple(WORKSTREAMS)
+
+
+def describe_grid(grid: pl.DataFrame) -> str:
+    """The risk grid in one sentence (the chart's description and alternative text): where every open risk sits."""
+    placed = grid.filter(pl.col("n") > 0)
+    if placed.height == 0:
+        return "Heat grid of the risk register: no open risks."
+    cells = "; ".join(
+        f"{r['label']} at likelihood {r['likelihood']}, severity {r['severity']}" for r in placed.iter_rows(named=True)
+    )
+    return f"Heat grid of {int(grid['n'].sum())} open risks by likelihood and severity: {cells}."

@@ -89,7 +89,7 @@ class Cells(HTMLParser):
             self.tables[-1].append(self.row)
 
     def handle_data(self, data):
-        if self.tag == "h1":
+        if self.tag == "h1" and data.strip():  # not the white space between elements
             self.section = data.strip()
         if self.tag in ("td", "th"):
             self.row.append(data.strip())

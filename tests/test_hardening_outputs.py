@@ -5,6 +5,7 @@ markdown in names and commentary, and a provider with nobody waiting."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import polars as pl
@@ -59,7 +60,7 @@ def test_an_area_name_cannot_break_out_of_the_packs_css(demo_root, tmp_path, dem
     css = head.split("<style>", 1)[1].split("</style>", 1)[0]
     assert "Bury" not in css and "element(footer)" in css
     assert "<style>" not in body and "<a href='x'>" not in body
-    footer = body.split("<div class='running-footer'>", 1)[1].split("</div>", 1)[0]
+    footer = re.split(r"<div class=['\"]running-footer['\"]>", body, maxsplit=1)[1].split("</div>", 1)[0]
     assert footer.startswith("Data as at 31 October 2025 · Bury&lt;/style&gt;&lt;style&gt;")
     assert footer.endswith("DEMONSTRATION DATA")
 

@@ -188,17 +188,7 @@ def _risk_chart(path: str, fp: str, board: bool) -> dict:
     from charts.plan import risk_grid_chart
 
     grid = _risk_grid(path, fp)
-    placed = grid.filter(pl.col("n") > 0)
-    sentence = (
-        f"Heat grid of {int(grid['n'].sum())} open risks by likelihood and severity: "
-        + "; ".join(
-            f"{r['label']} at likelihood {r['likelihood']}, severity {r['severity']}"
-            for r in placed.iter_rows(named=True)
-        )
-        + "."
-        if placed.height
-        else "Heat grid of the risk register: no open risks."
-    )
+    sentence = plan.describe_grid(grid)
     return arrow_datasets(risk_grid_chart(grid, font_scale=1.3 if board else 1.0, description=sentence).to_dict())
 
 
