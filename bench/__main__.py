@@ -187,24 +187,28 @@ def bench_import() -> None:
 
 
 def bench_pack() -> None:
-    """The board pack of the newest demo snapshot, compared with the one before: three cold builds, each in a new
-    child process (as `python -m boardpack` runs), timing build_pdf alone (it loads WeasyPrint itself)."""
+    """The board pack (PDF) and the board slides (PowerPoint) of the newest demo snapshot, compared with the one
+    before: three cold builds of each, each in a new child process (as `python -m boardpack` runs)."""
     import subprocess
     import sys
 
     paths = sorted((ROOT / "data" / "snapshots").glob("2025-*"))
-    code = (
-        "import time; from boardpack import build_pdf; t = time.perf_counter(); "
-        f"pdf = build_pdf({str(paths[-1])!r}, {str(paths[-2])!r}); "
-        "print(f'{(time.perf_counter() - t) * 1000:.0f} {len(pdf)}')"
-    )
-    runs = [
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        for _ in range(3)
-    ]
-    times = sorted(float(r.split()[0]) for r in runs)
-    report("board pack PDF, newest demo snapshot (median of 3 cold builds)", statistics.median(times), 10_000)
-    print(f"  {'  the three builds':<58} {', '.join(f'{t / 1000:.1f} s' for t in times)}")
+    for label, module, function in (
+        ("board pack PDF", "boardpack", "build_pdf"),
+        ("board slides PPTX", "boardpack.slides", "build_deck"),
+    ):
+        code = (
+            f"import time; from {module} import {function} as build; t = time.perf_counter(); "
+            f"out = build({str(paths[-1])!r}, {str(paths[-2])!r}); "
+            "print(f'{(time.perf_counter() - t) * 1000:.0f} {len(out)}')"
+        )
+        runs = [
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+            for _ in range(3)
+        ]
+        times = sorted(float(r.split()[0]) for r in runs)
+        report(f"{label}, newest demo snapshot (median of 3 cold builds)", statistics.median(times), 10_000)
+        print(f"  {'  the three builds':<58} {', '.join(f'{t / 1000:.1f} s' for t in times)}")
 
 
 def main() -> None:
