@@ -359,18 +359,12 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
     wt = scan_table(snap, "waiting_times")
     have = wt.filter(pl.col("source") == "gm_locality_return").select("service").unique().collect()["service"]
     services = [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]
+    returned = (pl.col("source") == "gm_locality_return") & pl.col("waiting_total").is_not_null()
+    latest = {  # each service's newest month with a return
+        s: wt.filter(returned & (pl.col("service") == s)).select(pl.col("period_end").max()).collect().item()
+        for s in services
+    }
     if draw is not None and services:
-        latest = {
-            s: wt.filter(
-                (pl.col("service") == s)
-                & (pl.col("source") == "gm_locality_return")
-                & pl.col("waiting_total").is_not_null()
-            )
-            .select(pl.col("period_end").max())
-            .collect()
-            .item()
-            for s in services
-        }
         cells = heat_cells(
             waits.heat_table(wt, period_end=latest, services=services, localities=list(GM_LOCALITIES)).collect()
         )
@@ -380,22 +374,12 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
         )
     out = []
     for s in services:
-        latest = (
-            wt.filter(
-                (pl.col("service") == s)
-                & (pl.col("source") == "gm_locality_return")
-                & pl.col("waiting_total").is_not_null()
-            )
-            .select(pl.col("period_end").max())
-            .collect()
-            .item()
-        )
-        lg = waits.league(wt, period_end=latest, service=s, localities=list(GM_LOCALITIES)).collect()
+        lg = waits.league(wt, period_end=latest[s], service=s, localities=list(GM_LOCALITIES)).collect()
         tr = waits.area_trend(wt, service=s, area_code=snap.la_code, localities=list(GM_LOCALITIES)).collect()
         out.append(
             {
                 "service": s,
-                "month": latest,
+                "month": latest[s],
                 "headline": waits.headline(lg, tr, area_code=snap.la_code, service=s),
                 "rows": rows(league_display(lg).drop("Median wait (weeks)")),
                 "area": area_name(snap.la_code),

@@ -11,7 +11,7 @@ from metrics.schema import ACTION_STATUSES, COMMENTARY_KINDS, RISK_DIRECTIONS, R
 from ui import data
 from ui.components import page_header, show_table
 from ui.state import context, snapshot_ids, snapshot_label, snapshot_root
-from ui.update import preview, publish_controls, request, show_problems, uploads_table
+from ui.update import request, show_plan, uploads_table
 
 ctx = context()
 if not ctx.officer:  # decided on the server from the signed-in identity; the page's address alone grants nothing
@@ -82,14 +82,7 @@ with upload_tab:
                     signature,
                     prepare(base, uploads, replace=replace, work_dir=snapshot_root(), as_at=as_at_id),
                 )
-        held = st.session_state.get("up_plan")
-        if held and held[0] == signature:
-            plan = held[1]
-            if plan.problems:
-                show_problems(ctx, plan, "up")
-            else:
-                preview(ctx, base, plan, as_at_id, "up")
-                publish_controls(ctx, base, plan, as_at_id, "up")
+        show_plan(ctx, base, signature, as_at_id, "up")
 
 with edit_tab:
     st.markdown(
@@ -187,11 +180,4 @@ with edit_tab:
             plan.problems.append("New commentary: say who wrote it, by role (for example “Head of SEND”)")
             plan.tables = {}
         st.session_state["ed_plan"] = (ed_signature, plan)
-    held = st.session_state.get("ed_plan")
-    if held and held[0] == ed_signature:
-        plan = held[1]
-        if plan.problems:
-            show_problems(ctx, plan, "ed")
-        else:
-            preview(ctx, base, plan, as_at_id, "ed")
-            publish_controls(ctx, base, plan, as_at_id, "ed")
+    show_plan(ctx, base, ed_signature, as_at_id, "ed")

@@ -37,3 +37,13 @@ def snapshot_factory(tmp_path, demo_tables):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sentinel_root(tmp_path_factory, demo_tables) -> Path:
+    """Two snapshots whose ward counts are recognisable (tests/leaks.py), to find any that leaks."""
+    from tests.leaks import write_sentinel_snapshots
+
+    root = tmp_path_factory.mktemp("sentinel")
+    write_sentinel_snapshots(root, demo_tables)
+    return root

@@ -16,6 +16,26 @@ def registered_pages() -> list[str]:
     return re.findall(r'st\.Page\(\s*"(pages/[a-z0-9_]+\.py)"', APP.read_text())
 
 
+# An [auth] block pointing at a port nothing listens on: sign-in is configured, the provider never reached.
+TEST_AUTH = {
+    "redirect_uri": "http://127.0.0.1:9/oauth2callback",
+    "cookie_secret": "a-test-cookie-secret-of-forty-characters!",
+    "client_id": "dashboard",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+TEST_OFFICERS = {"emails": ["chair@partner.org.uk"], "domains": ["bury.gov.uk"]}
+
+
+def with_sign_in(at: AppTest, user: dict | None = None) -> AppTest:
+    """Configure sign-in (TEST_AUTH, TEST_OFFICERS) and, when given, the signed-in user's claims."""
+    at.secrets["auth"] = TEST_AUTH
+    at.secrets["officers"] = TEST_OFFICERS
+    if user:
+        at.user = {"is_logged_in": True, **user}
+    return at
+
+
 def app(**query) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     for k, v in query.items():

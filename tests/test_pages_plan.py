@@ -11,7 +11,7 @@ import pytest
 
 from metrics.plan import risk_grid
 from metrics.snapshot import open_snapshot, scan_table
-from tests.pages_helper import app
+from tests.pages_helper import app, with_sign_in
 
 PAGE = "pages/actions_risks.py"
 
@@ -95,17 +95,7 @@ def test_board_mode_shows_static_tables_and_the_grid():
 
 @pytest.mark.parametrize("who", ["public", "officer"])
 def test_the_page_is_in_the_navigation_for_both_roles(who):
-    at = app()
-    at.secrets["auth"] = {
-        "redirect_uri": "http://127.0.0.1:9/oauth2callback",
-        "cookie_secret": "x" * 40,
-        "client_id": "c",
-        "client_secret": "s",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-    }
-    at.secrets["officers"] = {"domains": ["bury.gov.uk"]}
-    if who == "officer":
-        at.user = {"is_logged_in": True, "email": "a@bury.gov.uk", "name": "Officer"}
+    at = with_sign_in(app(), {"email": "a@bury.gov.uk", "name": "Officer"} if who == "officer" else None)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception and any(t.value == "Actions and risks" for t in at.title)

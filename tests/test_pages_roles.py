@@ -14,30 +14,15 @@ import pytest
 import ui.components
 from metrics.formatting import md_escape
 from metrics.snapshot import open_snapshot
-from tests.leaks import SCALE, exact_ward_counts, numbers_in_text, sent, write_sentinel_snapshots
-from tests.pages_helper import app, registered_pages
+from tests.leaks import SCALE, exact_ward_counts, numbers_in_text, sent
+from tests.pages_helper import TEST_AUTH, TEST_OFFICERS, app, registered_pages
 
-AUTH = {
-    "redirect_uri": "http://127.0.0.1:9/oauth2callback",
-    "cookie_secret": "a-test-cookie-secret-of-forty-characters!",
-    "client_id": "dashboard",
-    "client_secret": "not-a-real-secret",
-    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-}
-OFFICERS = {"emails": ["chair@partner.org.uk"], "domains": ["bury.gov.uk"]}
 USERS = {
     "public": None,
     "stranger": {"is_logged_in": True, "email": "someone@example.com", "name": "A member of the public"},
     "officer": {"is_logged_in": True, "email": "Data.Officer@bury.gov.uk", "name": "Data officer"},
 }
 OFFICIAL = "Official – not for publication"
-
-
-@pytest.fixture(scope="module")
-def sentinel_root(tmp_path_factory, demo_tables):
-    root = tmp_path_factory.mktemp("sentinel")
-    write_sentinel_snapshots(root, demo_tables)
-    return root
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +33,8 @@ def exact_counts(sentinel_root) -> set[int]:
 def run(root, monkeypatch, who: str, page: str, **query):
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(root))
     at = app(**query)
-    at.secrets["auth"] = AUTH
-    at.secrets["officers"] = OFFICERS
+    at.secrets["auth"] = TEST_AUTH
+    at.secrets["officers"] = TEST_OFFICERS
     if USERS[who]:
         at.user = USERS[who]
     at.run()
@@ -135,7 +120,7 @@ def test_a_broken_auth_shows_the_problem_and_the_public_view(sentinel_root, exac
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(sentinel_root))
     at = app(mode="officer")
     at.secrets["auth"] = {"client_id": "dashboard", "client_secret": "s"}
-    at.secrets["officers"] = OFFICERS
+    at.secrets["officers"] = TEST_OFFICERS
     at.user = USERS["officer"]
     at.run()
     at.switch_page("pages/ward_demand.py").run()

@@ -12,7 +12,7 @@ import pytest
 
 from ingest.__main__ import main as ingest_main
 from ingest.update import merge, problems_table, recognise
-from tests.pages_helper import app, page_text
+from tests.pages_helper import app, page_text, with_sign_in
 
 TODAY = date.today().isoformat()
 GOOD_VALUES = (
@@ -35,17 +35,7 @@ def root(demo_root, tmp_path, monkeypatch):
 
 
 def open_page(**user):
-    at = app()
-    if user:
-        at.secrets["auth"] = {
-            "redirect_uri": "http://127.0.0.1:9/oauth2callback",
-            "cookie_secret": "x" * 40,
-            "client_id": "c",
-            "client_secret": "s",
-            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-        }
-        at.secrets["officers"] = {"domains": ["bury.gov.uk"]}
-        at.user = {"is_logged_in": True, **user}
+    at = with_sign_in(app(), user) if user else app()
     at.run()
     at.switch_page("pages/update_data.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -116,14 +106,7 @@ def test_editing_an_action_status_previews_the_change_and_publishes_it(root):
 
 
 def test_the_public_cannot_reach_the_page(root):
-    at = app()
-    at.secrets["auth"] = {
-        "redirect_uri": "http://127.0.0.1:9/oauth2callback",
-        "cookie_secret": "x" * 40,
-        "client_id": "c",
-        "client_secret": "s",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-    }
+    at = with_sign_in(app())
     at.run()
     at.switch_page("pages/update_data.py").run()
     assert not at.exception

@@ -17,7 +17,7 @@ from boardpack import model
 from boardpack.slides import build_deck, build_pptx
 from metrics import series
 from metrics.snapshot import open_snapshot, scan_table
-from tests.leaks import exact_ward_counts, numbers_in_text, write_sentinel_snapshots
+from tests.leaks import exact_ward_counts, numbers_in_text
 
 
 @pytest.fixture(scope="module")
@@ -153,9 +153,8 @@ def test_the_notes_hold_the_latest_commentary(prs, demo_root):
     assert pip1.commentary and all(c["text"] in notes for c in pip1.commentary)
 
 
-def test_no_ward_count_of_1_to_7_and_no_unrounded_ward_count_anywhere(tmp_path_factory, demo_tables):
-    root = tmp_path_factory.mktemp("sentinel")
-    write_sentinel_snapshots(root, demo_tables)
+def test_no_ward_count_of_1_to_7_and_no_unrounded_ward_count_anywhere(sentinel_root):
+    root = sentinel_root
     deck = build_deck(root / "2025-10-31", root / "2025-09-30")
     exact = exact_ward_counts(root / "2025-10-31")
     with zipfile.ZipFile(io.BytesIO(deck)) as z:

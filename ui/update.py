@@ -128,3 +128,17 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
         st.session_state["_published"] = as_at
         st.session_state["_goto_snapshot"] = as_at  # app.py selects it before drawing the snapshot control
         st.rerun()
+
+
+def show_plan(ctx: Context, base: Snapshot, signature: tuple, as_at: str, key: str) -> None:
+    """The checked candidate held in the session under `{key}_plan`, if it is for what is on screen now: its
+    problems, or its preview and the Publish button."""
+    held = st.session_state.get(f"{key}_plan")
+    if not held or held[0] != signature:
+        return
+    plan = held[1]
+    if plan.problems:
+        show_problems(ctx, plan, key)
+    else:
+        preview(ctx, base, plan, as_at, key)
+        publish_controls(ctx, base, plan, as_at, key)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import SHOTS, _free_port, streamlit_server, wait_until_drawn
-from tests.leaks import exact_ward_counts, frames_sent, write_sentinel_snapshots
+from tests.leaks import exact_ward_counts, frames_sent
 from tests.pages_helper import registered_pages
 
 OFFICIAL = "Official – not for publication"
@@ -54,13 +54,6 @@ def provider():
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
-
-
-@pytest.fixture(scope="module")
-def sentinel_root(tmp_path_factory, demo_tables):
-    root = tmp_path_factory.mktemp("sentinel")
-    write_sentinel_snapshots(root, demo_tables)
-    return root
 
 
 @pytest.fixture(scope="module")
