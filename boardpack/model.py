@@ -160,8 +160,10 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         .collect()
         .item()
     )
-    footer = f"Data as at {fmt_date(snap.as_at)} · {snap.la_name} · {LEGEND} · {OGL}" + (
-        " · DEMONSTRATION DATA" if snap.demo else ""
+    publishers = list(dict.fromkeys(str(s.get("publisher", "")) for s in snap.manifest.get("sources", [])))
+    footer = (
+        f"Data as at {fmt_date(snap.as_at)} · {snap.la_name} · Sources: {', '.join(p for p in publishers if p) or 'none'}"
+        f" · {LEGEND} · {OGL}" + (" · DEMONSTRATION DATA" if snap.demo else "")
     )
     workstreams = []
     actions, commentary = t("actions"), t("commentary")

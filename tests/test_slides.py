@@ -73,6 +73,7 @@ def test_16_by_9_with_a_footer_on_every_slide(prs):
         [footer] = [s for s in slide.shapes if s.name == "Footer"]
         text = footer.text_frame.text
         assert "Data as at 31 October 2025" in text and "Open Government Licence" in text, n
+        assert "Sources: this project, Department for Education" in text, n
         assert "c = fewer than 8" in text and "DEMONSTRATION DATA" in text, n
 
 
