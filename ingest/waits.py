@@ -101,6 +101,8 @@ def _band(title: str) -> str | None:
 
 
 COUNT_LIMIT = 10_000_000  # more children than England has: not a count
+MAX_WORKBOOK_BYTES = 50 * 1024 * 1024
+MAX_SHEET_ROWS = 20_000  # the workbook has a row per NHS organisation: about 250
 
 
 def _period(title: str) -> date | None:
@@ -114,6 +116,11 @@ def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
     import openpyxl
 
     name = Path(path).name
+    size = Path(path).stat().st_size if Path(path).is_file() else 0
+    if size > MAX_WORKBOOK_BYTES:
+        return pl.DataFrame(schema=TABLES["waiting_times"].columns), [
+            f"{name}: {size >> 20} MB; a monthly NHS workbook is a few MB, and at most {MAX_WORKBOOK_BYTES >> 20} MB is read"
+        ]
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # not a workbook at all
@@ -127,7 +134,16 @@ def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
             continue
         ws = wb[sheet]
         ws.reset_dimensions()
-        rows = list(ws.iter_rows(values_only=True))
+        rows = []
+        for r in ws.iter_rows(values_only=True):
+            rows.append(r)
+            if len(rows) > MAX_SHEET_ROWS:
+                break
+        if len(rows) > MAX_SHEET_ROWS:
+            problems.append(
+                f"{name}, sheet '{sheet}': more than {MAX_SHEET_ROWS:,} rows; not an NHS England CHS workbook"
+            )
+            continue
         title = str(rows[0][0] or "") if rows else ""
         band = _band(title)
         if band is None:

@@ -526,3 +526,16 @@ def test_random_geojson_gives_problems_not_tracebacks(tmp_path_factory, features
     wards, problems = read_wards(f, "E08000002")
     assert wards or problems
     _only_input_left(folder, "wards.geojson")
+
+
+def test_an_oversized_chs_workbook_is_refused_before_it_is_opened(tmp_path, monkeypatch):
+    import ingest.waits as waits
+
+    path = chs_build(tmp_path / "chs.xlsx", "July 2025", "new")
+    monkeypatch.setattr(waits, "MAX_WORKBOOK_BYTES", 1024)
+    frame, problems = read_chs_workbook(path)
+    assert frame.height == 0 and problems[0].startswith("chs.xlsx: 0 MB; a monthly NHS workbook is a few MB")
+    monkeypatch.setattr(waits, "MAX_WORKBOOK_BYTES", 50 * 1024 * 1024)
+    monkeypatch.setattr(waits, "MAX_SHEET_ROWS", 5)
+    frame, problems = read_chs_workbook(path)
+    assert frame.height == 0 and "sheet 'Table 4': more than 5 rows" in problems[0]
