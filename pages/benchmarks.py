@@ -44,9 +44,9 @@ choice = st.selectbox(
     format_func=dict(zip(rows["kpi_id"], rows["title"], strict=True)).get,
     key="bm_kpi",
 )
-st.subheader("Over time")
+st.header("Over time")
 st.vega_lite_chart(data.bench_chart(ctx.snapshot, "trend", choice, ctx.board), width="stretch")
-st.subheader("Every English local authority")
+st.header("Every English local authority")
 st.vega_lite_chart(data.bench_chart(ctx.snapshot, "strip", choice, ctx.board), width="stretch")
 st.caption(
     "Each tick is one local authority (Greater Manchester authorities darker); the diamond is "

@@ -38,7 +38,7 @@ period = c2.selectbox("Month", months, format_func=lambda d: d.strftime("%B %Y")
 scale = 1.3 if ctx.board else 1.0
 
 if service is None:
-    st.subheader(f"{md_escape(area)} against the other localities, {period:%B %Y}")
+    st.header(f"{md_escape(area)} against the other localities, {period:%B %Y}")
     for s in services:
         month = next((m for m in data.wait_months(ctx.snapshot, s) if m <= period), None)
         if month is None:

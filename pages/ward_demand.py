@@ -61,7 +61,7 @@ st.markdown(f"**{md_escape(significance_sentence(rates, area_word=area_word, nam
 geometry = wards_table["geometry_source"][0]
 map_col, bar_col = st.columns([6, 5]) if not ctx.board else (st.container(), st.container())
 with map_col:
-    st.subheader("Map")
+    st.header("Map")
     shade = "imd" if shading == "Deprivation" else "rate"
     rows = map_rows(ward_rows, wards_table, shade=shade)
     breaks = [2.0, 4.0, 6.0, 8.0, 10.0] if shade == "imd" else class_breaks(rows["shade"].to_list())
@@ -106,7 +106,7 @@ with map_col:
     st.caption("Hover over a ward for its figures; click a ward to open its profile below.")
 
 with bar_col:
-    st.subheader(f"{'Towns' if towns else 'Wards'} ranked")
+    st.header(f"{'Towns' if towns else 'Wards'} ranked")
     chart_tab, table_tab, download_tab = st.tabs(["Chart", "Table", "Download"])
     with chart_tab:
         st.vega_lite_chart(
@@ -141,7 +141,7 @@ with bar_col:
 if protected:
     st.caption(LEGEND)
 
-st.subheader("Demand and deprivation")
+st.header("Demand and deprivation")
 dep = data.deprivation(ctx.snapshot, period, measure, ctx.phase, protected=protected)
 dep_chart, dep_table = st.tabs(["Chart", "Table"])
 with dep_chart:
@@ -160,7 +160,7 @@ with dep_chart:
 with dep_table:
     show_table(deprivation_display(dep))
 
-st.subheader("Ward profile")
+st.header("Ward profile")
 codes = ward_rows["ward_code"].to_list()
 names = dict(zip(ward_rows["ward_code"], ward_rows["ward_name"], strict=True))
 clicked = picked_ward(picked, codes)
