@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.catalogue import DFE, catalogue_frame
 from ingest.derive import rederive_waits, source_entry
 from ingest.local import TEMPLATES, read_template
 from metrics.schema import TABLES, validate_frame
@@ -219,6 +220,13 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
             if not result.problems and result.values.height:
                 rows, _ = combine([result])
                 t["kpi_values"], added, changed = merge(t["kpi_values"], rows, list(TABLES["kpi_values"].key))
+                # the DfE indicators new to this snapshot get their definitions, as `build` gives them; those the
+                # snapshot has already keep theirs (and any local target)
+                missing = [DFE[k] for k in DFE if k in set(rows["kpi_id"]) - set(t["kpi_catalogue"]["kpi_id"])]
+                if missing:
+                    extra = catalogue_frame(missing).select(t["kpi_catalogue"].columns)
+                    t["kpi_catalogue"] = pl.concat([t["kpi_catalogue"], extra]).sort("theme", "workstream", "kpi_id")
+                    plan.notes.append(f"kpi_catalogue: {len(missing)} DfE indicator(s) added from {u.name}.")
                 plan.notes.append(
                     f"DfE EHC plans (SEN2) to {result.release} from {u.name}: {added} row(s) added, {changed} revised."
                 )

@@ -204,3 +204,36 @@ def test_two_publishes_of_one_date_cannot_interleave(demo_tables, tmp_path, monk
     with pytest.raises(WriteError, match=r"published by someone else a moment ago|appeared while this one"):
         write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-10-31", area=area, demo=True)
     assert [p.name for p in tmp_path.iterdir()] == ["2025-10-31"]  # the other one's, untouched; no temporary left
+
+
+def test_public_files_go_through_the_same_update(demo_root, tmp_path):
+    """DfE release files, an NHS CHS workbook and ONS ward boundaries, uploaded: read by the importers' own readers,
+    DfE indicators new to the snapshot get their catalogue definitions, and the candidate passes the contract."""
+    from pathlib import Path
+
+    from ingest.update import prepare
+    from metrics.snapshot import open_snapshot
+    from tests.test_ingest_geo import ons_style
+    from tests.test_ingest_waits import build as chs_build
+
+    fixtures = Path(__file__).parent / "fixtures" / "ees_2025"
+    chs = chs_build(tmp_path / "chs.xlsx", "July 2025", "new")
+    uploads = [
+        recognise("requests.csv", (fixtures / "requests.csv").read_bytes()),
+        recognise("caseload.csv", (fixtures / "caseload.csv").read_bytes()),
+        recognise("chs.xlsx", chs.read_bytes()),
+        recognise("wards.geojson", json.dumps(ons_style()).encode()),
+    ]
+    base = open_snapshot(demo_root / "2025-10-31")
+    plan = prepare(base, uploads, work_dir=tmp_path, as_at="2025-11-30")
+    assert plan.problems == []
+    added = set(plan.tables["kpi_catalogue"]["kpi_id"]) - set(base.frames["kpi_catalogue"]["kpi_id"])
+    assert added == {
+        "ehcp_placement_ap_pct",
+        "ehcp_placement_independent_pct",
+        "ehcp_placement_mainstream_pct",
+        "ehcp_placement_special_pct",
+    }
+    assert plan.tables["wards"]["geometry_source"].unique().to_list() == ["ons"]
+    assert plan.tables["waiting_times"].filter(plan.tables["waiting_times"]["area_code"] == "RM3").height > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["chs.xlsx"]  # the uploads' temporary folder is gone
