@@ -51,7 +51,7 @@ PAGES = {
     ],
     "Explore": [
         st.Page("pages/ward_demand.py", title="Ward demand", icon=":material/map:"),
-        st.Page("pages/waiting_times.py", title="Waiting times (GM league table)", icon=":material/schedule:"),
+        st.Page("pages/waiting_times.py", title="Waiting times", icon=":material/schedule:"),
         st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:"),
     ],
     "Plan": [

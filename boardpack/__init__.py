@@ -42,7 +42,6 @@ CHART_FROM = 6  # points: shorter series are given as a table in the pack
 RAG_CSS = {"Green": "rag-green", "Amber": "rag-amber", "Red": "rag-red", "No target": "rag-grey"}
 CSS = Path(__file__).with_name("pack.css").read_text(encoding="utf-8")
 TEMPLATES = Path(__file__).with_name("templates")
-WAITS_TITLE = "Waiting times: Greater Manchester league table"
 
 
 def esc(text) -> str:
@@ -246,9 +245,7 @@ def _environment() -> jinja2.Environment:
         frame = pl.DataFrame(rows, schema={c: pl.String for c in rows[0]}) if rows else pl.DataFrame()
         return Markup(table(frame, colour, chars))
 
-    env.globals.update(
-        table=html_table, rag_css=RAG_CSS, half_page=PAGE_CHARS / 2, legend=LEGEND, waits_title=WAITS_TITLE
-    )
+    env.globals.update(table=html_table, rag_css=RAG_CSS, half_page=PAGE_CHARS / 2, legend=LEGEND)
     env.filters.update(
         date_words=fmt_date,
         month_words=lambda d: f"{d:%B %Y}",

@@ -22,7 +22,7 @@ from charts.plan import risk_grid_chart
 from charts.spc import LINE_KEY, indicator_chart
 from charts.waits import heat
 from metrics import diff, kpi, plan, series, waits, wards
-from metrics.areas import GM_LOCALITIES, area_name
+from metrics.areas import setup_of
 from metrics.disclosure import LEGEND
 from metrics.formatting import (
     ASSURANCE_LABELS,
@@ -117,6 +117,7 @@ class Pack:
     sources_line: str = ""
     definitions: list[dict] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)  # "ward_map", "ward_key", "waits_heat", "risk_grid"
+    waits_title: str = "Waiting times"  # "Waiting times: <system> league table"
 
 
 def summary_rows(summary: pl.DataFrame) -> list[dict]:
@@ -142,6 +143,7 @@ def summary_rows(summary: pl.DataFrame) -> list[dict]:
 def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None) -> Pack:
     """The pack model of a snapshot (and its compare snapshot); `draw` registers the PDF's charts."""
     t = lambda name: scan_table(snap, name)  # noqa: E731 - a short local alias reads better here
+    where = setup_of(snap.manifest)
     cat = t("kpi_catalogue").collect()
     values = t("kpi_values")
     results = series.all_series(cat, values, area_code=snap.la_code, phase="all")
@@ -173,7 +175,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
             indicators = []
             for k in in_theme.filter(pl.col("workstream") == ws).iter_rows(named=True):
                 res = results[k["kpi_id"]].sort("period_end")
-                comps = series.comparator_series(values, k["kpi_id"]).collect()
+                comps = series.comparator_series(values, k["kpi_id"], where.comparator_names()).collect()
                 periods = res["period_label"].to_list()
                 aligned = {}
                 for name in comps["area_name"].unique(maintain_order=True).to_list() if comps.height else []:
@@ -183,7 +185,12 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                     aligned[name] = [by_period.get(p) for p in periods]
                 text = series.describe(res, k)
                 recent = series_display(res, comps, k)
-                keep = ["Period", "Value", "SPC signal", *[c for c in recent.columns if c in ("England", "North West")]]
+                keep = [
+                    "Period",
+                    "Value",
+                    "SPC signal",
+                    *[c for c in recent.columns if c in where.comparator_names().values()],
+                ]
                 figure = None
                 charted = res["value"].is_not_null().sum() >= CHART_FROM
                 if draw is not None and charted:
@@ -263,6 +270,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         workstreams=workstreams,
         wards=ward_part,
         waits=waits_part,
+        waits_title=f"Waiting times: {where.system_name} league table" if where.system else "Waiting times",
         risks=rows(
             risks_display(
                 scan_table(snap, "risks").sort(["status", "score", "risk_id"], descending=[True, True, False]).collect()
@@ -358,6 +366,10 @@ def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dic
 
 
 def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> list[dict]:
+    where = setup_of(snap.manifest)
+    localities = list(where.localities)
+    if not localities:
+        return []
     wt = scan_table(snap, "waiting_times")
     have = wt.filter(pl.col("source") == "gm_locality_return").select("service").unique().collect()["service"]
     services = [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]
@@ -368,23 +380,28 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
     }
     if draw is not None and services:
         cells = heat_cells(
-            waits.heat_table(wt, period_end=latest, services=services, localities=list(GM_LOCALITIES)).collect()
+            waits.heat_table(wt, period_end=latest, services=services, localities=localities).collect(), where.names
         )
         text = "Heat table of waiting times"
         figures["waits_heat"] = Figure(
-            draw(heat(cells, area=area_name(snap.la_code), description=text), 1280, 70 * len(services) + 60), text
+            draw(heat(cells, area=where.la_name, description=text), 1280, 70 * len(services) + 60), text
         )
     out = []
     for s in services:
-        lg = waits.league(wt, period_end=latest[s], service=s, localities=list(GM_LOCALITIES)).collect()
-        tr = waits.area_trend(wt, service=s, area_code=snap.la_code, localities=list(GM_LOCALITIES)).collect()
+        lg = waits.league(wt, period_end=latest[s], service=s, localities=localities).collect()
+        tr = waits.area_trend(wt, service=s, area_code=snap.la_code, localities=localities).collect()
         out.append(
             {
                 "service": s,
                 "month": latest[s],
-                "headline": waits.headline(lg, tr, area_code=snap.la_code, service=s),
-                "rows": rows(league_display(lg).drop("Median wait (weeks)")),
-                "area": area_name(snap.la_code),
+                "headline": waits.headline(lg, tr, area_code=snap.la_code, service=s, name=where.la_name),
+                "rows": rows(
+                    league_display(lg, where.names, against=where.system_short).drop(
+                        "Median wait (weeks)", strict=False
+                    )
+                ),
+                "area": where.la_name,
+                "against": f"Compared with {where.system_short}",
             }
         )
     return out

@@ -1,4 +1,4 @@
-"""Benchmark charts: the area against England, the North West and GM over time, and a strip of every English
+"""Benchmark charts: the area against England, its region and its system over time, and a strip of every English
 local authority with the area highlighted."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from charts.palette import DARK_BLUE, DARK_PINK, FOCUS_REST, ORANGE, TURQUOISE
 def comparator_trend_chart(
     trend: pl.DataFrame, *, area: str, unit_title: str, decimals: int, font_scale: float = 1.0, description: str = ""
 ) -> alt.Chart:
-    """Lines per series (the area highlighted) over the periods, labelled as people say them."""
+    """Lines per series (the area highlighted) over the periods, labelled as people say them; the series are the
+    area, then England and whichever comparators (region, system) the trend holds, in that order."""
     data = trend.with_columns(series=pl.col("series").replace("area", area))
-    domain = [area, "England", "North West", "Greater Manchester"]
+    others = [s for s in data["series"].unique(maintain_order=True).to_list() if s not in (area, "England")]
+    domain = [area, "England", *others][:4]
     order = data.sort("period_end")["period_label"].unique(maintain_order=True).to_list()
     return (
         alt.Chart(data)
@@ -26,12 +28,12 @@ def comparator_trend_chart(
             y=alt.Y("value:Q", title=unit_title, axis=alt.Axis(format=f",.{decimals}f")),
             color=alt.Color(
                 "series:N",
-                scale=alt.Scale(domain=domain, range=[DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE]),
+                scale=alt.Scale(domain=domain, range=[DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE][: len(domain)]),
                 legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
             ),
             shape=alt.Shape(
                 "series:N",
-                scale=alt.Scale(domain=domain, range=["circle", "square", "triangle-up", "diamond"]),
+                scale=alt.Scale(domain=domain, range=["circle", "square", "triangle-up", "diamond"][: len(domain)]),
                 legend=None,
             ),
             strokeWidth=alt.condition(  # a predicate, not an expression string: an area name is data, never code
@@ -50,8 +52,8 @@ def comparator_trend_chart(
 def strip(
     dist: pl.DataFrame, *, area: str, unit_title: str, decimals: int, font_scale: float = 1.0, description: str = ""
 ) -> alt.LayerChart:
-    """Every local authority as a tick on one axis: grey, GM authorities darker, the area a large labelled
-    diamond."""
+    """Every local authority as a tick on one axis: grey, the system's authorities darker, the area a large
+    labelled diamond."""
     base = alt.Chart(dist).encode(
         x=alt.X(
             "value:Q",
@@ -68,7 +70,7 @@ def strip(
         base.transform_filter("datum.group != 'area'")
         .mark_tick(thickness=2, size=28 * font_scale)
         .encode(
-            color=alt.condition("datum.group == 'gm'", alt.value("#5B7C99"), alt.value(FOCUS_REST)), tooltip=tooltip
+            color=alt.condition("datum.group == 'system'", alt.value("#5B7C99"), alt.value(FOCUS_REST)), tooltip=tooltip
         )
     )
     me = base.transform_filter("datum.group == 'area'")

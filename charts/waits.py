@@ -1,5 +1,5 @@
-"""Waiting-time charts: the services × localities heat table, the funnel plot and the area's trend against the
-pooled Greater Manchester figure."""
+"""Waiting-time charts: the services × localities heat table, the funnel plot and the area's trend against a
+reference figure (the system's localities pooled, or England)."""
 
 from __future__ import annotations
 
@@ -68,11 +68,22 @@ def heat(cells: pl.DataFrame, *, area: str, font_scale: float = 1.0, description
 
 
 def funnel_chart(
-    league: pl.DataFrame, limits: pl.DataFrame, *, area: str, font_scale: float = 1.0, description: str = ""
+    league: pl.DataFrame,
+    limits: pl.DataFrame,
+    *,
+    area: str,
+    reference: str,
+    highlight: list[str] | None = None,
+    font_scale: float = 1.0,
+    description: str = "",
 ) -> alt.LayerChart:
-    """Localities as points (list size × % under 18 weeks) inside 95% and 99.8% funnel limits around the pooled
-    figure; the area labelled and drawn in dark blue, the rest grey."""
-    pts = league.drop_nulls("pct").with_columns(is_area=pl.col("area_name") == area)
+    """Localities (or ICBs, providers) as points (list size × % under 18 weeks) inside 95% and 99.8% funnel limits
+    around the reference figure (`reference` names it in the legend); the area (or every name in `highlight`)
+    drawn in dark blue, the rest grey. Every point is labelled in a small league; only the highlighted ones in a
+    national league, where forty labels would hide each other."""
+    focus = highlight or [area]
+    pts = league.drop_nulls("pct").with_columns(is_area=pl.col("area_name").is_in(focus))
+    label_all = pts.height <= 12
     x = alt.X(
         "waiting_total:Q",
         title="Children on the waiting list",
@@ -97,7 +108,7 @@ def funnel_chart(
                 "upper_95": "95% limits",
                 "lower_998": "99.8% limits",
                 "upper_998": "99.8% limits",
-                "pooled": "Greater Manchester figure",
+                "pooled": reference,
             }
         )
     )
@@ -111,22 +122,20 @@ def funnel_chart(
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(
-                    domain=["Greater Manchester figure", "95% limits", "99.8% limits"],
+                    domain=[reference, "95% limits", "99.8% limits"],
                     range=[TURQUOISE, DARK_GREY, DARK_GREY],
                 ),
                 legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
             ),
             strokeDash=alt.StrokeDash(
                 "kind:N",
-                scale=alt.Scale(
-                    domain=["Greater Manchester figure", "95% limits", "99.8% limits"], range=[[1, 0], [6, 3], [2, 2]]
-                ),
+                scale=alt.Scale(domain=[reference, "95% limits", "99.8% limits"], range=[[1, 0], [6, 3], [2, 2]]),
                 legend=None,
             ),
         )
     )
     tooltip = [
-        alt.Tooltip("area_name:N", title="Locality"),
+        alt.Tooltip("area_name:N", title="Organisation" if not label_all else "Locality"),
         alt.Tooltip("pct:Q", title="% under 18 weeks", format=".0f"),
         alt.Tooltip("waiting_total:Q", title="On the list", format=","),
     ]
@@ -142,7 +151,7 @@ def funnel_chart(
         )
     )
     labels = (
-        alt.Chart(pts)
+        alt.Chart(pts if label_all else pts.filter(pl.col("is_area")))
         .mark_text(align="left", dx=8, fontSize=11 * font_scale)
         .encode(
             x=x,
@@ -158,12 +167,14 @@ def funnel_chart(
     )
 
 
-def trend_chart(trend: pl.DataFrame, *, area: str, font_scale: float = 1.0, description: str = "") -> alt.Chart:
-    """The area's % under 18 weeks each month against the pooled Greater Manchester figure."""
+def trend_chart(
+    trend: pl.DataFrame, *, area: str, reference: str, font_scale: float = 1.0, description: str = ""
+) -> alt.Chart:
+    """The area's % under 18 weeks each month against the reference figure (named `reference`)."""
     data = pl.concat(
         [
             trend.select("period_end", pct="pct", series=pl.lit(area), rank_text=pl.format("{} of {}", "rank", "m")),
-            trend.select("period_end", pct="pooled_pct", series=pl.lit("Greater Manchester"), rank_text=pl.lit("")),
+            trend.select("period_end", pct="pooled_pct", series=pl.lit(reference), rank_text=pl.lit("")),
         ]
     )
     return (
@@ -174,12 +185,12 @@ def trend_chart(trend: pl.DataFrame, *, area: str, font_scale: float = 1.0, desc
             y=alt.Y("pct:Q", title="Waiting under 18 weeks (%)", scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "series:N",
-                scale=alt.Scale(domain=[area, "Greater Manchester"], range=[DARK_BLUE, TURQUOISE]),
+                scale=alt.Scale(domain=[area, reference], range=[DARK_BLUE, TURQUOISE]),
                 legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
             ),
             shape=alt.Shape(
                 "series:N",
-                scale=alt.Scale(domain=[area, "Greater Manchester"], range=["circle", "square"]),
+                scale=alt.Scale(domain=[area, reference], range=["circle", "square"]),
                 legend=None,
             ),
             tooltip=[

@@ -127,9 +127,12 @@ def _cmd_waits(args: argparse.Namespace) -> int:
     if error:
         print(error, file=sys.stderr)
         return 1
+    from metrics.areas import setup_of
+
     frames, problems = [], []
+    localities = setup_of(base.manifest).localities
     for f in args.files:
-        frame, found = read_locality_return(f)
+        frame, found = read_locality_return(f, localities)
         frames.append(frame)
         problems += found
     if problems:
@@ -143,7 +146,7 @@ def _cmd_waits(args: argparse.Namespace) -> int:
         base,
         args,
         replace={"waiting_times": merged},
-        sources=[source_entry(f, "GM locality waiting-times return", "local") for f in args.files],
+        sources=[source_entry(f, "Locality waiting-times return", "local") for f in args.files],
         note=f"{new.height} locality waiting-time rows from {len(args.files)} file(s).",
     )
 
@@ -162,17 +165,19 @@ def _cmd_chs(args: argparse.Namespace) -> int:
         if not locality or not provider:
             problems.append(f"--provider-for '{pair}': expected LOCALITY=PROVIDER, e.g. E08000002=RM3")
         mapping[locality] = provider
-    frames = []
+    frames, nhs_names = [], {}
     for f in args.files:
         print(f"reading {Path(f).name} …")
-        frame, found = read_chs_workbook(f)
+        frame, found = read_chs_workbook(f, nhs_names)
         frames.append(frame)
         problems += found
     if problems:
         return _refuse(problems)
     new = pl.concat(frames)
     merged = merge_waits(scan_table(base, "waiting_times").collect(), new)
-    config = {"provider_for_locality": mapping} if mapping else None
+    config = {"provider_for_locality": mapping} if mapping else {}
+    known = base.manifest.get("config", {}).get("area_names", {})
+    config["area_names"] = {**nhs_names, **known}
     return _write(
         base,
         args,
@@ -200,6 +205,16 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from ingest.reference import EXTRACT, write_extract
+
+    rows, problems = write_extract(args.release)
+    if problems:
+        return _refuse(problems)
+    print(f"wrote {EXTRACT} ({rows:,} rows)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Build and check dashboard snapshots.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", type=Path, default=DEFAULT_OUT, help="snapshot folder (default data/snapshots)")
     demo.add_argument("--replace", action="store_true", help="move existing snapshots aside instead of refusing")
     demo.set_defaults(func=_cmd_demo)
+    reference = sub.add_parser(
+        "reference", help="make the committed extract of DfE headline figures from a release zip (for the demo)"
+    )
+    reference.add_argument("release", type=Path, help="the DfE 'Education, health and care plans' all-files zip")
+    reference.set_defaults(func=_cmd_reference)
     check = sub.add_parser("check", help="verify one snapshot (manifest, hashes, schemas) and summarise it")
     check.add_argument("snapshot", type=Path)
     check.set_defaults(func=_cmd_check)
@@ -224,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     wards.add_argument("--out", type=Path, default=DEFAULT_OUT, help="snapshot folder (default data/snapshots)")
     wards.add_argument("--replace", action="store_true", help="move an existing snapshot of that date aside")
     wards.set_defaults(func=_cmd_wards)
-    waits = sub.add_parser("waits", help="load GM locality waiting-times returns (CSV or XLSX template)")
+    waits = sub.add_parser("waits", help="load the system's locality waiting-times returns (CSV or XLSX template)")
     waits.add_argument("files", type=Path, nargs="+")
     chs = sub.add_parser("chs", help="load NHS England community health services waiting-list workbooks")
     chs.add_argument("files", type=Path, nargs="+")

@@ -20,7 +20,7 @@ from ingest.ees import combine, read_ehcp
 from ingest.local import TEMPLATES, read_template
 from ingest.waits import merge_waits, read_chs_workbook, read_locality_return
 from ingest.writer import write_snapshot
-from metrics.areas import GM_LOCALITIES
+from metrics.areas import default_system, system_of, system_problems
 from metrics.schema import SERVICES, TABLES, empty_frame
 from metrics.waits import derive_wait_kpis
 
@@ -62,11 +62,19 @@ def build(
         problems.append(f"{config_path}: [area] needs la_code and la_name")
     sources_cfg = cfg.get("sources", {})
     comparators = cfg.get("comparators", {})
-    gm = list(comparators.get("gm", list(GM_LOCALITIES)))
+    system = None
+    if "system" in cfg:
+        found = system_problems(cfg["system"], f"{config_path.name} [system]")
+        problems += found
+        system = None if found else system_of(cfg["system"])
+    elif la_code:
+        system = default_system(la_code)  # known systems: data/reference/systems.toml
+    localities = list(system.localities) if system else []
     tables = {name: empty_frame(name) for name in TABLES}
     manifest_sources: list[dict] = []
     catalogue = []
     names: dict[str, str] = {}
+    regions: dict[str, tuple[str, str]] = {}
 
     # DfE EHCP (SEN2) releases
     ehcp_results = []
@@ -81,6 +89,7 @@ def build(
             )
             ehcp_results.append(result)
             names.update(result.names)
+            regions.update(result.regions)
             files = [path] if path.is_file() else [next(path.rglob(f)) for f in result.files]
             for file in files:
                 entry = source_entry(
@@ -125,18 +134,21 @@ def build(
                 manifest_sources.append(source_entry(file, f"Local template: {name}", "local"))
         wt = _template_file(folder, "waiting_times")
         if wt:
-            frame, found = read_locality_return(wt, gm)
+            frame, found = read_locality_return(wt, localities)
             problems += found
             if not found:
                 tables["waiting_times"] = merge_waits(tables["waiting_times"], frame)
                 log(f"  {wt.name}: {frame.height:,} rows")
-                manifest_sources.append(source_entry(wt, "GM locality waiting-times return", "local"))
+                manifest_sources.append(source_entry(wt, "Locality waiting-times return", "local"))
 
     # NHS England community health services workbooks
     for path in _paths(sources_cfg.get("chs", []), base):
         log(f"CHS waiting lists: reading {path.name} …")
-        frame, found = read_chs_workbook(path)
+        nhs_names: dict[str, str] = {}
+        frame, found = read_chs_workbook(path, nhs_names)
         problems += found
+        for code, name in nhs_names.items():
+            names.setdefault(code, name)
         if not found:
             tables["waiting_times"] = merge_waits(tables["waiting_times"], frame)
             manifest_sources.append(
@@ -202,7 +214,13 @@ def build(
         else empty_frame("kpi_values")
     )
     tables["kpi_catalogue"] = cat.sort("theme", "workstream", "kpi_id")
-    config = {"area_names": names, "comparators": {"gm": gm, "neighbours": list(comparators.get("neighbours", []))}}
+    config = {"area_names": names, "comparators": {"neighbours": list(comparators.get("neighbours", []))}}
+    extra = {}
+    if la_code in regions:  # the area's region, as the DfE files give it
+        extra["region"] = {"code": regions[la_code][0], "name": regions[la_code][1]}
+    if system is not None:
+        extra["system"] = system.block()
+        names.update({c: n for c, n in system.names.items() if c not in names})
     if cfg.get("chs", {}).get("provider_for"):
         config["provider_for_locality"] = dict(cfg["chs"]["provider_for"])
     log(f"Writing snapshot {as_at} …")
@@ -216,4 +234,5 @@ def build(
         replace=replace,
         notes=notes,
         config=config,
+        extra=extra,
     )

@@ -20,6 +20,22 @@ SERVICE_TITLES = {
 }
 
 
+NEED_NAMES = {  # DfE SEN2 primary types of need, most common first nationally
+    "asd": "autistic spectrum disorder",
+    "slcn": "speech, language and communication needs",
+    "semh": "social, emotional and mental health",
+    "mld": "moderate learning difficulty",
+    "sld": "severe learning difficulty",
+    "spld": "specific learning difficulty",
+    "pd": "physical disability",
+    "pmld": "profound and multiple learning difficulty",
+    "hi": "hearing impairment",
+    "vi": "visual impairment",
+    "msi": "multi-sensory impairment",
+    "oth": "other difficulty or disability",
+}
+
+
 @dataclass
 class Kpi:
     kpi_id: str
@@ -154,6 +170,160 @@ DFE: dict[str, Kpi] = {
                     "alternative provision or pupil referral units",
                 ),
             ]
+        ],
+        *[
+            Kpi(kid, theme, ws, title, definition, unit, polarity, "annual", dec, "DfE SEN2")
+            for kid, theme, ws, title, definition, unit, polarity, dec in [
+                (
+                    "ehcp_review_meeting_pct",
+                    3,
+                    "PIP6.2",
+                    "EHC plans with an annual review meeting in the year (DfE)",
+                    "EHC plans whose annual review meeting was held in the calendar year, as a percentage of plans "
+                    "where a review was expected.",
+                    "percent",
+                    "higher_is_better",
+                    1,
+                ),
+                (
+                    "ehcp_review_4wk_pct",
+                    3,
+                    "PIP6.2",
+                    "Annual review decisions sent within 4 weeks (DfE)",
+                    "Annual reviews whose outcome was communicated within 4 weeks of the meeting, as a percentage "
+                    "of reviews with an outcome communicated in the calendar year.",
+                    "percent",
+                    "higher_is_better",
+                    1,
+                ),
+                (
+                    "ehcp_ceased",
+                    3,
+                    "PIP6.2",
+                    "EHC plans ceased (DfE)",
+                    "EHC plans that stopped being maintained in the calendar year, for any reason.",
+                    "count",
+                    "neutral",
+                    0,
+                ),
+                (
+                    "ehcp_ceased_needs_met_pct",
+                    3,
+                    "PIP6.2",
+                    "Ceased plans: needs met without a plan (DfE)",
+                    "EHC plans ceased because the child's or young person's needs are now met without one, as a "
+                    "percentage of all plans ceased in the calendar year.",
+                    "percent",
+                    "neutral",
+                    1,
+                ),
+                (
+                    "ehcp_ceased_education_employment_pct",
+                    3,
+                    "PIP6.2",
+                    "Ceased plans: moved on to higher education or employment (DfE)",
+                    "EHC plans ceased because the young person went into higher education or paid employment, as a "
+                    "percentage of all plans ceased in the calendar year.",
+                    "percent",
+                    "neutral",
+                    1,
+                ),
+                (
+                    "ehcp_ceased_moved_pct",
+                    3,
+                    "PIP6.2",
+                    "Ceased plans: moved to another area (DfE)",
+                    "EHC plans ceased because the child or young person moved to another local authority or out of "
+                    "England, as a percentage of all plans ceased in the calendar year.",
+                    "percent",
+                    "neutral",
+                    1,
+                ),
+                (
+                    "ehcp_requests_assessed_pct",
+                    2,
+                    "PIP6.1",
+                    "Requests where the council agreed to assess (DfE)",
+                    "Requests for an EHC needs assessment where the local authority decided to carry out an "
+                    "assessment, as a percentage of requests received in the calendar year.",
+                    "percent",
+                    "neutral",
+                    1,
+                ),
+                (
+                    "ehcp_request_6wk_pct",
+                    2,
+                    "PIP6.1",
+                    "Decisions on requests made within 6 weeks (DfE)",
+                    "Requests for an EHC needs assessment decided within the 6-week time limit, as a percentage of "
+                    "requests decided in the calendar year.",
+                    "percent",
+                    "higher_is_better",
+                    1,
+                ),
+                (
+                    "ehcp_assess_issued_pct",
+                    2,
+                    "PIP6.1",
+                    "Assessments that led to an EHC plan (DfE)",
+                    "EHC needs assessments in the calendar year after which a plan was issued, as a percentage of "
+                    "all assessments.",
+                    "percent",
+                    "neutral",
+                    1,
+                ),
+                (
+                    "ehcp_assess_not_issue_16wk_pct",
+                    2,
+                    "PIP6.1",
+                    "Decisions not to issue a plan made within 16 weeks (DfE)",
+                    "Assessments where the local authority decided not to issue a plan and told the family within "
+                    "16 weeks, as a percentage of all decisions not to issue a plan in the calendar year.",
+                    "percent",
+                    "higher_is_better",
+                    1,
+                ),
+                (
+                    "ehcp_personal_budgets",
+                    2,
+                    "PIP6.1",
+                    "EHC plans with a personal budget (DfE)",
+                    "EHC plans with a personal budget in place (for education, health, social care or any "
+                    "combination) at the January census.",
+                    "count",
+                    "neutral",
+                    0,
+                ),
+                (
+                    "ehcp_tribunal_appeal_rate_pct",
+                    2,
+                    "PIP6.1",
+                    "Appeals to the SEND Tribunal (DfE and HMCTS)",
+                    "Appeals registered with the special educational needs and disability (SEND) Tribunal, as a "
+                    "percentage of all appealable decisions the local authority made in the calendar year (refusals "
+                    "to assess, decisions not to issue a plan, plans in place and plans ceased because needs are "
+                    "met). Appeals from HM Courts and Tribunals Service; decisions from the DfE SEN2 return.",
+                    "percent",
+                    "lower_is_better",
+                    1,
+                ),
+            ]
+        ],
+        *[
+            Kpi(
+                f"ehcp_need_{code}_pct",
+                2,
+                "CONTEXT",
+                f"Primary need: {need} (DfE)",
+                f"EHC plans whose primary type of need is {need}, as a percentage of all EHC plans at the January "
+                "census.",
+                "percent",
+                "neutral",
+                "annual",
+                1,
+                "DfE SEN2",
+            )
+            for code, need in NEED_NAMES.items()
         ],
     ]
 }

@@ -18,6 +18,8 @@ import polars as pl
 from ingest import demo_facts as F  # noqa: N812 - short name for the facts table
 from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, wait_kpi
 from ingest.demo_geo import voronoi_wards
+from ingest.reference import MEASURES as REFERENCE_MEASURES
+from ingest.reference import read_extract
 from ingest.writer import write_snapshot
 from metrics.schema import PHASES, TABLES
 from metrics.waits import derive_wait_kpis
@@ -441,6 +443,9 @@ CATALOGUE: list[Kpi] = [
         "Local AP placement register",
     ),
 ]
+# the DfE measures of the committed extract (data/reference) that the catalogue above does not define: the area's
+# real published figures, shown on the theme pages and ranked on Benchmarks
+CATALOGUE += [DFE[k] for k in REFERENCE_MEASURES if k not in {c.kpi_id for c in CATALOGUE}]
 KPI = {k.kpi_id: k for k in CATALOGUE}
 
 
@@ -1462,7 +1467,12 @@ def build_tables(as_at: date) -> dict[str, pl.DataFrame]:
         [{k: getattr(r, k) for k in TABLES["kpi_values"].columns} for r in rows], schema=TABLES["kpi_values"].columns
     )
     wait_kpis = derive_wait_kpis(waits.lazy(), F.BURY).collect()
-    values = pl.concat([values, wait_kpis.select(values.columns)]).sort("kpi_id", "area_code", "phase", "period_end")
+    published, _names, _about = read_extract()  # every English LA's published DfE headline figures
+    key = list(TABLES["kpi_values"].key)
+    published = published.filter(pl.lit(as_at) >= F.DFE_PUBLISHED).join(values.select(key), on=key, how="anti")
+    values = pl.concat([values, wait_kpis.select(values.columns), published.select(values.columns)]).sort(
+        "kpi_id", "area_code", "phase", "period_end"
+    )
 
     latest = values.filter(pl.col("area_code") == F.BURY).group_by("kpi_id").agg(pl.col("period_end").max())
     latest_end = dict(latest.iter_rows())
@@ -1560,6 +1570,8 @@ def write_demo(out_root: Path | str, replace: bool = False) -> list[Path]:
                 created_at=f"{(as_at + timedelta(days=3)).isoformat()}T09:00:00Z",
                 replace=replace,
                 notes=["Demonstration data: generated for the demo, except the published figures listed in KPIS.md."],
+                config={"area_names": {**read_extract()[1], **F.AREA_NAMES}, "comparators": {"neighbours": []}},
+                extra={"region": F.REGION, "system": F.SYSTEM.block()},
             )
         )
     return written

@@ -7,12 +7,17 @@ generator builds every other number around them.
 
 from __future__ import annotations
 
+from datetime import date
+
 from ingest.catalogue import SERVICE_TITLES  # noqa: F401 - the demo uses the shared titles
-from metrics.areas import GM_LOCALITIES
+from metrics.areas import default_system
 
 ENGLAND = "E92000001"
 NORTH_WEST = "E12000002"
 BURY = "E08000002"
+SYSTEM = default_system(BURY)  # the area's health and care system, from data/reference/systems.toml
+GM_LOCALITIES = {c: SYSTEM.names[c] for c in SYSTEM.localities}
+REGION = {"code": NORTH_WEST, "name": "North West"}  # as the DfE files give Bury's region
 
 AREA_NAMES = {ENGLAND: "England", NORTH_WEST: "North West", **GM_LOCALITIES}
 
@@ -178,9 +183,11 @@ CASELOAD = {
     NORTH_WEST: [47353, 52875, 58455, 64506, 71971, 82819, 92839],
     ENGLAND: [353995, 390109, 430697, 473255, 517048, 576474, 638745],
 }
+DFE_PUBLISHED = date(2025, 6, 26)
 DFE_RELEASE_2025 = {
     "name": "DfE Education, health and care plans (SEN2), reporting year 2025",
-    "file": "education-health-and-care-plans_2025.zip (figures only)",
+    "file": "education-health-and-care-plans_2025.zip (headline figures for every English local authority, "
+    "data/reference/dfe_ehcp_headlines.csv)",
     "publisher": "Department for Education",
     "licence": "OGL-3.0",
     "published": "2025-06-26",

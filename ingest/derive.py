@@ -64,4 +64,5 @@ def derive_snapshot(
         replace=replace_existing,
         notes=[*manifest.get("notes", []), f"{note} Other tables copied from snapshot {base.id}."],
         config=merged_config,
+        extra={b: manifest[b] for b in ("region", "system") if isinstance(manifest.get(b), dict)},
     )

@@ -3,8 +3,10 @@
 Header-driven (DATA_FORMATS.md §1, §6): column names lower-cased and de-duplicated, BOM stripped, geography
 columns in either order, "All …" rows found by prefix, markers (x, z, c, :, low, n/a, empty) turned into null with
 a GSS status symbol and never into 0. Reads the 2025-release files (timeliness, requests, new plans, caseload with
-placements) and the older aggregate `sen2_mi.csv` (2022 release), from a zip, a folder or single CSVs, into
-`kpi_values` rows for every local authority, region and England.
+placements, annual reviews, assessments, ceased plans, personal budgets, primary need of all plans, and the
+tribunal appeal rate from the supporting files) and the older aggregate `sen2_mi.csv` (2022 release), from a zip,
+a folder or single CSVs, into `kpi_values` rows for every local authority, region and England, with each local
+authority's region as the files give it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.catalogue import NEED_NAMES
 from metrics.schema import TABLES
 
 MARKERS = {"x": "x", "z": "z", "c": "c", ":": "z", "low": "low", "n/a": "z", "": "x", "..": "x"}
@@ -33,17 +36,31 @@ class EesResult:
     files: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     release: int = 0
+    regions: dict[str, tuple[str, str]] = field(default_factory=dict)  # LA code → (region code, region name)
 
 
 # The data files of a release this reader uses (by file stem); every other file is never read.
-USED = ("timeliness_20_week", "requests", "newplans", "caseload", "sen2_mi")
+USED = (
+    "timeliness_20_week",
+    "requests",
+    "newplans",
+    "caseload",
+    "annual_reviews",
+    "assessments",
+    "ceased_plans",
+    "personal_budgets",
+    "sen_needs_all_plans",
+    "sen2_mi",
+)
+TRIBUNAL = "send tribunals and appeal rate"  # the supporting file's name starts so, then the years it covers
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # the largest 2025 file is a few MB
 MAX_RATIO = 200  # uncompressed over compressed size: real CSVs are about 10; a zip bomb is thousands
 READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
 def _used(name: str) -> bool:
-    return name.lower().endswith(".csv") and Path(name).stem.lower() in USED
+    stem = Path(name).stem.lower()
+    return name.lower().endswith(".csv") and (stem in USED or stem.startswith(TRIBUNAL))
 
 
 def _members(source: Path) -> tuple[dict[str, bytes], list[str]]:
@@ -66,7 +83,8 @@ def _members(source: Path) -> tuple[dict[str, bytes], list[str]]:
         with zipfile.ZipFile(source) as z:
             for info in z.infolist():
                 n = info.filename
-                if info.is_dir() or "/supporting-files/" in f"/{n}" or not _used(Path(n).name):
+                tribunal = Path(n).stem.lower().startswith(TRIBUNAL)
+                if info.is_dir() or ("/supporting-files/" in f"/{n}" and not tribunal) or not _used(Path(n).name):
                     continue
                 found.setdefault(Path(n).name.lower(), []).append(n)
                 where = f"{source.name}/{n}"
@@ -236,18 +254,23 @@ def _rows(
     )
 
 
-def _share_rows(frame: pl.DataFrame, kpi_id: str, parts: list[str], total: str) -> pl.DataFrame:
-    """A placement share of the caseload (%), computed from its parts; markers make it null."""
+def _share_rows(
+    frame: pl.DataFrame, kpi_id: str, parts: list[str], total: str | list[str], kind: str = "academic"
+) -> pl.DataFrame:
+    """A share (%) computed from its parts over a total (one column, or the sum of several), e.g. a placement's
+    share of the caseload; a marker in any part or the total makes it null, and a zero total gives no share."""
     nums = [_number(p) for p in parts]
-    den, den_status = _number(total)
+    dens = [_number(t) for t in ([total] if isinstance(total, str) else total)]
     numerator = pl.sum_horizontal([v for v, _ in nums])
-    missing = pl.any_horizontal([v.is_null() for v, _ in nums]) | den.is_null()
+    den = pl.sum_horizontal([v for v, _ in dens])
+    missing = pl.any_horizontal([v.is_null() for v, _ in nums + dens]) | (den == 0)
     first_status = pl.coalesce(
-        [pl.when(s != "").then(s) for _, s in nums] + [pl.when(den_status != "").then(den_status)]
+        [pl.when(s != "").then(s) for _, s in nums + dens] + [pl.when(den == 0).then(pl.lit("z"))]
     )
+    den = pl.when(pl.any_horizontal([v.is_null() for v, _ in dens])).then(None).otherwise(den)
     return frame.select(
         pl.lit(kpi_id).alias("kpi_id"),
-        *_period("academic"),
+        *_period(kind),
         _area_code().alias("area_code"),
         pl.lit("all").alias("phase"),
         pl.when(missing).then(None).otherwise(100 * numerator / den).alias("value"),
@@ -265,6 +288,57 @@ PLACEMENTS = {
     "ehcp_placement_independent_pct": ["special_independent", "special_non_maintained"],
     "ehcp_placement_ap_pct": ["ap_pru_total"],
 }
+
+
+# file stem → shares worked out from counts: (kpi_id, numerator columns, denominator column or columns)
+SHARES: dict[str, list[tuple[str, list[str], str | list[str]]]] = {
+    "caseload": [(k, parts, "ehcplans") for k, parts in PLACEMENTS.items()],
+    "annual_reviews": [
+        ("ehcp_review_meeting_pct", ["review_meeting_in_year"], "review_expected"),
+        (
+            "ehcp_review_4wk_pct",
+            ["number_decsion_4weeks"],
+            ["number_decsion_4weeks", "number_decision_gt_4weeks"],
+        ),
+    ],
+    "assessments": [
+        ("ehcp_assess_issued_pct", ["assess_issued"], "assess_in_year"),
+        (
+            "ehcp_assess_not_issue_16wk_pct",
+            ["outcome_decision_within_time"],
+            ["outcome_decision_within_time", "outcome_decision_over_time"],
+        ),
+    ],
+    "requests": [
+        ("ehcp_requests_assessed_pct", ["requests_decided_to_assess"], "requests_received_in_year"),
+        (
+            "ehcp_request_6wk_pct",
+            ["request_outcome_six_weeks"],
+            ["request_outcome_six_weeks", "request_outcome_over_6_weeks"],
+        ),
+    ],
+    "ceased_plans": [
+        ("ehcp_ceased_needs_met_pct", ["needs_met"], "total_ceased"),
+        ("ehcp_ceased_education_employment_pct", ["he", "employ"], "total_ceased"),
+        ("ehcp_ceased_moved_pct", ["transfer", "moved_outside_eng"], "total_ceased"),
+    ],
+    "sen_needs_all_plans": [(f"ehcp_need_{k}_pct", [f"number_{k}"], "ehc_plans") for k in NEED_NAMES],
+}
+SHARE_KIND = {"caseload": "academic", "sen_needs_all_plans": "academic", "personal_budgets": "academic"}
+MEETING = re.compile(r"^review_meeting_(\d{2})$")
+
+
+def _meeting_in_year(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The annual-review meetings held in the row's own calendar year: the file names its columns by year
+    (`review_meeting_24` in the 2024 rows), so the column is chosen per row from the time period."""
+    by_year = {int(m.group(1)): c for c in frame.columns if (m := MEETING.match(c))}
+    if "time_period" not in frame.columns or not by_year:
+        return frame, ["no review_meeting_YY columns (needed for ehcp_review_meeting_pct)"]
+    yy = frame["time_period"].str.slice(2, 2)
+    pick = pl.lit("x")
+    for year, col in by_year.items():
+        pick = pl.when(pl.col("_yy") == f"{year:02d}").then(pl.col(col)).otherwise(pick)
+    return frame.with_columns(_yy=yy).with_columns(review_meeting_in_year=pick).drop("_yy"), []
 
 
 def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str]]:
@@ -293,6 +367,8 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
             ],
         ),
         "requests": ("calendar", [("ehcp_requests", "requests_received_in_year", None, None)]),
+        "ceased_plans": ("calendar", [("ehcp_ceased", "total_ceased", None, None)]),
+        "personal_budgets": ("academic", [("ehcp_personal_budgets", "personal_budget", None, None)]),
         "newplans": ("calendar", [("ehcp_new_plans", "new_ehc_plans", None, None)]),
         "caseload": ("academic", [("ehcp_caseload", "ehcplans", None, None)]),
         "sen2_mi": (
@@ -305,9 +381,10 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
             ],
         ),
     }
-    if stem not in want:
+    shares = SHARES.get(stem, [])
+    if stem not in want and not shares:
         return [], []  # other files of the release are not used
-    kind, specs = want[stem]
+    kind, specs = want.get(stem, (SHARE_KIND.get(stem, "calendar"), []))
     out, problems = [], []
     for kpi_id, value_col, num_col, den_col in specs:
         missing = [c for c in (value_col, num_col, den_col) if c and c not in cols]
@@ -315,12 +392,17 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
             problems.append(f"{name}: column(s) {', '.join(missing)} not found (needed for {kpi_id})")
             continue
         out.append(_rows(frame, kpi_id, kind, value_col, num_col, den_col))
-    if stem == "caseload":
-        for kpi_id, parts in PLACEMENTS.items():
-            if all(p in cols for p in parts) and "ehcplans" in cols:
-                out.append(_share_rows(frame, kpi_id, parts, "ehcplans"))
-            else:
-                problems.append(f"{name}: placement columns {', '.join(parts)} not found (needed for {kpi_id})")
+    if stem == "annual_reviews":
+        frame, found = _meeting_in_year(frame)
+        problems += [f"{name}: {p}" for p in found]
+        cols = set(frame.columns)
+    for kpi_id, parts, total in shares:
+        totals = [total] if isinstance(total, str) else total
+        missing = [c for c in (*parts, *totals) if c not in cols]
+        if missing:
+            problems.append(f"{name}: column(s) {', '.join(missing)} not found (needed for {kpi_id})")
+            continue
+        out.append(_share_rows(frame, kpi_id, parts, total, SHARE_KIND.get(stem, "calendar")))
     return out, problems
 
 
@@ -336,7 +418,12 @@ def read_ehcp(source: Path) -> EesResult:
             pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source.name}: not a readable zip file"]
         )
     parts, names, used = [], {}, []
+    regions: dict[str, tuple[str, str]] = {}
+    old_codes: dict[str, str] = {}
+    tribunal = {n: d for n, d in members.items() if Path(n).stem.lower().startswith(TRIBUNAL)}
     for name, data in members.items():
+        if name in tribunal:
+            continue
         shape = shape_problems(f"{source.name}/{name}" if source.name != name else name, data)
         if shape:
             problems += shape
@@ -353,6 +440,21 @@ def read_ehcp(source: Path) -> EesResult:
             parts += rows
             geo = frame.select(_area_code().alias("code"), _area_name().alias("name")).unique()
             names.update({c: n for c, n in geo.iter_rows() if c and n})
+            las = frame.filter(pl.col("geographic_level") == "Local authority")
+            regions.update(
+                {
+                    c: (rc, rn)
+                    for c, rc, rn in las.select("new_la_code", "region_code", "region_name").unique().iter_rows()
+                }
+            )
+            if "old_la_code" in las.columns:
+                old_codes.update(dict(las.select("old_la_code", "new_la_code").unique().iter_rows()))
+    for name, data in tribunal.items():
+        rows, found = read_tribunal(name, data, old_codes, regions)
+        problems += [f"{source.name}/{p}" if source.name != name else p for p in found]
+        if rows.height:
+            used.append(name)
+            parts.append(rows)
     if not parts and not problems:
         problems.append(
             f"{source}: no EHCP (SEN2) data files found (expected e.g. timeliness_20_week.csv or sen2_mi.csv)"
@@ -364,7 +466,141 @@ def read_ehcp(source: Path) -> EesResult:
     )
     values = values.cast(TABLES["kpi_values"].columns).unique(subset=list(TABLES["kpi_values"].key), keep="first")
     release = values["period_end"].max().year if values.height else 0
-    return EesResult(values.sort("kpi_id", "area_code", "period_end"), names, used, problems, release)
+    regions = {c: r for c, r in regions.items() if c and r[0] and r[1]}
+    return EesResult(values.sort("kpi_id", "area_code", "period_end"), names, used, problems, release, regions)
+
+
+TRIBUNAL_MARKERS = {"-": 0.0, "..": None, "~": None, "x": None, "": None}  # "-" is nil in the tribunal tables
+
+
+def _tribunal_number(raw: str) -> tuple[float | None, str, bool]:
+    """A tribunal-table cell: (value, GSS status, readable); "1,071" → 1071, " - " → 0, ".." → not available."""
+    text = raw.strip().replace(",", "")
+    if text in TRIBUNAL_MARKERS:
+        return TRIBUNAL_MARKERS[text], {"~": "c", "..": "x", "x": "x", "": "x"}.get(text, ""), True
+    try:
+        value = float(text.rstrip("%"))
+    except ValueError:
+        return None, "", False
+    return (value, "", True) if value >= 0 and value == value and value != float("inf") else (None, "", False)
+
+
+def read_tribunal(
+    name: str, data: bytes, old_codes: dict[str, str], regions: dict[str, tuple[str, str]]
+) -> tuple[pl.DataFrame, list[str]]:
+    """`ehcp_tribunal_appeal_rate_pct` from the release's supporting file "SEND Tribunals and appeal rate
+    2014-20YY.csv": appeals registered over total appealable decisions, per calendar year, for every local
+    authority (its three-digit code matched to the GSS code through the release's other files), each region (its
+    authorities summed, when every one of them has figures) and England. The table is not tidy: title rows, a row of
+    years over three columns each, region names as rows of their own, footnotes; every cell that is neither a
+    number nor one of its markers (-, .., ~, x) is a problem."""
+    empty = pl.DataFrame(schema=TABLES["kpi_values"].columns)
+    if not old_codes:
+        return empty, [
+            f"{name}: its local authorities are named by three-digit codes, matched to GSS codes through the "
+            "release's other files; give the whole release (the all-files zip or its folder), not this file alone"
+        ]
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        return empty, [f"{name}: not a readable CSV ({exc})"]
+    head = next((i for i, r in enumerate(rows) if len(r) > 2 and r[0].strip().lower() == "local authority"), None)
+    if head is None or head + 1 >= len(rows):
+        return empty, [f"{name}: no header row starting 'Local Authority, LA code' (the tribunal appeal-rate table)"]
+    years = {}
+    for i, cell in enumerate(rows[head]):
+        if re.fullmatch(r"\d{4}", cell.strip()):
+            sub = [c.strip().lower() for c in rows[head + 1][i : i + 3]]
+            if len(sub) == 3 and sub[0].startswith("appeals") and sub[1].startswith("total appealable"):
+                years[i] = int(cell)
+    if not years:
+        return empty, [
+            f"{name}, row {head + 1}: no year columns with 'Appeals registered' and 'Total Appealable Decisions'"
+        ]
+    problems: list[str] = []
+    out: list[dict] = []
+    for n, r in enumerate(rows[head + 2 :], start=head + 3):
+        label = r[0].strip() if r else ""
+        if label.lower().startswith("sources"):
+            break
+        code = r[1].strip() if len(r) > 1 else ""
+        if label.lower().startswith("england total"):
+            area = "E92000001"
+        elif re.fullmatch(r"\d{3}", code):
+            area = old_codes.get(code)
+            if area is None:
+                continue  # an authority not in this release's other files (e.g. before a reorganisation)
+        else:
+            continue  # a region's heading row, a blank row or a note
+        for i, year in years.items():
+            cells = [r[j] if j < len(r) else "" for j in (i, i + 1)]
+            (appeals, s1, ok1), (decisions, s2, ok2) = (_tribunal_number(c) for c in cells)
+            for ok, col, cell in ((ok1, i, cells[0]), (ok2, i + 1, cells[1])):
+                if not ok:
+                    problems.append(
+                        f"{name}, row {n}, column {col + 1} ({year}): value '{cell.strip()[:40]}' — expected a "
+                        "number of appeals or decisions, or one of the markers -, .., ~, x"
+                    )
+            have = appeals is not None and decisions is not None and decisions > 0
+            out.append(
+                {
+                    "area_code": area,
+                    "year": year,
+                    "numerator": appeals if have else None,
+                    "denominator": decisions if have else None,
+                    "status": "" if have else (s1 or s2 or "x"),
+                }
+            )
+        if len(problems) >= 50:
+            problems.append(f"{name}: more problems not listed")
+            break
+    if problems:
+        return empty, problems
+    frame = pl.DataFrame(
+        out,
+        schema={
+            "area_code": pl.String,
+            "year": pl.Int32,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "status": pl.String,
+        },
+    )
+    region_of = {c: rc for c, (rc, _) in regions.items()}
+    las = frame.filter(pl.col("area_code") != "E92000001").with_columns(
+        region=pl.col("area_code").replace_strict(region_of, default=None)
+    )
+    by_region = (
+        las.drop_nulls("region")
+        .group_by("region", "year")
+        .agg(
+            numerator=pl.when(pl.col("numerator").is_null().any()).then(None).otherwise(pl.col("numerator").sum()),
+            denominator=pl.when(pl.col("denominator").is_null().any())
+            .then(None)
+            .otherwise(pl.col("denominator").sum()),
+        )
+        .rename({"region": "area_code"})
+        .with_columns(status=pl.when(pl.col("numerator").is_null()).then(pl.lit("x")).otherwise(pl.lit("")))
+    )
+    every = pl.concat([frame, by_region.select(frame.columns)]).unique(["area_code", "year"], keep="first")
+    return (
+        every.select(
+            kpi_id=pl.lit("ehcp_tribunal_appeal_rate_pct"),
+            period_start=pl.date(pl.col("year"), 1, 1),
+            period_end=pl.date(pl.col("year"), 12, 31),
+            period_label=pl.col("year").cast(pl.String),
+            area_code="area_code",
+            phase=pl.lit("all"),
+            value=100 * pl.col("numerator") / pl.col("denominator"),
+            numerator="numerator",
+            denominator="denominator",
+            status="status",
+            note=pl.lit(""),
+        )
+        .cast(TABLES["kpi_values"].columns)
+        .sort("area_code", "period_end"),
+        [],
+    )
 
 
 def combine(results: list[EesResult]) -> tuple[pl.DataFrame, list[str]]:

@@ -20,12 +20,13 @@ import polars as pl
 
 from ingest.catalogue import DFE, catalogue_frame
 from ingest.derive import rederive_waits, source_entry
+from ingest.ees import TRIBUNAL
+from ingest.ees import USED as EES_STEMS  # the DfE files recognised by name
 from ingest.local import TEMPLATES, read_template
 from metrics.schema import TABLES, validate_frame
 from metrics.snapshot import Snapshot, scan_table
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # per file, checked before any parsing
-EES_STEMS = ("timeliness_20_week", "requests", "newplans", "caseload", "sen2_mi")
 # template → the snapshot table its rows are merged into (annual reviews become kpi_values rows)
 TEMPLATE_TABLE = {name: ("kpi_values" if name == "annual_reviews" else name) for name in TEMPLATES}
 KINDS = {
@@ -63,6 +64,8 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)  # {"table", "key", "by"} per changed row
+    names: dict[str, str] = field(default_factory=dict)  # area and organisation names read from the uploads
+    region: dict | None = None  # the area's region, from an uploaded DfE release
 
     @property
     def ok(self) -> bool:
@@ -89,9 +92,11 @@ def recognise(name: str, data: bytes) -> Upload:
         header = _header(data)
         by_header = [t for t, tpl in TEMPLATES.items() if header[: len(tpl.header())] == tpl.header()]
         waits = ["period_end", "area_code", "service", "waiting_total"]
-        if stem in TEMPLATES:
+        if {"time_period", "geographic_level"} <= set(header):  # an EES file, even one named like a template
+            up.kind = "ehcp"
+        elif stem in TEMPLATES:
             up.kind, up.table = "template", stem
-        elif stem in EES_STEMS or {"time_period", "geographic_level"} <= set(header):
+        elif stem in EES_STEMS or stem.startswith(TRIBUNAL):
             up.kind = "ehcp"
         elif stem == "waiting_times" or header[:4] == waits:
             up.kind = "waits"
@@ -198,7 +203,9 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 plan.notes.append(f"{table}: {added} row(s) added and {changed} changed from {u.name}.")
             plan.sources.append(source_entry(path, f"Local template: {u.table}", "local"))
         elif u.kind == "waits":
-            frame, found = read_locality_return(path)
+            from metrics.areas import setup_of
+
+            frame, found = read_locality_return(path, setup_of(base.manifest).localities)
             plan.problems += found
             if not found:
                 t["waiting_times"] = merge_waits(t["waiting_times"], frame)
@@ -206,7 +213,7 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 plan.notes.append(f"{frame.height} locality waiting-time rows from {u.name}.")
                 plan.sources.append(source_entry(path, "Locality waiting-times return", "local"))
         elif u.kind == "chs":
-            frame, found = read_chs_workbook(path)
+            frame, found = read_chs_workbook(path, plan.names)
             plan.problems += found
             if not found:
                 t["waiting_times"] = merge_waits(t["waiting_times"], frame)
@@ -218,6 +225,10 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
             result = read_ehcp(path)
             plan.problems += result.problems
             if not result.problems and result.values.height:
+                plan.names.update(result.names)
+                if base.la_code in result.regions:
+                    code, name = result.regions[base.la_code]
+                    plan.region = {"code": code, "name": name}
                 rows, _ = combine([result])
                 t["kpi_values"], added, changed = merge(t["kpi_values"], rows, list(TABLES["kpi_values"].key))
                 # the DfE indicators new to this snapshot get their definitions, as `build` gives them; those the
@@ -326,6 +337,17 @@ def publish(base: Snapshot, plan: Plan, *, out_root: Path, as_at: str, publisher
     for block in ("region", "system"):
         if isinstance(manifest.get(block), dict):
             extra[block] = manifest[block]
+    if plan.region:
+        extra["region"] = plan.region
+    if "system" not in extra:
+        from metrics.areas import default_system
+
+        known = default_system(base.la_code)
+        if known is not None:
+            extra["system"] = known.block()
+    config = dict(manifest.get("config") or {})
+    if plan.names:
+        config["area_names"] = {**plan.names, **(config.get("area_names") or {})}
     if plan.changes:
         extra["changes"] = plan.changes
     return write_snapshot(
@@ -337,7 +359,7 @@ def publish(base: Snapshot, plan: Plan, *, out_root: Path, as_at: str, publisher
         sources=[*manifest.get("sources", []), *plan.sources],
         replace=replace,
         notes=[*manifest.get("notes", []), *plan.notes, f"Published in the app on top of snapshot {base.id}."],
-        config=manifest.get("config"),
+        config=config or None,
         extra=extra,
     )
 

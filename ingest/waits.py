@@ -1,6 +1,6 @@
 """Waiting-times importers into `waiting_times`:
 
-- the GM locality return template (CSV or XLSX, `data/templates/waiting_times.csv`): one row per month × locality
+- the locality return template (CSV or XLSX, `data/templates/waiting_times.csv`): one row per month × locality
   × service with the list size, those waiting 18 weeks or less and those waiting over 52 weeks;
 - the NHS England community health services (CHS) SitRep workbook: the children's services of every organisation
   (England, regions, ICBs, providers), from either layout (a single ">52 weeks" band before December 2024,
@@ -17,7 +17,6 @@ from pathlib import Path
 import polars as pl
 
 from ingest.templates import Col, Template, parse_month, validate
-from metrics.areas import GM_LOCALITIES
 from metrics.schema import SERVICES, TABLES
 
 
@@ -32,13 +31,13 @@ def _under_not_above_total(row: dict) -> str | None:
     return None
 
 
-def locality_template(localities: list[str] | None = None) -> Template:
-    """The GM locality return template; `localities` are the allowed area codes (default the 10 GM codes)."""
+def locality_template(localities: list[str] | tuple[str, ...]) -> Template:
+    """The locality return template; `localities` are the allowed area codes: the system's local authorities."""
     return Template(
         name="waiting_times",
         columns=(
             Col("period_end", "month"),
-            Col("area_code", allowed=tuple(localities or GM_LOCALITIES)),
+            Col("area_code", allowed=tuple(localities)),
             Col("service", allowed=SERVICES),
             Col("waiting_total", "int", blank_ok=True),
             Col("waiting_under_18_weeks", "int", blank_ok=True),
@@ -50,8 +49,14 @@ def locality_template(localities: list[str] | None = None) -> Template:
     )
 
 
-def read_locality_return(path: Path, localities: list[str] | None = None) -> tuple[pl.DataFrame, list[str]]:
-    """Rows of a locality return as a `waiting_times` frame (source gm_locality_return), and every problem."""
+def read_locality_return(path: Path, localities: list[str] | tuple[str, ...]) -> tuple[pl.DataFrame, list[str]]:
+    """Rows of a locality return as a `waiting_times` frame (source gm_locality_return), and every problem; the
+    localities are the system's (metrics.areas.Setup.localities). With no system there is no league to load."""
+    if not localities:
+        return pl.DataFrame(schema=TABLES["waiting_times"].columns), [
+            f"{Path(path).name}: a locality return needs the area's health and care system and its localities "
+            "([system] localities in the build config)"
+        ]
     rows, problems = validate(path, locality_template(localities))
     for r in rows:
         r["source"] = "gm_locality_return"
@@ -110,10 +115,13 @@ def _period(title: str) -> date | None:
     return parse_month(m.group(1)) if m else None
 
 
-def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
+def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[pl.DataFrame, list[str]]:
     """Every children's service of every organisation in one monthly CHS workbook, as `waiting_times` rows
-    (source chs_sitrep_provider; area_code the organisation code, ENG for England)."""
+    (source chs_sitrep_provider; area_code the organisation code, ENG for England). `names`, when given, is filled
+    with each organisation's published name in the case people write it (metrics.areas.nhs_title)."""
     import openpyxl
+
+    from metrics.areas import nhs_title
 
     name = Path(path).name
     size = Path(path).stat().st_size if Path(path).is_file() else 0
@@ -169,6 +177,8 @@ def read_chs_workbook(path: Path) -> tuple[pl.DataFrame, list[str]]:
             org = "ENG" if str(r[0]).strip() == "National" else str(r[1] or "").strip()
             if not org:
                 continue
+            if names is not None and org != "ENG" and len(r) > 2 and isinstance(r[2], str) and r[2].strip():
+                names.setdefault(org, nhs_title(" ".join(r[2].split()))[:120])
             for i, service in columns:
                 cell = r[i] if i < len(r) else None
                 where = f"{name}, sheet '{sheet}', organisation {org}, column '{header[i]}'"

@@ -1,6 +1,7 @@
-"""Benchmarking the area on the DfE EHCP measures (METHODS §5): against England, the North West, the GM
-authorities and statistical neighbours; rank among GM and among all English local authorities; quartile among
-all English local authorities (type 7 quantiles, "A" the best quarter for the polarity). Pure Polars."""
+"""Benchmarking the area on the DfE EHCP measures (METHODS §5): against England, its region, the local authorities
+of its health and care system and its statistical neighbours; rank among the system's authorities and among all
+English local authorities; quartile among all English local authorities (type 7 quantiles, "A" the best quarter for
+the polarity). Pure Polars."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import date
 
 import polars as pl
 
-ENGLAND, NORTH_WEST = "E92000001", "E12000002"
+from metrics.areas import ENGLAND
+
 LA_PREFIXES = ("E06", "E08", "E09", "E10")  # unitary, metropolitan, London, county councils
 NATIONAL_MIN = 100  # fewer local authorities than this: the snapshot does not hold the national picture
 
@@ -39,11 +41,18 @@ def _rank(values: pl.DataFrame, area: str, polarity: str) -> tuple[int | None, i
 
 
 def benchmark_table(
-    values: pl.LazyFrame, catalogue: pl.DataFrame, *, area: str, gm: list[str], neighbours: list[str]
+    values: pl.LazyFrame,
+    catalogue: pl.DataFrame,
+    *,
+    area: str,
+    region: str | None,
+    system: list[str],
+    neighbours: list[str],
 ) -> pl.DataFrame:
-    """One row per DfE indicator the area has: latest period, the area's value, England, North West, the GM and
-    neighbour averages (pooled where numerators exist, else the mean), rank among GM and among all English LAs,
-    and quartile. Counts are listed but not ranked (areas differ in size). Returns a DataFrame."""
+    """One row per DfE indicator the area has: latest period, the area's value, England, its region, the system's
+    and neighbours' averages (pooled where numerators exist, else the mean), rank among the system's authorities
+    and among all English LAs, and quartile. Counts are listed but not ranked (areas differ in size). Returns a
+    DataFrame."""
     rows = []
     for kpi in catalogue.iter_rows(named=True):
         series = values.filter((pl.col("kpi_id") == kpi["kpi_id"]) & (pl.col("phase") == "all")).collect()
@@ -68,7 +77,7 @@ def benchmark_table(
             return g["value"].mean()
 
         las = at.filter(is_la(pl.col("area_code")))
-        gm_rank = _rank(at.filter(pl.col("area_code").is_in(gm)), area, polarity)
+        sys_rank = _rank(at.filter(pl.col("area_code").is_in(system)), area, polarity)
         all_rank = _rank(las, area, polarity)
         have = las.drop_nulls("value")["value"]
         national = have.len() >= NATIONAL_MIN
@@ -89,12 +98,12 @@ def benchmark_table(
                 "period_label": last["period_label"],
                 "value": last["value"],
                 "england": value_of(ENGLAND),
-                "north_west": value_of(NORTH_WEST),
-                "gm": None if count else group(gm),
+                "region": value_of(region) if region else None,
+                "system": None if count or not system else group(system),
                 "neighbours": None if count or not neighbours else group(neighbours),
-                "gm_rank": None if count else gm_rank[0],
-                "gm_of": gm_rank[1],
-                "gm_tied": gm_rank[2],
+                "system_rank": None if count or not system else sys_rank[0],
+                "system_of": sys_rank[1],
+                "system_tied": sys_rank[2],
                 "england_rank": None if count else all_rank[0],
                 "england_of": all_rank[1],
                 "england_tied": all_rank[2],
@@ -111,12 +120,12 @@ def benchmark_table(
         "period_label": pl.String,
         "value": pl.Float64,
         "england": pl.Float64,
-        "north_west": pl.Float64,
-        "gm": pl.Float64,
+        "region": pl.Float64,
+        "system": pl.Float64,
         "neighbours": pl.Float64,
-        "gm_rank": pl.Int64,
-        "gm_of": pl.Int64,
-        "gm_tied": pl.Boolean,
+        "system_rank": pl.Int64,
+        "system_of": pl.Int64,
+        "system_tied": pl.Boolean,
         "england_rank": pl.Int64,
         "england_of": pl.Int64,
         "england_tied": pl.Boolean,
@@ -125,8 +134,9 @@ def benchmark_table(
     return pl.DataFrame(rows, schema=schema)
 
 
-def distribution(values: pl.LazyFrame, *, kpi_id: str, period_end: date, area: str, gm: list[str]) -> pl.LazyFrame:
-    """Every English LA's value for one indicator and period, marked area / GM / other; grain: local authority."""
+def distribution(values: pl.LazyFrame, *, kpi_id: str, period_end: date, area: str, system: list[str]) -> pl.LazyFrame:
+    """Every English LA's value for one indicator and period, marked area / system / other; grain: local
+    authority."""
     return (
         values.filter(
             (pl.col("kpi_id") == kpi_id)
@@ -138,8 +148,8 @@ def distribution(values: pl.LazyFrame, *, kpi_id: str, period_end: date, area: s
         .with_columns(
             group=pl.when(pl.col("area_code") == area)
             .then(pl.lit("area"))
-            .when(pl.col("area_code").is_in(gm))
-            .then(pl.lit("gm"))
+            .when(pl.col("area_code").is_in(system))
+            .then(pl.lit("system"))
             .otherwise(pl.lit("other"))
         )
         .select("area_code", "value", "group")
@@ -147,24 +157,31 @@ def distribution(values: pl.LazyFrame, *, kpi_id: str, period_end: date, area: s
     )
 
 
-def comparator_trend(values: pl.LazyFrame, *, kpi_id: str, area: str, gm: list[str]) -> pl.LazyFrame:
-    """Per period: the area, England, North West and the GM average (pooled where numerators exist, else the
-    mean of the GM authorities); grain: period × series."""
+def comparator_trend(
+    values: pl.LazyFrame,
+    *,
+    kpi_id: str,
+    area: str,
+    region: tuple[str, str] | None,
+    system: tuple[str, list[str]] | None,
+) -> pl.LazyFrame:
+    """Per period: the area, England, the region (code, name) and the system's average (name, localities; pooled
+    where numerators exist, else the mean of its authorities); grain: period × series."""
     rows = values.filter((pl.col("kpi_id") == kpi_id) & (pl.col("phase") == "all"))
-    named = rows.filter(pl.col("area_code").is_in([area, ENGLAND, NORTH_WEST])).select(
-        "period_end",
-        "period_label",
-        "value",
-        series=pl.col("area_code").replace_strict({area: "area", ENGLAND: "England", NORTH_WEST: "North West"}),
+    series = {area: "area", ENGLAND: "England", **({region[0]: region[1]} if region else {})}
+    named = rows.filter(pl.col("area_code").is_in(list(series))).select(
+        "period_end", "period_label", "value", series=pl.col("area_code").replace_strict(series)
     )
-    g = rows.filter(pl.col("area_code").is_in(gm) & pl.col("value").is_not_null())
-    gm_avg = (
+    if system is None:
+        return named.sort("series", "period_end")
+    g = rows.filter(pl.col("area_code").is_in(system[1]) & pl.col("value").is_not_null())
+    system_avg = (
         g.group_by("period_end", "period_label")
         .agg(
             value=pl.when(pl.col("numerator").is_null().any() | (pl.col("denominator").sum() == 0))
             .then(pl.col("value").mean())
             .otherwise(100 * pl.col("numerator").sum() / pl.col("denominator").sum())
         )
-        .with_columns(series=pl.lit("Greater Manchester"))
+        .with_columns(series=pl.lit(system[0]))
     )
-    return pl.concat([named, gm_avg.select(named.collect_schema().names())]).sort("series", "period_end")
+    return pl.concat([named, system_avg.select(named.collect_schema().names())]).sort("series", "period_end")

@@ -9,8 +9,6 @@ from metrics.formatting import fmt_value
 from metrics.kpi import for_area_phase
 from metrics.spc import MIN_POINTS, icons, spc
 
-COMPARATOR_NAMES = {"E92000001": "England", "E12000002": "North West"}
-
 
 def indicator_series(values: pl.LazyFrame, kpi: dict, *, area_code: str, phase: str) -> pl.LazyFrame:
     """The area's series for one indicator with SPC columns (metrics.spc); unit: the indicator's; grain: period.
@@ -19,9 +17,9 @@ def indicator_series(values: pl.LazyFrame, kpi: dict, *, area_code: str, phase: 
     return spc(rows, polarity=kpi["polarity"], rebase=list(kpi["spc_rebase"] or []))
 
 
-def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str] | None = None) -> pl.LazyFrame:
-    """England and North West rows of one indicator (all phases) with an `area_name`; grain: area × period."""
-    names = names or COMPARATOR_NAMES
+def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str]) -> pl.LazyFrame:
+    """The comparators' rows of one indicator (all phases; `names` maps their codes to names, e.g. England and the
+    area's region: metrics.areas.Setup.comparator_names) with an `area_name`; grain: area × period."""
     return (
         values.filter(
             (pl.col("kpi_id") == kpi_id) & pl.col("area_code").is_in(list(names)) & (pl.col("phase") == "all")

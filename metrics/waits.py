@@ -1,4 +1,5 @@
-"""Children's community waiting times: the PIP3 indicators and the Greater Manchester league table.
+"""Children's community waiting times: the PIP3 indicators, the league table of the system's localities and the
+national leagues of integrated care boards and NHS providers.
 
 Pure Polars over the `waiting_times` table. No Streamlit.
 """
@@ -79,12 +80,14 @@ def league(
     service: str,
     localities: list[str],
     source: str = "gm_locality_return",
+    reference: str | None = None,
 ) -> pl.LazyFrame:
     """The league table for one month and service (METHODS §5): per locality the % waiting under 18 weeks with its
     95% Wilson interval, rank (1 = highest %, ties share the lower rank) of M localities with a return,
     significance against the pooled figure ("better"/"similar"/"worse"), change since the month before and
     since 12 months earlier (percentage points), list size, over-52-week waits. A locality with no return is
-    kept with nulls (shown "x"). Grain: locality."""
+    kept with nulls (shown "x"). With `reference` (e.g. "ENG" in the NHS England workbook) that row's figure
+    replaces the pooled one: ICBs and providers are compared with England. Grain: locality."""
     rows = _pct_rows(waiting_times, service, source)
     now = rows.filter(pl.col("period_end") == period_end)
     prev = rows.filter(pl.col("period_end") == _month_shift(period_end, -1)).select(
@@ -102,10 +105,18 @@ def league(
         .with_columns(pct=pct, lcl=lcl, ucl=ucl)
     )
     has = pl.col("pct").is_not_null()
-    pooled = 100 * pl.col("waiting_under_18_weeks").filter(has).sum() / pl.col("waiting_total").filter(has).sum()
+    if reference is None:
+        base = base.with_columns(
+            pooled_pct=100
+            * pl.col("waiting_under_18_weeks").filter(has).sum()
+            / pl.col("waiting_total").filter(has).sum()
+        )
+    else:
+        ref = now.filter(pl.col("area_code") == reference).select(pooled_pct="pct_under_18", _k=pl.lit(1))
+        base = base.with_columns(_k=pl.lit(1)).join(ref, on="_k", how="left").drop("_k")
     side = compare_interval(pl.col("lcl"), pl.col("ucl"), pl.col("pooled_pct"))
     return (
-        base.with_columns(pooled_pct=pooled, m=has.sum())
+        base.with_columns(m=has.sum())
         .with_columns(
             rank=pl.col("pct").rank(method="min", descending=True).cast(pl.Int32),
             vs_pooled=side.replace_strict({"higher": "better", "lower": "worse", "similar": "similar"}, default=None),
@@ -180,10 +191,12 @@ def area_trend(
     area_code: str,
     localities: list[str],
     source: str = "gm_locality_return",
+    reference: str | None = None,
 ) -> pl.LazyFrame:
-    """Per month: the area's % under 18 weeks, the pooled figure of the localities, and the area's rank of M.
-    Grain: month."""
-    rows = _pct_rows(waiting_times, service, source).filter(pl.col("area_code").is_in(localities))
+    """Per month: the area's % under 18 weeks, the pooled figure of the localities (or the `reference` row's
+    figure, e.g. England's), and the area's rank of M. Grain: month."""
+    every = _pct_rows(waiting_times, service, source)
+    rows = every.filter(pl.col("area_code").is_in(localities))
     valid = pl.col("pct_under_18").is_not_null()
     ranked = rows.with_columns(
         rank=pl.col("pct_under_18").rank(method="min", descending=True).over("period_end").cast(pl.Int32),
@@ -194,6 +207,9 @@ def area_trend(
             / pl.col("waiting_total").filter(valid).sum().over("period_end")
         ),
     )
+    if reference is not None:
+        ref = every.filter(pl.col("area_code") == reference).select("period_end", ref_pct="pct_under_18")
+        ranked = ranked.join(ref, on="period_end", how="left").with_columns(pooled_pct="ref_pct")
     return (
         ranked.filter(pl.col("area_code") == area_code)
         .select(
@@ -209,21 +225,23 @@ def area_trend(
     )
 
 
-def headline(league_frame: pl.DataFrame, trend: pl.DataFrame, *, area_code: str, service: str) -> str:
+def headline(
+    league_frame: pl.DataFrame, trend: pl.DataFrame, *, area_code: str, service: str, name: str, members: str = ""
+) -> str:
     """The sentence a board member reads first, e.g. "Bury is 9th of 10 for speech and language therapy: 34%
     waiting under 18 weeks in July 2025, up from 9% in August 2024." (compared with the start of the latest 12
-    months of data)."""
-    from metrics.areas import area_name, ordinal
+    months of data); `name` is the area's, `members` what it is ranked among ("ICBs" → "12th of 42 ICBs")."""
+    from metrics.areas import ordinal
 
     row = league_frame.filter(pl.col("area_code") == area_code)
-    name = area_name(area_code)
     what = SERVICE_NAMES.get(service, service.replace("_", " "))
     month = league_frame["period_end"][0]
     if row.height == 0 or row["pct"][0] is None:
         return f"{name} made no return for {what} for {month:%B %Y}."
     r = row.row(0, named=True)
     place = ("=" if r["tied"] else "") + ordinal(r["rank"])
-    text = f"{name} is {place} of {r['m']} for {what}: {r['pct']:.0f}% waiting under 18 weeks in {month:%B %Y}"
+    among = f"{r['m']} {members}".strip()
+    text = f"{name} is {place} of {among} for {what}: {r['pct']:.0f}% waiting under 18 weeks in {month:%B %Y}"
     window = trend.filter((pl.col("period_end") >= _month_shift(month, -11)) & (pl.col("period_end") < month))
     window = window.drop_nulls("pct")
     if window.height:

@@ -1,39 +1,45 @@
-"""Explore › Benchmarks: the area against England, the North West, Greater Manchester and statistical neighbours
-on the DfE education, health and care plan (SEN2) measures, with ranks and quartiles."""
+"""Explore › Benchmarks: the area against England, its region, its health and care system and statistical
+neighbours on the DfE education, health and care plan (SEN2) measures, with ranks and quartiles."""
 
 import streamlit as st
 
+from metrics.formatting import md_escape
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
 from ui.state import context
 from ui.tables import benchmark_display
 
 ctx = context()
+where = data.setup(ctx.snapshot)
+against = md_escape(data.comparison_words(where))
+if where.system and where.system_short != where.system_name:
+    against = against.replace(
+        md_escape(where.system_name), md_escape(f"the {where.system_name} ({where.system_short}) authorities")
+    )
 page_header(
     ctx,
     "Benchmarks",
-    "How the area compares with England, the North West, the Greater Manchester (GM) authorities and its "
-    "statistical neighbours on the Department for Education's education, health and care (EHC) plan statistics "
-    "(SEN2): the latest value, rank and quartile among all English local authorities.",
+    f"How {md_escape(where.la_name)} compares with {against}"
+    + (" and its statistical neighbours" if where.neighbours else "")
+    + " on the Department for Education's education, health and care (EHC) plan statistics (SEN2): the latest "
+    "value, rank and quartile among all English local authorities.",
 )
 rows = data.benchmark_rows(ctx.snapshot)
 if rows.height == 0:
     empty_state("No DfE EHC plan statistics in this snapshot — see Data and methods for how to load them.")
     st.stop()
 
-names = data.area_names(ctx.snapshot)
-gm, neighbours = data.comparator_sets(ctx.snapshot)
 dfe = [s for s in ctx.snapshot.manifest.get("sources", []) if s.get("publisher") == "Department for Education"]
 source_line = (
     "; ".join(s["name"] + (f", published {s['published']}" if s.get("published") else "") for s in dfe) or "DfE SEN2"
 )
-table = benchmark_display(rows)
+table = benchmark_display(rows, where)
 show_table(table)
 st.caption(
     f"Source: {source_line}. Ranks: 1st = best for the indicator (for indicators with no better direction, the "
     "highest value is 1st). Quartile A is the best quarter of English local authorities (type 7 quantiles). Counts "
     "are not ranked because authorities differ in size. "
-    + ("" if neighbours else "No statistical neighbours are configured (set them in the build config). ")
+    + ("" if where.neighbours else "No statistical neighbours are configured (set them in the build config). ")
     + f"This snapshot holds {rows['england_of'].max()} local authorities."
 )
 download_csv(table, ctx=ctx, name="benchmarks", source=source_line, key="bm_csv")
@@ -49,6 +55,7 @@ st.vega_lite_chart(data.bench_chart(ctx.snapshot, "trend", choice, ctx.board), w
 st.header("Every English local authority")
 st.vega_lite_chart(data.bench_chart(ctx.snapshot, "strip", choice, ctx.board), width="stretch")
 st.caption(
-    "Each tick is one local authority (Greater Manchester authorities darker); the diamond is "
-    f"{names.get(ctx.snapshot.la_code, ctx.snapshot.la_name)}. Source: {source_line}."
+    "Each tick is one local authority"
+    + (f" ({md_escape(where.system_name)} authorities darker)" if where.system else "")
+    + f"; the diamond is {md_escape(where.la_name)}. Source: {source_line}."
 )

@@ -1,9 +1,10 @@
-"""Explore › Waiting times: the 10 Greater Manchester localities × children's community services — % waiting
-under 18 weeks, rank, significance against GM, funnel plot, trend and long waits."""
+"""Explore › Waiting times: children's community services — % waiting under 18 weeks, rank, significance, funnel
+plot, trend and long waits. With locality returns: the league of the system's localities against their pooled
+figure. With the NHS England workbooks alone: the national leagues of integrated care boards and NHS providers
+against England, the area's own highlighted."""
 
 import streamlit as st
 
-from metrics.areas import NHS_ORGANISATIONS, area_name
 from metrics.formatting import md_escape
 from metrics.waits import SERVICE_NAMES, headline
 from ui import data
@@ -12,85 +13,106 @@ from ui.state import context
 from ui.tables import heat_cells, heat_display, league_display, provider_display, trend_display_waits
 
 ctx = context()
-page_header(
-    ctx,
-    "Waiting times: Greater Manchester league table",
-    "How long children wait for community health services in the 10 Greater Manchester (GM) localities: the share "
-    "waiting 18 weeks or less, each locality's rank, whether it differs significantly from the GM figure, and "
-    "how it has changed.",
-)
-services = data.wait_services(ctx.snapshot)
-if not services:
-    empty_state("No waiting-time data in this snapshot — see Data and methods for how to load locality returns.")
+where = data.setup(ctx.snapshot)
+local_services = data.wait_services(ctx.snapshot) if where.system else []
+nhs_services = data.wait_services(ctx.snapshot, data.NHS)
+NHS_SOURCE = "NHS England community health services waiting lists"
+
+
+def service_name(s: str) -> str:
+    return SERVICE_NAMES.get(s, s.replace("_", " ")).capitalize().replace("(camhs)", "(CAMHS)")
+
+
+if local_services:
+    system = where.system_name
+    page_header(
+        ctx,
+        f"Waiting times: {system} league table",
+        f"How long children wait for community health services in the {len(where.localities)} {system} "
+        "localities: the share waiting 18 weeks or less, each locality's rank, whether it differs significantly "
+        f"from the {system} figure, and how it has changed.",
+    )
+elif nhs_services:
+    page_header(
+        ctx,
+        "Waiting times: ICB and provider league tables",
+        "How long children wait for community health services, from NHS England's monthly waiting lists: the share "
+        "waiting 18 weeks or less for every integrated care board (ICB) and every NHS provider in England, each "
+        "one's rank, and whether it differs significantly from England. These are ICB and provider figures, not "
+        "the local authority's: each serves several areas. No locality return is loaded.",
+    )
+else:
+    page_header(ctx, "Waiting times", "How long children wait for community health services.")
+    empty_state(
+        "No waiting-time data in this snapshot. Load NHS England's community health services workbooks or the "
+        "locality returns — see Data and methods."
+    )
     st.stop()
 
-area = area_name(ctx.snapshot.la_code)
-c1, c2 = st.columns([3, 2])
-choice = c1.selectbox(
-    "Service",
-    ["all", *services],
-    key="wt_service",
-    format_func=lambda s: "All five services" if s == "all" else SERVICE_NAMES[s].capitalize(),
-)
-service = None if choice == "all" else choice
-months = data.wait_months(ctx.snapshot, service)
-period = c2.selectbox("Month", months, format_func=lambda d: d.strftime("%B %Y"), key="wt_month")
 scale = 1.3 if ctx.board else 1.0
 
-if service is None:
-    st.header(f"{md_escape(area)} against the other localities, {period:%B %Y}")
-    for s in services:
-        month = next((m for m in data.wait_months(ctx.snapshot, s) if m <= period), None)
-        if month is None:
-            st.markdown(f"- No returns yet for {SERVICE_NAMES[s]}.")
-            continue
-        sentence = headline(
-            data.league(ctx.snapshot, month, s),
-            data.area_trend(ctx.snapshot, s),
-            area_code=ctx.snapshot.la_code,
-            service=s,
-        )
-        st.markdown("- " + md_escape(sentence))
-    cells = heat_cells(data.heat(ctx.snapshot, period, services))
-    chart_tab, table_tab = st.tabs(["Chart", "Table"])
-    with chart_tab:
-        st.vega_lite_chart(
-            data.wait_chart(ctx.snapshot, "heat", period=period, services=services, board=ctx.board), width="stretch"
-        )
-        st.caption(
-            f"Each cell: % waiting under 18 weeks and rank (1st = highest share). Darker blue = better "
-            f"quarter of the ranking; x = no return that month. {area} is outlined in orange."
-        )
-    with table_tab:
-        show_table(heat_display(cells))
-        download_csv(
-            heat_display(cells),
-            ctx=ctx,
-            name=f"waiting_times_heat_{period}",
-            source="GM locality waiting-time returns",
-            key="wt_heat_csv",
-        )
-else:
+
+def locality_view() -> None:
+    services = local_services
+    area = where.la_name
+    system = where.system_name
+    c1, c2 = st.columns([3, 2])
+    choice = c1.selectbox(
+        "Service",
+        ["all", *services],
+        key="wt_service",
+        format_func=lambda s: f"All {len(services)} services" if s == "all" else service_name(s),
+    )
+    service = None if choice == "all" else choice
+    months = data.wait_months(ctx.snapshot, service)
+    period = c2.selectbox("Month", months, format_func=lambda d: d.strftime("%B %Y"), key="wt_month")
+    source = f"{system} locality waiting-time returns"
+    if service is None:
+        st.header(f"{md_escape(area)} against the other localities, {period:%B %Y}")
+        for s in services:
+            month = next((m for m in data.wait_months(ctx.snapshot, s) if m <= period), None)
+            if month is None:
+                st.markdown(f"- No returns yet for {SERVICE_NAMES.get(s, s)}.")
+                continue
+            sentence = headline(
+                data.league(ctx.snapshot, month, s),
+                data.area_trend(ctx.snapshot, s),
+                area_code=ctx.snapshot.la_code,
+                service=s,
+                name=area,
+            )
+            st.markdown("- " + md_escape(sentence))
+        cells = heat_cells(data.heat(ctx.snapshot, period, services), where.names)
+        chart_tab, table_tab = st.tabs(["Chart", "Table"])
+        with chart_tab:
+            st.vega_lite_chart(
+                data.wait_chart(ctx.snapshot, "heat", period=period, services=services, board=ctx.board),
+                width="stretch",
+            )
+            st.caption(
+                "Each cell: % waiting under 18 weeks and rank (1st = highest share). Darker blue = better "
+                f"quarter of the ranking; x = no return that month. {md_escape(area)} is outlined in orange."
+            )
+        with table_tab:
+            show_table(heat_display(cells))
+            download_csv(
+                heat_display(cells), ctx=ctx, name=f"waiting_times_heat_{period}", source=source, key="wt_heat_csv"
+            )
+        return period, services
     league = data.league(ctx.snapshot, period, service)
     trend = data.area_trend(ctx.snapshot, service)
-    st.markdown(f"### {md_escape(headline(league, trend, area_code=ctx.snapshot.la_code, service=service))}")
+    st.markdown(f"### {md_escape(headline(league, trend, area_code=ctx.snapshot.la_code, service=service, name=area))}")
     st.subheader("League table")
     pooled = league["pooled_pct"][0]
     st.caption(
-        f"{SERVICE_NAMES[service].capitalize()}, {period:%B %Y}. GM figure (all returns pooled): "
+        f"{service_name(service)}, {period:%B %Y}. {md_escape(system)} figure (all returns pooled): "
         + ("x" if pooled is None else f"{pooled:.0f}%")
-        + ". Better or worse than GM means the locality's 95% "
+        + f". Better or worse than {md_escape(where.system_short)} means the locality's 95% "
         "interval lies wholly above or below it; ties share the rank (=)."
     )
-    table = league_display(league)
+    table = league_display(league, where.names, against=where.system_short)
     show_table(table)
-    download_csv(
-        table,
-        ctx=ctx,
-        name=f"league_{service}_{period}",
-        source="GM locality waiting-time returns",
-        key="wt_league_csv",
-    )
+    download_csv(table, ctx=ctx, name=f"league_{service}_{period}", source=source, key="wt_league_csv")
     col_f, col_t = st.columns(2) if not ctx.board else (st.container(), st.container())
     with col_f:
         st.subheader("Funnel plot")
@@ -98,8 +120,8 @@ else:
             data.wait_chart(ctx.snapshot, "funnel", period=period, service=service, board=ctx.board), width="stretch"
         )
         st.caption(
-            "Localities outside the 95% lines differ from the GM figure by more than chance would suggest "
-            "for their list size; outside the 99.8% lines, very unlikely to be chance."
+            f"Localities outside the 95% lines differ from the {md_escape(system)} figure by more than chance would "
+            "suggest for their list size; outside the 99.8% lines, very unlikely to be chance."
         )
     with col_t:
         st.subheader(f"{md_escape(area)} over time")
@@ -107,21 +129,118 @@ else:
             data.wait_chart(ctx.snapshot, "trend", period=period, service=service, board=ctx.board), width="stretch"
         )
         with st.expander("Table of the trend"):
-            show_table(trend_display_waits(trend, area))
+            show_table(trend_display_waits(trend, area, system))
+    return period, [service]
 
-mapping = ctx.snapshot.manifest.get("config", {}).get("provider_for_locality", {})
-provider = mapping.get(ctx.snapshot.la_code)
-orgs = [o for o in (provider, "QOP", "Y62", "ENG") if o]
-rows = data.providers(ctx.snapshot, period, [service] if service else services, orgs)
-if rows.height:
-    st.subheader("NHS England figures for the same month")
+
+def national_league(level: str, period, service: str, focus: list[str]) -> None:
+    """One national league (ICBs or providers) for a service and month, the area's own organisations first."""
+    word = {"icb": ("ICB", "ICBs", "integrated care boards"), "provider": ("Provider", "providers", "NHS providers")}
+    unit, plural, long = word[level]
+    league = data.league(ctx.snapshot, period, service, level)
+    if league.height == 0:
+        st.markdown(f"No {long} reported {SERVICE_NAMES.get(service, service)} for {period:%B %Y}.")
+        return
+    names = {**where.names, **{c: f"{where.name(c)} (this area's)" for c in focus}}
+    for code in focus:
+        trend = data.area_trend(ctx.snapshot, service, level, code)
+        sentence = headline(league, trend, area_code=code, service=service, name=where.name(code), members=plural)
+        st.markdown("- " + md_escape(sentence))
+    england = league["pooled_pct"][0]
     st.caption(
-        (
-            f"{NHS_ORGANISATIONS.get(provider, provider)} provides community services in {area} and in other "
-            "localities, so its figures only approximate the locality's. "
-            if provider
-            else ""
-        )
-        + "Source: NHS England community health services waiting lists (CAMHS is not part of that publication)."
+        f"{service_name(service)}, {period:%B %Y}: {league['m'][0]} {long} with children on the list. England: "
+        + ("x" if england is None else f"{england:.0f}%")
+        + f". Better or worse than England means the {unit.lower()}'s 95% interval lies wholly above or below "
+        "England's figure; ties share the rank (=). Source: NHS England community health services waiting lists."
     )
-    show_table(provider_display(rows))
+    table = league_display(league, names, against="England", unit=unit)
+    mine = table.filter(table[unit].is_in([names[c] for c in focus])) if focus else table.head(0)
+    if mine.height:
+        show_table(mine)
+    with st.expander(f"All {league.height} {long}"):
+        show_table(table)
+    download_csv(table, ctx=ctx, name=f"{level}_league_{service}_{period}", source=NHS_SOURCE, key=f"wt_{level}_csv")
+    col_f, col_t = st.columns(2) if not ctx.board else (st.container(), st.container())
+    with col_f:
+        st.subheader(f"Funnel plot of {long}", anchor=False)
+        st.vega_lite_chart(
+            data.wait_chart(
+                ctx.snapshot,
+                "funnel",
+                period=period,
+                service=service,
+                board=ctx.board,
+                level=level,
+                code=focus[0] if focus else "",
+            ),
+            width="stretch",
+        )
+        st.caption(
+            f"Each point is one of the {long}; outside the 95% lines differs from England by more than chance "
+            "would suggest for its list size; outside the 99.8% lines, very unlikely to be chance."
+        )
+    with col_t:
+        if focus:
+            st.subheader(f"{md_escape(where.name(focus[0]))} over time", anchor=False)
+            st.vega_lite_chart(
+                data.wait_chart(
+                    ctx.snapshot,
+                    "trend",
+                    period=period,
+                    service=service,
+                    board=ctx.board,
+                    level=level,
+                    code=focus[0],
+                ),
+                width="stretch",
+            )
+            with st.expander("Table of the trend"):
+                show_table(
+                    trend_display_waits(
+                        data.area_trend(ctx.snapshot, service, level, focus[0]), where.name(focus[0]), "England"
+                    )
+                )
+
+
+def national_view():
+    system = where.system
+    icb = [system.icb] if system and system.icb else []
+    provs = list(system.providers) if system else []
+    c1, c2 = st.columns([3, 2])
+    service = c1.selectbox("Service", nhs_services, key="wt_nhs_service", format_func=service_name)
+    months = data.wait_months(ctx.snapshot, service, data.NHS)
+    period = c2.selectbox("Month", months, format_func=lambda d: d.strftime("%B %Y"), key="wt_nhs_month")
+    st.header(f"Integrated care boards, {period:%B %Y}")
+    if not icb:
+        st.caption("No ICB is configured for this area ([system] icb in the build config), so none is highlighted.")
+    national_league("icb", period, service, icb)
+    st.header(f"NHS providers, {period:%B %Y}")
+    if not provs:
+        st.caption(
+            "No providers are configured for this area ([system] providers in the build config), so none is "
+            "highlighted."
+        )
+    national_league("provider", period, service, provs)
+    return period, [service]
+
+
+period, shown = locality_view() if local_services else national_view()
+
+if local_services:
+    mapping = ctx.snapshot.manifest.get("config", {}).get("provider_for_locality", {})
+    provider = mapping.get(ctx.snapshot.la_code)
+    icb = where.system.icb if where.system else None
+    orgs = [o for o in (provider, icb, "ENG") if o]
+    rows = data.providers(ctx.snapshot, period, shown, orgs)
+    if rows.height:
+        st.subheader("NHS England figures for the same month")
+        st.caption(
+            (
+                f"{md_escape(where.name(provider))} provides community services in {md_escape(where.la_name)} and "
+                "in other localities, so its figures only approximate the locality's. "
+                if provider
+                else ""
+            )
+            + "Source: NHS England community health services waiting lists (CAMHS is not part of that publication)."
+        )
+        show_table(provider_display(rows, where.names))

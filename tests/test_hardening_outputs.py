@@ -183,7 +183,7 @@ def test_a_provider_with_nobody_waiting_shows_z_not_an_error():
             "waiting_over_52_weeks": [0, 3],
         }
     )
-    shown = provider_display(rows)
+    shown = provider_display(rows, {})
     assert shown["Under 18 weeks"].to_list() == ["z", "75%"]
 
 

@@ -7,6 +7,8 @@ from datetime import date
 import polars as pl
 
 from ingest.demo import SNAPSHOT_DATES, allocate, build_tables, write_demo
+from ingest.demo_facts import GM_LOCALITIES
+from ingest.reference import MEASURES as REFERENCE_MEASURES
 from metrics.schema import TABLES
 from metrics.snapshot import list_snapshots, open_snapshot, scan_table, sha256_file
 
@@ -58,11 +60,13 @@ def test_every_workstream_and_phase_is_populated(demo_tables):
         "AFI2",
         "AFI3",
     }
-    assert 30 <= cat.height <= 40
+    assert 30 <= cat.height - cat.filter(pl.col("kpi_id").is_in(list(REFERENCE_MEASURES))).height <= 40
+    assert set(REFERENCE_MEASURES) <= set(cat["kpi_id"])  # the DfE measures of the committed extract
     phases = set(demo_tables["kpi_values"]["phase"])
     assert phases == {"all", "early_years", "primary", "secondary", "post16", "post19"}
     comparators = set(demo_tables["kpi_values"].filter(pl.col("kpi_id") == "ehcp_20wk_pct")["area_code"])
-    assert len(comparators) == 12  # England, North West and the 10 GM authorities
+    assert {"E92000001", "E12000002", *GM_LOCALITIES} <= comparators  # England, North West, the 10 GM authorities
+    assert len([c for c in comparators if c[:3] in ("E06", "E08", "E09", "E10")]) >= 150  # and every English LA
     waits = demo_tables["waiting_times"]
     assert waits.select(pl.col("area_code").n_unique()).item() == 10 and waits["service"].n_unique() == 5
 

@@ -51,7 +51,79 @@ def test_2025_release_rows(r2025):
     marked = row(v, "ehcp_placement_independent_pct", "E08000002", date(2024, 1, 31))
     assert marked["value"] is None and marked["status"] == "x"  # a part was x: the share is x, never 0
     assert r2025.names["E08000002"] == "Bury" and r2025.names["E92000001"] == "England"
-    assert "annual_reviews.csv" not in r2025.files  # other files are read without error but not used
+    assert r2025.regions["E08000002"] == ("E12000002", "North West")  # each LA's region, as the files give it
+
+
+def test_every_2025_table_the_board_needs(r2025):
+    """Hand-checked against the fixture rows (Bury's are the published ones; DATA_FORMATS.md §1)."""
+    v = r2025.values
+    y24, jan25 = date(2024, 12, 31), date(2025, 1, 31)
+
+    def got(kpi_id, area="E08000002", end=y24):
+        r = row(v, kpi_id, area, end)
+        return r["value"], r["numerator"], r["denominator"], r["status"]
+
+    # annual reviews: meetings held in 2024 (review_meeting_24) of those expected; decisions within 4 weeks
+    assert got("ehcp_review_meeting_pct") == (pytest.approx(100 * 1304 / 2422), 1304, 2422, "")  # 53.8%
+    assert got("ehcp_review_4wk_pct") == (pytest.approx(49.7876, abs=1e-4), 1055, 1055 + 1064, "")  # published 49.8
+    assert got("ehcp_review_meeting_pct", "E92000001")[0] == pytest.approx(100 * 330000 / 560000)
+    assert v.filter(pl.col("kpi_id") == "ehcp_review_meeting_pct").height == 2  # the Female row is not read
+    # requests: share the council agreed to assess, decisions within 6 weeks; England's are x, never 0
+    assert got("ehcp_requests_assessed_pct")[:3] == (pytest.approx(63.9286, abs=1e-4), 358, 560)  # published 63.9
+    assert got("ehcp_request_6wk_pct")[0] == pytest.approx(100 * 535 / 564)  # 94.9
+    assert got("ehcp_requests_assessed_pct", "E92000001") == (None, None, 154489, "x")  # the count is kept
+    assert got("ehcp_requests_assessed_pct", end=date(2023, 12, 31))[0] == pytest.approx(100 * 418 / 675)  # 61.9
+    # assessments: led to a plan; decisions not to issue within 16 weeks (x in 2022)
+    assert got("ehcp_assess_issued_pct")[0] == pytest.approx(100 * 347 / 357)  # 97.2
+    assert got("ehcp_assess_issued_pct", end=date(2022, 12, 31))[0] == pytest.approx(100 * 442 / 446)  # 99.1
+    assert got("ehcp_assess_not_issue_16wk_pct")[:3] == (80.0, 8, 10)
+    assert got("ehcp_assess_not_issue_16wk_pct", end=date(2022, 12, 31))[::3] == (None, "x")
+    # ceased plans by reason, 2024: 217 in all
+    assert got("ehcp_ceased")[0] == 217
+    assert got("ehcp_ceased_needs_met_pct")[0] == pytest.approx(100 * 48 / 217)
+    assert got("ehcp_ceased_education_employment_pct")[:2] == (pytest.approx(100 * 48 / 217), 13 + 35)
+    assert got("ehcp_ceased_moved_pct")[:2] == (pytest.approx(100 * 68 / 217), 66 + 2)
+    # personal budgets at the January census (202223 → January 2023); primary need of all plans, January 2025
+    assert got("ehcp_personal_budgets", end=date(2023, 1, 31))[0] == 237
+    assert got("ehcp_need_asd_pct", end=jan25)[:3] == (pytest.approx(100 * 654 / 2804), 654, 2804)  # 23.3
+    assert got("ehcp_need_slcn_pct", end=jan25)[0] == pytest.approx(100 * 812 / 2804)  # 29.0
+    assert got("ehcp_need_semh_pct", end=jan25)[0] == pytest.approx(100 * 686 / 2804)  # 24.5
+    assert {"annual_reviews.csv", "SEND Tribunals and appeal rate 2014-2024.csv"} <= set(r2025.files)
+
+
+def test_tribunal_appeal_rate_from_the_untidy_supporting_file(r2025):
+    v = r2025.values
+
+    def got(area, year):
+        r = row(v, "ehcp_tribunal_appeal_rate_pct", area, date(year, 12, 31))
+        return r["value"], r["numerator"], r["denominator"], r["status"]
+
+    assert got("E08000002", 2024) == (pytest.approx(100 * 65 / 3046), 65, 3046, "")  # published as 2.10%
+    assert got("E08000002", 2022)[0] == pytest.approx(100 * 16 / 2393)  # "2,393" with its comma
+    assert got("E08000007", 2022) == (0.0, 0, 1000, "")  # " - " is nil
+    assert got("E08000007", 2023) == (None, None, None, "x")  # " .. " is not available
+    assert got("E92000001", 2024)[0] == pytest.approx(2.5)  # the "England Total4,9" row
+    # the region: its authorities summed (Bury, Stockport and the fixture's Hartlepool), x when one is missing
+    assert got("E12000002", 2024)[:3] == (pytest.approx(100 * 97 / 6081), 97, 6081)
+    assert got("E12000002", 2023) == (None, None, None, "x")
+    # code 999 is in no other file of the release: not guessed at
+    assert v.filter(pl.col("kpi_id") == "ehcp_tribunal_appeal_rate_pct").height == 3 * 5
+
+
+def test_a_bad_cell_in_the_tribunal_file_is_reported_with_its_row_and_column(tmp_path):
+    from ingest.ees import read_tribunal
+
+    text = (FIX / "ees_2025" / "supporting-files" / "SEND Tribunals and appeal rate 2014-2024.csv").read_bytes()
+    bad = text.replace(b"Bury,351,16,", b"Bury,351,sixteen,")
+    rows, problems = read_tribunal("t.csv", bad, {"351": "E08000002"}, {})
+    assert rows.height == 0
+    assert problems == [
+        "t.csv, row 7, column 3 (2022): value 'sixteen' — expected a number of appeals or decisions, or one of "
+        "the markers -, .., ~, x"
+    ]
+    assert "no header row" in read_tribunal("t.csv", b"title\nnot,tidy\n", {"351": "E08000002"}, {})[1][0]
+    alone = read_ehcp(FIX / "ees_2025" / "supporting-files" / "SEND Tribunals and appeal rate 2014-2024.csv")
+    assert "give the whole release" in alone.problems[0]  # its three-digit codes need the release's other files
 
 
 def test_2022_release_and_newer_wins(r2025):
@@ -74,8 +146,11 @@ def test_zip_reads_like_the_folder(tmp_path, r2025):
     archive = tmp_path / "education-health-and-care-plans_2025.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for f in (FIX / "ees_2025").iterdir():
-            z.write(f, f"data/{f.name}")
-        z.writestr("supporting-files/SEND Tribunals and appeal rate 2014-2024.csv", "title row\nnot,tidy\n")
+            if f.is_file():
+                z.write(f, f"data/{f.name}")
+        for f in (FIX / "ees_2025" / "supporting-files").iterdir():
+            z.write(f, f"supporting-files/{f.name}")
+        z.writestr("supporting-files/sen2_dmo_dco.csv", "not,read\n")  # supporting files other than the tribunal
     got = read_ehcp(archive)
     assert got.problems == []
     assert got.values.sort(["kpi_id", "area_code", "period_end"]).equals(

@@ -11,8 +11,11 @@ import polars as pl
 import pytest
 
 from ingest.__main__ import main as ingest_main
+from ingest.demo_facts import GM_LOCALITIES
 from ingest.waits import read_chs_workbook, read_locality_return, service_key
 from metrics.snapshot import list_snapshots, open_snapshot, scan_table
+
+GM = list(GM_LOCALITIES)
 
 HEADERS = [
     "(A) Audiology",
@@ -230,20 +233,29 @@ def test_bad_locality_return_lists_every_problem_and_writes_nothing(tmp_path, de
 def test_template_file_problems(tmp_path, content, message):
     path = tmp_path / "x.csv"
     path.write_text(content)
-    frame, problems = read_locality_return(path)
+    frame, problems = read_locality_return(path, GM)
     assert frame.height == 0 and any(message in p for p in problems), problems
+
+
+def test_a_locality_return_needs_the_systems_localities(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text(HEADER + "2025-08,E08000002,salt,600,228,70,20.5\n")
+    frame, problems = read_locality_return(path, [])
+    assert frame.height == 0 and "needs the area's health and care system" in problems[0]
+    frame, problems = read_locality_return(path, ["E06000001"])  # another system's localities: Bury is not one
+    assert frame.height == 0 and "E08000002" in problems[0]
 
 
 def test_windows_1252_and_xlsx_templates(tmp_path):
     path = tmp_path / "w.csv"
     path.write_bytes((HEADER + "2025-08,E08000002,salt,600,228,70,20.5\n").encode("cp1252"))
-    assert read_locality_return(path)[0].height == 1
+    assert read_locality_return(path, GM)[0].height == 1
     xlsx = tmp_path / "w.xlsx"
     wb = openpyxl.Workbook()
     wb.active.append(HEADER.strip().split(","))
     wb.active.append([date(2025, 8, 31), "E08000002", "salt", 600, 228, 70, 20.5])
     wb.save(xlsx)
-    frame, problems = read_locality_return(xlsx)
+    frame, problems = read_locality_return(xlsx, GM)
     assert problems == [] and frame["waiting_under_18_weeks"].to_list() == [228]
     (tmp_path / "w.pdf").write_text("x")
-    assert "expected .csv or .xlsx" in read_locality_return(tmp_path / "w.pdf")[1][0]
+    assert "expected .csv or .xlsx" in read_locality_return(tmp_path / "w.pdf", GM)[1][0]

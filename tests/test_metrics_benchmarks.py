@@ -49,7 +49,7 @@ def small_nation(monkeypatch):
 def test_rank_in_england_needs_national_data(monkeypatch):
     monkeypatch.setattr(bm, "NATIONAL_MIN", 100)
     data = values([("t", "E06000001", 10.0, None, None), ("t", "E08000002", 50.0, None, None)])
-    got = benchmark_table(data, CAT, area="E08000002", gm=[], neighbours=[]).row(0, named=True)
+    got = benchmark_table(data, CAT, area="E08000002", region="E12000002", system=[], neighbours=[]).row(0, named=True)
     assert got["england_rank"] is None and got["quartile"] is None and got["england_of"] == 2
 
 
@@ -66,18 +66,25 @@ def test_quartiles_type_7_and_polarity():
             ("t", "E12000002", 45.0, None, None),
         ]
     )
-    got = benchmark_table(data, CAT, area="E08000002", gm=["E08000001", "E08000002"], neighbours=[]).row(0, named=True)
+    got = benchmark_table(
+        data, CAT, area="E08000002", region="E12000002", system=["E08000001", "E08000002"], neighbours=[]
+    ).row(0, named=True)
     assert (
         got["quartile"] == "A" and got["england_rank"] == 1 and got["england_of"] == 5
     )  # regions and England excluded
-    assert (got["england"], got["north_west"]) == (35.0, 45.0)
-    assert got["gm"] == pytest.approx(100 * 90 / 200)  # pooled from numerators: (40 + 50) / (100 + 100)
-    assert (got["gm_rank"], got["gm_of"]) == (1, 2)
+    assert (got["england"], got["region"]) == (35.0, 45.0)
+    assert got["system"] == pytest.approx(100 * 90 / 200)  # pooled from numerators: (40 + 50) / (100 + 100)
+    assert (got["system_rank"], got["system_of"]) == (1, 2)
+    other = benchmark_table(data, CAT, area="E08000002", region="E12000009", system=[], neighbours=[]).row(
+        0, named=True
+    )
+    assert (other["region"], other["system"], other["system_rank"]) == (None, None, None)  # no row, no system
     lower = benchmark_table(
         data,
         CAT.with_columns(polarity=pl.lit("lower_is_better")),
         area="E08000002",
-        gm=["E08000001", "E08000002"],
+        region="E12000002",
+        system=["E08000001", "E08000002"],
         neighbours=[],
     ).row(0, named=True)
     assert lower["quartile"] == "D" and lower["england_rank"] == 5
@@ -120,7 +127,10 @@ def test_ties_share_rank_and_counts_are_not_ranked():
         ]
     )
     got = {
-        r["kpi_id"]: r for r in benchmark_table(data, cat, area="E08000002", gm=[], neighbours=[]).iter_rows(named=True)
+        r["kpi_id"]: r
+        for r in benchmark_table(data, cat, area="E08000002", region="E12000002", system=[], neighbours=[]).iter_rows(
+            named=True
+        )
     }
     assert (got["t"]["england_rank"], got["t"]["england_tied"]) == (1, True)
     assert got["c"]["england_rank"] is None and got["c"]["quartile"] is None

@@ -104,11 +104,11 @@ def test_area_trend_and_headline():
     assert tr["period_end"].to_list() == [JUN, JUL]
     assert tr["rank"].to_list() == [2, 2] and tr["pct"].to_list() == pytest.approx([42.0, 40.0])
     lg = league(DATA, period_end=JUL, service="salt", localities=LOCS).collect()
-    assert headline(lg, tr, area_code="B", service="salt") == (
+    assert headline(lg, tr, area_code="B", service="salt", name="B") == (
         "B is =2nd of 3 for speech and language therapy: 40% waiting under 18 weeks in July 2025, down from 42% "
         "in June 2025."
     )
-    assert headline(lg, tr, area_code="D", service="salt") == (
+    assert headline(lg, tr, area_code="D", service="salt", name="D") == (
         "D made no return for speech and language therapy for July 2025."
     )
 

@@ -36,7 +36,16 @@ def test_theme_page_shows_its_workstreams_and_one_block_per_indicator(theme, new
     assert sorted(headers) == sorted(expected_ws)
     values = scan_table(newest, "kpi_values").filter((pl.col("area_code") == BURY) & (pl.col("phase") == "all"))
     shown_blocks = 0
-    for kpi in cat.iter_rows(named=True):
+    needs = cat.filter(pl.col("kpi_id").str.starts_with("ehcp_need_"))
+    if needs.height:  # the primary-need shares: one table of needs, Bury's share beside England's and the region's
+        table = at.get_by_key("kpi-primary-need").dataframe[0].value
+        for kpi in needs.iter_rows(named=True):
+            v = values.filter(pl.col("kpi_id") == kpi["kpi_id"]).collect().sort("period_end")["value"][-1]
+            need = kpi["title"].removeprefix("Primary need: ").removesuffix(" (DfE)").capitalize()
+            assert table.loc[table["Primary need"] == need, "Bury"].item() == f"{v:.1f}%"
+            shown_blocks += 1
+        assert list(table.columns) == ["Primary need", "Bury", "England", "North West"]
+    for kpi in cat.filter(~pl.col("kpi_id").str.starts_with("ehcp_need_")).iter_rows(named=True):
         block = at.get_by_key(f"kpi-{kpi['kpi_id']}")
         shown_blocks += 1
         result = spc(
@@ -68,7 +77,8 @@ def test_theme_charts_carry_the_series_values(newest):
     at = app().run()
     at.switch_page("pages/theme_2.py").run()
     charts = at.get("vega_lite_chart")
-    assert len(charts) == scan_table(newest, "kpi_catalogue").filter(pl.col("theme") == 2).collect().height
+    cat = scan_table(newest, "kpi_catalogue").filter(pl.col("theme") == 2).collect()
+    assert len(charts) == cat.filter(~pl.col("kpi_id").str.starts_with("ehcp_need_")).height  # needs: one table
     specs = [json.loads(c.proto.spec) for c in charts]
     salt = next(s for s in specs if s.get("description", "").startswith("Speech and language therapy"))
     assert "34% in Jul 2025" in salt["description"]

@@ -221,6 +221,7 @@ def test_public_files_go_through_the_same_update(demo_root, tmp_path):
     uploads = [
         recognise("requests.csv", (fixtures / "requests.csv").read_bytes()),
         recognise("caseload.csv", (fixtures / "caseload.csv").read_bytes()),
+        recognise("ceased_plans.csv", (fixtures / "ceased_plans.csv").read_bytes()),
         recognise("chs.xlsx", chs.read_bytes()),
         recognise("wards.geojson", json.dumps(ons_style()).encode()),
     ]
@@ -228,12 +229,8 @@ def test_public_files_go_through_the_same_update(demo_root, tmp_path):
     plan = prepare(base, uploads, work_dir=tmp_path, as_at="2025-11-30")
     assert plan.problems == []
     added = set(plan.tables["kpi_catalogue"]["kpi_id"]) - set(base.frames["kpi_catalogue"]["kpi_id"])
-    assert added == {
-        "ehcp_placement_ap_pct",
-        "ehcp_placement_independent_pct",
-        "ehcp_placement_mainstream_pct",
-        "ehcp_placement_special_pct",
-    }
+    # the ceased-plan reasons are not in the demo's extract: they come in with their definitions
+    assert added == {"ehcp_ceased_education_employment_pct", "ehcp_ceased_moved_pct"}
     assert plan.tables["wards"]["geometry_source"].unique().to_list() == ["ons"]
     assert plan.tables["waiting_times"].filter(plan.tables["waiting_times"]["area_code"] == "RM3").height > 0
     assert [p.name for p in tmp_path.iterdir()] == ["chs.xlsx"]  # the uploads' temporary folder is gone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.areas import GM_LOCALITIES
+from ingest.demo_facts import GM_LOCALITIES
 from tests.pages_helper import app, unescape
 
 

@@ -16,9 +16,17 @@ OGL = "Contains public sector information licensed under the Open Government Lic
 
 def demo_banner(ctx: Context) -> None:
     if ctx.snapshot.demo:
+        dfe = any(s.get("publisher") == "Department for Education" for s in ctx.snapshot.manifest.get("sources", []))
         st.warning(
-            "**Demonstration data.** These figures are generated for demonstration. The published figures they "
-            "reproduce are listed on the Data and methods page; everything else is invented.",
+            "**Demonstration data.** "
+            + (
+                "The Department for Education's EHC plan statistics for every local authority are the published "
+                "figures. The local figures — monthly indicators, surveys, wards, waiting times, actions and risks — "
+                "are invented, apart from the published figures listed on the Data and methods page."
+                if dfe
+                else "These figures are generated for demonstration. The published figures they reproduce are "
+                "listed on the Data and methods page; everything else is invented."
+            ),
             icon=":material/science:",
         )
 

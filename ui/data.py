@@ -140,12 +140,46 @@ def indicator(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _comparators(path: str, fp: str, kpi_id: str) -> pl.DataFrame:
-    return series.comparator_series(scan_table(_open(path, fp), "kpi_values"), kpi_id).collect()
+    snap = _open(path, fp)
+    return series.comparator_series(scan_table(snap, "kpi_values"), kpi_id, setup(snap).comparator_names()).collect()
 
 
 def comparators(snap: Snapshot, kpi_id: str) -> pl.DataFrame:
-    """England and North West values of one indicator."""
+    """England's and the area's region's values of one indicator."""
     return _comparators(*_key(snap), kpi_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _needs(path: str, fp: str, kpi_ids: tuple[str, ...]) -> pl.DataFrame:
+    from metrics.formatting import fmt_value
+
+    snap = _open(path, fp)
+    where = setup(snap)
+    cat = scan_table(snap, "kpi_catalogue").filter(pl.col("kpi_id").is_in(list(kpi_ids))).collect()
+    values = scan_table(snap, "kpi_values").filter(pl.col("kpi_id").is_in(list(kpi_ids)) & (pl.col("phase") == "all"))
+    mine = values.filter(pl.col("area_code") == snap.la_code).drop_nulls("value").collect()
+    if mine.height == 0:
+        return pl.DataFrame()
+    latest = mine["period_end"].max()
+    at = values.filter(pl.col("period_end") == latest).collect()
+    columns = {snap.la_code: where.la_name, **where.comparator_names()}
+    rows = []
+    for k in cat.iter_rows(named=True):
+        row = {"Primary need": k["title"].removeprefix("Primary need: ").removesuffix(" (DfE)").capitalize()}
+        for code, label in columns.items():
+            hit = at.filter((pl.col("kpi_id") == k["kpi_id"]) & (pl.col("area_code") == code))["value"]
+            row[label] = hit[0] if len(hit) else None
+        rows.append(row)
+    order = pl.DataFrame(rows).sort(where.la_name, descending=True, nulls_last=True)
+    return order.with_columns(
+        pl.col(c).map_elements(lambda v: fmt_value(v, "percent", 1), return_dtype=pl.String).fill_null("x")
+        for c in columns.values()
+    )
+
+
+def needs_table(snap: Snapshot, kpi_ids: list[str]) -> pl.DataFrame:
+    """The area's EHC plans by primary type of need beside England and its region, at the latest period."""
+    return _needs(*_key(snap), tuple(kpi_ids))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -458,71 +492,117 @@ def ward_chart(
     return _ward_chart(*_key(snap), kind, period, measure, phase, protected, towns, highlight, board)
 
 
-def _gm() -> list[str]:
-    from metrics.areas import GM_LOCALITIES
+def setup(snap: Snapshot):
+    """The area's comparators and names (metrics.areas.Setup): region, system, neighbours, from the manifest."""
+    from metrics.areas import setup_of
 
-    return list(GM_LOCALITIES)
+    return setup_of(snap.manifest)
+
+
+LOCAL = "gm_locality_return"  # the `source` of the locality returns' rows (DATA_MODEL.md)
+NHS = "chs_sitrep_provider"  # the `source` of the NHS England workbook's rows
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _wait_months(path: str, fp: str, service: str | None) -> list:
+def _wait_months(path: str, fp: str, service: str | None, source: str = LOCAL) -> list:
     rows = scan_table(_open(path, fp), "waiting_times").filter(
-        (pl.col("source") == "gm_locality_return") & pl.col("waiting_total").is_not_null()
+        (pl.col("source") == source) & pl.col("waiting_total").is_not_null()
     )
     if service:
         rows = rows.filter(pl.col("service") == service)
     return sorted(rows.select(pl.col("period_end").unique()).collect()["period_end"].to_list(), reverse=True)
 
 
-def wait_months(snap: Snapshot, service: str | None = None) -> list:
-    """Months with locality returns (for one service, or any), newest first."""
-    return _wait_months(*_key(snap), service)
+def wait_months(snap: Snapshot, service: str | None = None, source: str = LOCAL) -> list:
+    """Months with locality returns (or NHS England rows) for one service, or any, newest first."""
+    return _wait_months(*_key(snap), service, source)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _wait_services(path: str, fp: str) -> list[str]:
+def _wait_services(path: str, fp: str, source: str = LOCAL) -> list[str]:
     from metrics.schema import SERVICES
 
     have = set(
         scan_table(_open(path, fp), "waiting_times")
-        .filter(pl.col("source") == "gm_locality_return")
+        .filter((pl.col("source") == source) & pl.col("waiting_total").is_not_null())
         .select(pl.col("service").unique())
         .collect()["service"]
     )
-    return [s for s in SERVICES if s in have]
+    return [s for s in SERVICES if s in have] + sorted(have - set(SERVICES))
 
 
-def wait_services(snap: Snapshot) -> list[str]:
-    """Services with locality returns, in the board's order."""
-    return _wait_services(*_key(snap))
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _league(path: str, fp: str, period, service: str) -> pl.DataFrame:
-    from metrics.areas import area_name
-
-    frame = waits.league(
-        scan_table(_open(path, fp), "waiting_times"), period_end=period, service=service, localities=_gm()
-    ).collect()
-    return frame.with_columns(area_name=pl.col("area_code").map_elements(area_name, return_dtype=pl.String))
-
-
-def league(snap: Snapshot, period, service: str) -> pl.DataFrame:
-    """The GM league table for a month and service (metrics.waits.league), with locality names."""
-    return _league(*_key(snap), period, service)
+def wait_services(snap: Snapshot, source: str = LOCAL) -> list[str]:
+    """Services with locality returns (or NHS England rows): the board's five first, then the rest A–Z."""
+    return _wait_services(*_key(snap), source)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _area_trend(path: str, fp: str, service: str) -> pl.DataFrame:
+def _nhs_orgs(path: str, fp: str, kind: str, period, service: str) -> list[str]:
+    from metrics.areas import nhs_kind
+
+    codes = (
+        scan_table(_open(path, fp), "waiting_times")
+        .filter((pl.col("source") == NHS) & (pl.col("period_end") == period) & (pl.col("service") == service))
+        .select(pl.col("area_code").unique())
+        .collect()["area_code"]
+    )
+    return sorted(c for c in codes if nhs_kind(c) == kind)
+
+
+def _league_of(path: str, fp: str, level: str) -> tuple[str, str | None]:
+    """The rows and reference of a league: the system's localities against their pooled figure, or every ICB or
+    provider in the NHS England workbook against England."""
+    return (LOCAL, None) if level == "locality" else (NHS, "ENG")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _league(path: str, fp: str, period, service: str, level: str = "locality") -> pl.DataFrame:
     snap = _open(path, fp)
+    source, reference = _league_of(path, fp, level)
+    members = list(setup(snap).localities) if level == "locality" else _nhs_orgs(path, fp, level, period, service)
+    frame = waits.league(
+        scan_table(snap, "waiting_times"),
+        period_end=period,
+        service=service,
+        localities=members,
+        source=source,
+        reference=reference,
+    ).collect()
+    names = setup(snap).names
+    return frame.with_columns(area_name=pl.col("area_code").replace_strict(names, default=pl.col("area_code")))
+
+
+def league(snap: Snapshot, period, service: str, level: str = "locality") -> pl.DataFrame:
+    """The league table for a month and service (metrics.waits.league), with names: the system's localities
+    (`level` "locality"), or every English ICB ("icb") or provider ("provider") against England."""
+    return _league(*_key(snap), period, service, level)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _area_trend(path: str, fp: str, service: str, level: str = "locality", code: str = "") -> pl.DataFrame:
+    snap = _open(path, fp)
+    source, reference = _league_of(path, fp, level)
+    if level == "locality":
+        members = list(setup(snap).localities)
+    else:
+        from metrics.areas import nhs_kind
+
+        codes = scan_table(snap, "waiting_times").filter(pl.col("source") == NHS).select("area_code").unique()
+        members = [c for c in codes.collect()["area_code"] if nhs_kind(c) == level]
     return waits.area_trend(
-        scan_table(snap, "waiting_times"), service=service, area_code=snap.la_code, localities=_gm()
+        scan_table(snap, "waiting_times"),
+        service=service,
+        area_code=code or snap.la_code,
+        localities=members,
+        source=source,
+        reference=reference,
     ).collect()
 
 
-def area_trend(snap: Snapshot, service: str) -> pl.DataFrame:
-    """The area's monthly % under 18 weeks, the pooled GM figure and its rank."""
-    return _area_trend(*_key(snap), service)
+def area_trend(snap: Snapshot, service: str, level: str = "locality", code: str = "") -> pl.DataFrame:
+    """Monthly % under 18 weeks of the area (or of one ICB or provider, `code`), the reference figure (the pooled
+    system figure, or England's) and its rank."""
+    return _area_trend(*_key(snap), service, level, code)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -530,7 +610,10 @@ def _heat(path: str, fp: str, period, services: tuple[str, ...]) -> pl.DataFrame
     # each service at its latest month up to the chosen one (CAMHS returns run a month behind the others)
     months = {s: next((m for m in _wait_months(path, fp, s) if m <= period), period) for s in services}
     return waits.heat_table(
-        scan_table(_open(path, fp), "waiting_times"), period_end=months, services=list(services), localities=_gm()
+        scan_table(_open(path, fp), "waiting_times"),
+        period_end=months,
+        services=list(services),
+        localities=list(setup(_open(path, fp)).localities),
     ).collect()
 
 
@@ -544,7 +627,7 @@ def _providers(path: str, fp: str, period, services: tuple[str, ...], orgs: tupl
     return (
         scan_table(_open(path, fp), "waiting_times")
         .filter(
-            (pl.col("source") == "chs_sitrep_provider")
+            (pl.col("source") == NHS)
             & (pl.col("period_end") == period)
             & pl.col("service").is_in(list(services))
             & pl.col("area_code").is_in(list(orgs))
@@ -561,69 +644,90 @@ def providers(snap: Snapshot, period, services: list[str], orgs: list[str]) -> p
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _wait_chart(
-    path: str, fp: str, kind: str, period, service: str | None, services: tuple[str, ...], board: bool
+    path: str,
+    fp: str,
+    kind: str,
+    period,
+    service: str | None,
+    services: tuple[str, ...],
+    board: bool,
+    level: str = "locality",
+    code: str = "",
 ) -> dict:
     from charts import waits as wch
-    from metrics.areas import area_name
+    from metrics.waits import SERVICE_NAMES
 
     snap = _open(path, fp)
+    where = setup(snap)
     scale = 1.3 if board else 1.0
-    area = area_name(snap.la_code)
+    focus = where.name(code or snap.la_code)
+    reference = where.system_name if level == "locality" else "England"
+    members = {"locality": "localities", "icb": "integrated care boards", "provider": "NHS providers"}[level]
+    what = SERVICE_NAMES.get(service or "", (service or "").replace("_", " "))
     if kind == "heat":
         chart = wch.heat(
-            heat_cells(_heat(path, fp, period, services)),
-            area=area,
+            heat_cells(_heat(path, fp, period, services), where.names),
+            area=focus,
             font_scale=scale,
             description=f"Per cent waiting under 18 weeks and rank for each service and locality, {period:%B %Y}",
         )
     elif kind == "funnel":
-        lg = _league(path, fp, period, service)
+        lg = _league(path, fp, period, service, level)
+        highlight = [focus] if level != "provider" else [where.name(p) for p in where.system.providers or ()]
         chart = wch.funnel_chart(
             lg,
             waits.funnel(lg),
-            area=area,
+            area=focus,
+            highlight=highlight if level == "provider" else None,
+            reference=f"{reference} figure",
             font_scale=scale,
-            description=f"Funnel plot of the 10 localities for {service}, {period:%B %Y}",
+            description=f"Funnel plot of the {lg.height} {members} for {what}, {period:%B %Y}",
         )
     else:
         chart = wch.trend_chart(
-            _area_trend(path, fp, service),
-            area=area,
+            _area_trend(path, fp, service, level, code),
+            area=focus,
+            reference=reference,
             font_scale=scale,
-            description=f"{area} against Greater Manchester over time for {service}",
+            description=f"{focus} against {reference} over time for {what}",
         )
     return arrow_datasets(chart.to_dict())
 
 
 def wait_chart(
-    snap: Snapshot, kind: str, *, period, service: str | None = None, services: list[str] = (), board: bool = False
+    snap: Snapshot,
+    kind: str,
+    *,
+    period,
+    service: str | None = None,
+    services: list[str] = (),
+    board: bool = False,
+    level: str = "locality",
+    code: str = "",
 ) -> dict:
-    """Cached Vega-Lite spec of a waiting-time chart: "heat", "funnel" or "trend" (charts.waits)."""
-    return _wait_chart(*_key(snap), kind, period, service, tuple(services), board)
+    """Cached Vega-Lite spec of a waiting-time chart: "heat", "funnel" or "trend" (charts.waits), for the system's
+    localities or for a national ICB or provider league (`level`, `code` the organisation followed)."""
+    return _wait_chart(*_key(snap), kind, period, service, tuple(services), board, level, code)
 
 
 def area_names(snap: Snapshot) -> dict[str, str]:
-    """Names of areas: those read from the DfE files when the snapshot was built, then the project's own list."""
-    from metrics.areas import AREA_NAMES
-
-    return {**AREA_NAMES, **snap.manifest.get("config", {}).get("area_names", {})}
-
-
-def comparator_sets(snap: Snapshot) -> tuple[list[str], list[str]]:
-    """The GM localities and statistical neighbours configured for the snapshot."""
-    from metrics.areas import GM_LOCALITIES
-
-    comp = snap.manifest.get("config", {}).get("comparators", {})
-    return list(comp.get("gm") or GM_LOCALITIES), list(comp.get("neighbours") or [])
+    """Names of areas and organisations: from the DfE and NHS files the snapshot was built from, its system and
+    region (metrics.areas.Setup.names)."""
+    return setup(snap).names
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _benchmarks(path: str, fp: str) -> pl.DataFrame:
     snap = _open(path, fp)
-    gm, neighbours = comparator_sets(snap)
+    where = setup(snap)
     cat = scan_table(snap, "kpi_catalogue").filter(pl.col("source") == "DfE SEN2").collect()
     return benchmarks.benchmark_table(
-        scan_table(snap, "kpi_values"), cat, area=snap.la_code, gm=gm, neighbours=neighbours
+        scan_table(snap, "kpi_values"),
+        cat,
+        area=snap.la_code,
+        region=where.region_code,
+        system=list(where.localities),
+        neighbours=list(where.neighbours),
     )
 
 
@@ -632,20 +736,39 @@ def benchmark_rows(snap: Snapshot) -> pl.DataFrame:
     return _benchmarks(*_key(snap))
 
 
+def comparison_words(where) -> str:
+    """England, the region and the system as a sentence's list: "England, the North West and Greater Manchester"
+    (the region and system only when the area has them)."""
+    parts = ["England"]
+    if where.region_name:
+        parts.append(
+            f"the {where.region_name}"
+            if where.region_name.startswith(("North", "South", "East", "West"))
+            else where.region_name
+        )
+    if where.system_name:
+        parts.append(where.system_name)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 @st.cache_data(max_entries=128, show_spinner=False)
 def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dict:
     from charts import benchmarks as bc
     from charts.spc import UNIT_AXIS
 
     snap = _open(path, fp)
-    gm, _ = comparator_sets(snap)
+    where = setup(snap)
     row = _benchmarks(path, fp).filter(pl.col("kpi_id") == kpi_id).row(0, named=True)
-    names = area_names(snap)
-    area = names.get(snap.la_code, snap.la_name)
+    names = where.names
+    area = where.la_name
     scale = 1.3 if board else 1.0
     if kind == "trend":
         trend = benchmarks.comparator_trend(
-            scan_table(snap, "kpi_values"), kpi_id=kpi_id, area=snap.la_code, gm=gm
+            scan_table(snap, "kpi_values"),
+            kpi_id=kpi_id,
+            area=snap.la_code,
+            region=(where.region_code, where.region_name) if where.region_code else None,
+            system=(where.system_name, list(where.localities)) if where.system else None,
         ).collect()
         chart = bc.comparator_trend_chart(
             trend,
@@ -653,11 +776,15 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dic
             unit_title=UNIT_AXIS[row["unit"]],
             decimals=row["decimals"],
             font_scale=scale,
-            description=f"{row['title']}: {area} against England, the North West and Greater Manchester over time",
+            description=f"{row['title']}: {area} against {comparison_words(where)} over time",
         )
     else:
         dist = benchmarks.distribution(
-            scan_table(snap, "kpi_values"), kpi_id=kpi_id, period_end=row["period_end"], area=snap.la_code, gm=gm
+            scan_table(snap, "kpi_values"),
+            kpi_id=kpi_id,
+            period_end=row["period_end"],
+            area=snap.la_code,
+            system=list(where.localities),
         ).collect()
         dist = dist.with_columns(name=pl.col("area_code").replace_strict(names, default=pl.col("area_code")))
         chart = bc.strip(

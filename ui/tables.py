@@ -364,7 +364,7 @@ def map_rows(rates: pl.DataFrame, wards_table: pl.DataFrame, *, shade: str) -> p
     return out.with_columns(shade=pl.col("imd_decile").cast(pl.Float64) if shade == "imd" else pl.col("rate"))
 
 
-SIG_WORDS = {"better": "Better than GM", "similar": "Similar to GM", "worse": "Worse than GM"}
+SIG_WORDS = {"better": "Better than {}", "similar": "Similar to {}", "worse": "Worse than {}"}
 
 
 def _arrow(delta) -> str:
@@ -375,10 +375,11 @@ def _arrow(delta) -> str:
     return f"{'▲' if delta > 0 else '▼'} {points(delta, 0, 'percent')}"
 
 
-def league_display(frame: pl.DataFrame) -> pl.DataFrame:
+def league_display(frame: pl.DataFrame, names: dict[str, str], *, against: str, unit: str = "Locality") -> pl.DataFrame:
     """The league table as people read it, best first: rank "9th of 10" (= for ties), % with its interval,
-    comparison with the pooled GM figure, changes, list size and long waits; "x" where there was no return."""
-    from metrics.areas import area_name, ordinal
+    comparison with the reference figure (`against`: the pooled system figure, or England), changes, list size and
+    long waits; "x" where there was no return. `unit` heads the names column (locality, ICB, provider)."""
+    from metrics.areas import ordinal
 
     rows = []
     for r in frame.iter_rows(named=True):
@@ -386,10 +387,12 @@ def league_display(frame: pl.DataFrame) -> pl.DataFrame:
         rows.append(
             {
                 "Rank": "x" if none else ("=" if r["tied"] else "") + f"{ordinal(r['rank'])} of {r['m']}",
-                "Locality": area_name(r["area_code"]),
+                unit: names.get(r["area_code"], r["area_code"]),
                 "Under 18 weeks": "x" if none else f"{r['pct']:.0f}%",
                 "95% interval": "x" if none else f"{r['lcl']:.0f}% to {r['ucl']:.0f}%",
-                "Compared with GM": "x (no return)" if none else SIG_WORDS.get(r["vs_pooled"], ""),
+                f"Compared with {against}": "x (no return)"
+                if none
+                else SIG_WORDS.get(r["vs_pooled"], "").format(against),
                 "Since last month": _arrow(r["change_1m"]),
                 "Since 12 months earlier": _arrow(r["change_12m"]),
                 "On the list": "x" if r["waiting_total"] is None else f"{r['waiting_total']:,}",
@@ -397,12 +400,14 @@ def league_display(frame: pl.DataFrame) -> pl.DataFrame:
                 "Median wait (weeks)": "x" if r["median_wait_weeks"] is None else f"{r['median_wait_weeks']:.1f}",
             }
         )
+    if rows and all(r["Median wait (weeks)"] == "x" for r in rows):
+        rows = [{k: v for k, v in r.items() if k != "Median wait (weeks)"} for r in rows]  # not in the NHS files
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
 
 
-def heat_cells(frame: pl.DataFrame) -> pl.DataFrame:
+def heat_cells(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     """Heat-table cells with names and the printed label ("34%" and "9th", or "x")."""
-    from metrics.areas import area_name, ordinal
+    from metrics.areas import ordinal
     from metrics.waits import SERVICE_NAMES
 
     rows = []
@@ -414,7 +419,7 @@ def heat_cells(frame: pl.DataFrame) -> pl.DataFrame:
                 .capitalize()
                 .replace(" (camhs)", " (CAMHS)")
                 + f", {r['period_end']:%b %Y}",
-                "area_name": area_name(r["area_code"]),
+                "area_name": names.get(r["area_code"], r["area_code"]),
                 "label": label,
                 "quarter": r["quarter"],
                 "tooltip": "no return" if r["pct"] is None else label.replace("\n", ", "),
@@ -444,9 +449,8 @@ def heat_display(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def provider_display(frame: pl.DataFrame) -> pl.DataFrame:
+def provider_display(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     """NHS England organisation rows: organisation, service, list size, % under 18 weeks, over 52 weeks."""
-    from metrics.areas import area_name
     from metrics.waits import SERVICE_NAMES
 
     rows = []
@@ -455,7 +459,7 @@ def provider_display(frame: pl.DataFrame) -> pl.DataFrame:
         pct = None if under is None or not total else 100 * under / total
         rows.append(
             {
-                "Organisation": area_name(r["area_code"]),
+                "Organisation": names.get(r["area_code"], r["area_code"]),
                 "Service": SERVICE_NAMES.get(r["service"], r["service"]).capitalize(),
                 "On the list": f"{r['waiting_total']:,}",
                 # z: nobody waiting, so no share to give; x: not published
@@ -469,8 +473,9 @@ def provider_display(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def trend_display_waits(trend: pl.DataFrame, area: str) -> pl.DataFrame:
-    """The area's waiting-time trend as a table: month, % under 18 weeks, GM figure, rank, list size, long waits."""
+def trend_display_waits(trend: pl.DataFrame, area: str, pooled: str) -> pl.DataFrame:
+    """The area's waiting-time trend as a table: month, % under 18 weeks, the reference figure (`pooled` names it,
+    e.g. the system's pooled figure or England), rank, list size, long waits."""
     from metrics.areas import ordinal
 
     return pl.DataFrame(
@@ -478,7 +483,7 @@ def trend_display_waits(trend: pl.DataFrame, area: str) -> pl.DataFrame:
             {
                 "Month": r["period_end"].strftime("%b %Y"),
                 f"{area}: under 18 weeks": "x" if r["pct"] is None else f"{r['pct']:.0f}%",
-                "GM figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
+                f"{pooled} figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
                 "Rank": "x" if r["rank"] is None else f"{ordinal(r['rank'])} of {r['m']}",
                 "On the list": "x" if r["total"] is None else f"{r['total']:,}",
                 "Over 52 weeks": "x" if r["over_52"] is None else f"{r['over_52']:,}",
@@ -488,8 +493,9 @@ def trend_display_waits(trend: pl.DataFrame, area: str) -> pl.DataFrame:
     )
 
 
-def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
-    """The benchmark table as people read it: value, comparators, ranks "Nth of M" and quartile."""
+def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:
+    """The benchmark table as people read it: value, comparators (England, the area's region and system, its
+    neighbours; a column only for a comparator the area has), ranks "Nth of M" and quartile."""
     from metrics.areas import ordinal
 
     def rank(r, key):
@@ -512,10 +518,10 @@ def benchmark_display(frame: pl.DataFrame) -> pl.DataFrame:
                 "Period": r["period_label"],
                 "Area": v(r["value"]),
                 "England": v(r["england"]),
-                "North West": v(r["north_west"]),
-                "GM": v(r["gm"]),
-                "Neighbours": v(r["neighbours"]),
-                "Rank in GM": rank(r, "gm"),
+                **({setup.region_name: v(r["region"])} if setup.region_name else {}),
+                **({setup.system_short: v(r["system"])} if setup.system else {}),
+                **({"Neighbours": v(r["neighbours"])} if setup.neighbours else {}),
+                **({f"Rank in {setup.system_short}": rank(r, "system")} if setup.system else {}),
                 "Rank in England": rank(r, "england"),
                 "Quartile (A = best)": r["quartile"]
                 or ("Not applicable" if r["polarity"] == "neutral" else "Needs the full DfE release"),

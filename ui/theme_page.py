@@ -37,7 +37,7 @@ THEME_INTROS = {
     "EHC plans happen on time, and the use of alternative provision (AP).",
 }
 ROOT = Path(__file__).resolve().parents[1]
-LINKED_PAGES = {"PIP3": ("pages/waiting_times.py", "See the Greater Manchester waiting-time league tables")}
+LINKED_PAGES = {"PIP3": ("pages/waiting_times.py", "See the waiting-time league tables")}
 
 
 def render(theme: int) -> None:
@@ -53,14 +53,22 @@ def render(theme: int) -> None:
         _workstream(ctx, ws, summary.filter(pl.col("workstream") == ws))
 
 
+NEED = "ehcp_need_"  # the DfE primary-need shares: context, shown together as one table
+
+
 def _workstream(ctx: Context, ws: str, rows: pl.DataFrame) -> None:
+    needs = rows.filter(pl.col("kpi_id").str.starts_with(NEED))
+    rows = rows.filter(~pl.col("kpi_id").str.starts_with(NEED))
     with st.container(key=f"ws-{ws.replace('.', '_')}"):
         st.header(WORKSTREAM_TITLES[ws], divider="gray")
-        _headline(ctx, rows)
+        if rows.height:
+            _headline(ctx, rows)
         if ws in LINKED_PAGES and (ROOT / LINKED_PAGES[ws][0]).exists():  # every page file is registered (tested)
             st.page_link(LINKED_PAGES[ws][0], label=LINKED_PAGES[ws][1], icon=":material/arrow_forward:")
         for kpi in rows.iter_rows(named=True):
             _indicator_block(ctx, kpi)
+        if needs.height:
+            _needs_block(ctx, needs)
         if ws != "CONTEXT":
             _actions(ctx, ws)
             _commentary(ctx, ws)
@@ -139,6 +147,24 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
                 key=f"dl-{kpi['kpi_id']}",
                 csv=data.indicator_csv(ctx.snapshot, kpi["kpi_id"], ctx.phase),
             )
+
+
+def _needs_block(ctx: Context, needs: pl.DataFrame) -> None:
+    """The primary type of need of the area's EHC plans beside England's and the region's, latest period, most
+    common first: one table, as a few shares of one year are read better than drawn."""
+    table = data.needs_table(ctx.snapshot, needs["kpi_id"].to_list())
+    with st.container(border=True, key="kpi-primary-need"):
+        st.subheader("Primary type of need of EHC plans (DfE)")
+        if table.height == 0:
+            empty_state("No primary-need figures in this snapshot.")
+            return
+        st.caption(
+            "Each EHC plan records the child's or young person's primary type of special educational need. "
+            f"Shares of all EHC plans at the January census, {md_escape(needs['period_label'][0] or '')}; the "
+            "Department for Education's SEN2 statistics."
+        )
+        show_table(table)
+        download_csv(table, ctx=ctx, name="primary_need", source="DfE SEN2", key="dl-primary-need")
 
 
 def _actions(ctx: Context, ws: str) -> None:
