@@ -270,7 +270,13 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         workstreams=workstreams,
         wards=ward_part,
         waits=waits_part,
-        waits_title=f"Waiting times: {where.system_name} league table" if where.system else "Waiting times",
+        waits_title=(
+            f"Waiting times: {where.system_name} league table"
+            if waits_part and waits_part[0]["unit"] == "Locality"
+            else "Waiting times: ICB and provider league tables"
+            if waits_part
+            else "Waiting times"
+        ),
         risks=rows(
             risks_display(
                 scan_table(snap, "risks").sort(["status", "score", "risk_id"], descending=[True, True, False]).collect()
@@ -365,14 +371,61 @@ def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dic
     }
 
 
+def _national_waits(snap: Snapshot, where) -> list[dict]:
+    """With no locality return: per board service in the NHS England workbooks, the league of every ICB and of
+    every NHS provider against England, the area's own ICB and providers in the table (ranked of all)."""
+    from metrics.areas import nhs_kind
+    from metrics.schema import SERVICES
+
+    wt = scan_table(snap, "waiting_times").filter(pl.col("source") == "chs_sitrep_provider")
+    rows_ = wt.filter(pl.col("waiting_total").is_not_null()).select("period_end", "service", "area_code").collect()
+    system = where.system
+    out = []
+    for s in [s for s in SERVICES if s in set(rows_["service"])]:
+        month = rows_.filter(pl.col("service") == s)["period_end"].max()
+        codes = rows_.filter((pl.col("service") == s) & (pl.col("period_end") == month))["area_code"].to_list()
+        for level, unit, plural, focus in (
+            ("icb", "ICB", "ICBs", [system.icb] if system and system.icb else []),
+            ("provider", "Provider", "providers", list(system.providers) if system else []),
+        ):
+            members = [c for c in codes if nhs_kind(c) == level]
+            lg = waits.league(
+                wt, period_end=month, service=s, localities=members, source="chs_sitrep_provider", reference="ENG"
+            ).collect()
+            mine = [c for c in focus if c in members]
+            if not mine:
+                continue
+            lines = []
+            for code in mine:
+                tr = waits.area_trend(
+                    wt, service=s, area_code=code, localities=members, source="chs_sitrep_provider", reference="ENG"
+                ).collect()
+                lines.append(waits.headline(lg, tr, area_code=code, service=s, name=where.name(code), members=plural))
+            table = league_display(
+                lg.filter(pl.col("area_code").is_in(mine)), where.names, against="England", unit=unit
+            )
+            out.append(
+                {
+                    "service": s,
+                    "month": month,
+                    "headline": " ".join(lines),
+                    "rows": rows(table.drop("Median wait (weeks)", strict=False)),
+                    "area": where.la_name,
+                    "against": "Compared with England",
+                    "unit": unit,
+                }
+            )
+    return out
+
+
 def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> list[dict]:
     where = setup_of(snap.manifest)
     localities = list(where.localities)
-    if not localities:
-        return []
     wt = scan_table(snap, "waiting_times")
     have = wt.filter(pl.col("source") == "gm_locality_return").select("service").unique().collect()["service"]
     services = [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]
+    if not localities or not services:
+        return _national_waits(snap, where)
     returned = (pl.col("source") == "gm_locality_return") & pl.col("waiting_total").is_not_null()
     latest = {  # each service's newest month with a return
         s: wt.filter(returned & (pl.col("service") == s)).select(pl.col("period_end").max()).collect().item()
@@ -402,6 +455,7 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
                 ),
                 "area": where.la_name,
                 "against": f"Compared with {where.system_short}",
+                "unit": "Locality",
             }
         )
     return out

@@ -248,7 +248,7 @@ def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = No
         s = d.slide(f"Waiting times, {league['month']:%B %Y}")
         d.text(s, league["headline"], MARGIN, Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.9))
         if league["rows"]:
-            wanted = ["Rank", "Locality", "Under 18 weeks", "95% interval", league["against"]]
+            wanted = ["Rank", league["unit"], "Under 18 weeks", "95% interval", league["against"]]
             wanted = [c for c in wanted if c in league["rows"][0]]
             d.table(s, league["rows"], wanted, [1.6, 2.2, 1.6, 2.0, 2.2][: len(wanted)], top=Inches(1.9))
 

@@ -178,7 +178,10 @@ def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[
             if not org:
                 continue
             if names is not None and org != "ENG" and len(r) > 2 and isinstance(r[2], str) and r[2].strip():
-                names.setdefault(org, nhs_title(" ".join(r[2].split()))[:120])
+                title = nhs_title(" ".join(r[2].split()))[:120]
+                if str(r[0]).strip() == "ICB" and not re.search(r"\b(ICB|integrated care board)\b", title, re.I):
+                    title += " ICB"  # the workbook names an ICB by its area alone: "WEST YORKSHIRE"
+                names.setdefault(org, title)
             for i, service in columns:
                 cell = r[i] if i < len(r) else None
                 where = f"{name}, sheet '{sheet}', organisation {org}, column '{header[i]}'"

@@ -1,5 +1,6 @@
-"""GM league table (METHODS §5): ranks with ties, significance against the pooled figure, changes, funnel limits,
-heat-table quarters, the area's trend and headline, and the derived PIP3 indicator rows."""
+"""League table of localities (METHODS §5): ranks with ties, significance against the pooled figure (or, for the
+national ICB and provider leagues, against England), changes, funnel limits, heat-table quarters, the area's trend and
+headline, and the derived PIP3 indicator rows."""
 
 from __future__ import annotations
 
@@ -119,3 +120,20 @@ def test_derived_indicator_rows_match_the_table():
     assert dict(zip(rows["period_end"], rows["value"], strict=True)) == {JUL24: 50.0, JUN: 58.0, JUL: 60.0}
     no_return = derive_wait_kpis(DATA, "D").collect()
     assert no_return["value"].to_list() == [None] and no_return["status"].to_list() == ["x"]
+
+
+def test_a_national_league_is_compared_with_england_not_with_its_members_pooled():
+    # ENG 600 of 1,000 (60%); Q1 45 of 100 (45%: Wilson 35.6% to 54.8%, wholly below 60%); Q2 65 of 100 (55.3% to
+    # 73.6%, which holds 60%: similar). Pooled, Q1 and Q2 make 55%, which Q2's interval lies wholly above: better
+    rows = waits([(JUL, "ENG", 1000, 600, 10), (JUL, "Q1", 100, 45, 1), (JUL, "Q2", 100, 65, 2)])
+    lg = league(rows, period_end=JUL, service="salt", localities=["Q1", "Q2"], reference="ENG").collect()
+    assert lg["area_code"].to_list() == ["Q2", "Q1"] and lg["m"].to_list() == [2, 2]  # England is not in the league
+    assert lg["pooled_pct"].to_list() == [60.0, 60.0]
+    assert lg["vs_pooled"].to_list() == ["similar", "worse"]
+    pooled = league(rows, period_end=JUL, service="salt", localities=["Q1", "Q2"]).collect()
+    assert pooled["pooled_pct"][0] == pytest.approx(55.0) and pooled["vs_pooled"].to_list() == ["better", "worse"]
+    tr = area_trend(rows, service="salt", area_code="Q1", localities=["Q1", "Q2"], reference="ENG").collect()
+    assert tr.select("pct", "pooled_pct", "rank", "m").row(0) == (45.0, 60.0, 2, 2)
+    assert headline(lg, tr, area_code="Q1", service="salt", name="Q1 ICB", members="ICBs") == (
+        "Q1 ICB is 2nd of 2 ICBs for speech and language therapy: 45% waiting under 18 weeks in July 2025."
+    )

@@ -1,0 +1,245 @@
+"""A second area, in another region and another health system: Leeds (Yorkshire and The Humber), in West
+Yorkshire, built from small fixtures in the real formats (DfE EHCP 2025-release CSVs in tests/fixtures/area_leeds,
+an NHS England community health services workbook made here) with only [area] and [system] configured. Every page
+opens as an officer and as the public, compares Leeds with its own region and system, shows the national ICB and
+provider leagues, and never says another area's words."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from boardpack.model import build as pack_model
+from ingest.__main__ import main as ingest_main
+from metrics.areas import setup_of
+from metrics.snapshot import open_snapshot
+from tests.leaks import sent
+from tests.pages_helper import app, registered_pages, unescape, with_sign_in
+
+FIX = Path(__file__).parent / "fixtures" / "area_leeds"
+LEEDS = "E08000035"
+WEST_YORKSHIRE = ["E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]
+OTHER_AREAS = re.compile(r"Greater Manchester|North West|\bGM\b|Bury")
+
+# NHS England CHS workbook organisations: (type, code, published name) and, per band sheet, speech and language
+# therapy's counts. Under 18 weeks = the five bands to 18 weeks; over 52 = the >52-104 and >104 sheets.
+ORGS = [
+    ("National", "", "England"),
+    ("Region", "Y63", "NORTH EAST AND YORKSHIRE"),
+    ("ICB", "QWO", "WEST YORKSHIRE"),
+    ("ICB", "QOQ", "HUMBER AND NORTH YORKSHIRE"),
+    ("ICB", "QHM", "NORTH EAST AND NORTH CUMBRIA"),
+    ("Provider", "RY6", "LEEDS COMMUNITY HEALTHCARE NHS TRUST"),
+    ("Provider", "RXF", "MID YORKSHIRE TEACHING NHS TRUST"),
+    ("Provider", "RCF", "AIREDALE NHS FOUNDATION TRUST"),
+]
+SALT = {  # total, five bands to 18 weeks, >18-52, >52-104, >104
+    "ENG": (10000, 1200, 1200, 1200, 1200, 1200, 2000, 1500, 500),
+    "Y63": (3000, 400, 400, 400, 400, 400, 600, 400, 0),
+    "QWO": (1000, 100, 100, 100, 100, 100, 300, 200, 0),  # 50% under 18 weeks
+    "QOQ": (800, 112, 112, 112, 112, 112, 140, 100, 0),  # 70%
+    "QHM": (500, 80, 80, 80, 80, 80, 60, 40, 0),  # 80%
+    "RY6": (600, 48, 48, 48, 48, 48, 260, 100, 0),  # 40%
+    "RXF": (300, 42, 42, 42, 42, 42, 60, 30, 0),  # 70%
+    "RCF": (100, 10, 10, 10, 10, 10, 40, 10, 0),  # 50%
+}
+TITLES = [
+    "Total waiting list",
+    "Number waiting 0-1 weeks (0-7 days)",
+    "Number waiting >1-2 weeks (8-14 days)",
+    "Number waiting >2-4 weeks (15-28 days)",
+    "Number waiting >4-12 weeks (29-84 days)",
+    "Number waiting >12-18 weeks (85-126 days)",
+    "Number waiting >18-52 weeks (127-364 days)",
+    "Number waiting >52-104 weeks (365-728 days)",
+    "Number waiting over 104 weeks (over 2 years)",
+]
+
+
+def chs_workbook(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover page"
+    for i, (sheet, title) in enumerate(zip(["Table 4", *[f"Table 4{c}" for c in "abcdefgh"]], TITLES, strict=True)):
+        ws = wb.create_sheet(sheet)
+        ws["A1"] = f"{title} by service, July 2025"
+        ws.append([])
+        ws.append([])
+        ws.append([])
+        ws.append(
+            [
+                "Organisation Type",
+                "Organisation Code",
+                "Organisation Name",
+                "(CYP) Therapy interventions: Speech and language",
+            ]
+        )
+        for kind, code, name in ORGS:
+            ws.append([kind, code, name, SALT[code or "ENG"][i]])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def leeds(tmp_path_factory):
+    root = tmp_path_factory.mktemp("leeds")
+    chs_workbook(root / "chs.xlsx")
+    (root / "ingest.toml").write_text(
+        f"""
+[area]
+la_code = "{LEEDS}"
+la_name = "Leeds"
+[system]
+name = "West Yorkshire"
+localities = {WEST_YORKSHIRE!r}
+icb = "QWO"
+providers = ["RY6", "RXF"]
+[sources]
+ehcp = ["{FIX}"]
+chs = ["chs.xlsx"]
+""".replace("'", '"')
+    )
+    out = root / "snapshots"
+    assert (
+        ingest_main(["build", "--config", str(root / "ingest.toml"), "--as-at", "2025-11-03", "--out", str(out)]) == 0
+    )
+    return out
+
+
+def test_the_region_comes_from_the_dfe_rows_and_the_system_from_the_config(leeds):
+    snap = open_snapshot(leeds / "2025-11-03")
+    assert snap.manifest["region"] == {"code": "E12000003", "name": "Yorkshire and The Humber"}
+    assert snap.manifest["system"] == {
+        "name": "West Yorkshire",
+        "short_name": "West Yorkshire",
+        "localities": WEST_YORKSHIRE,
+        "icb": "QWO",
+        "providers": ["RY6", "RXF"],
+    }
+    where = setup_of(snap.manifest)
+    assert where.name("QWO") == "West Yorkshire ICB"  # the workbook's upper-case name, as people write it
+    assert where.name("RY6") == "Leeds Community Healthcare NHS Trust"
+    assert where.comparator_names() == {"E92000001": "England", "E12000003": "Yorkshire and The Humber"}
+
+
+def _run(page: str, monkeypatch, leeds, officer: bool):
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(leeds))
+    at = app()
+    if officer:
+        at = with_sign_in(at, {"email": "chair@partner.org.uk", "email_verified": True, "name": "The chair"})
+    else:
+        at = with_sign_in(at)
+    at.run()
+    if page != "pages/summary.py":
+        at.switch_page(page).run()
+    return at
+
+
+@pytest.mark.parametrize("officer", [True, False], ids=["officer", "public"])
+def test_every_page_opens_and_never_names_another_area(leeds, monkeypatch, officer):
+    for page in registered_pages():
+        at = _run(page, monkeypatch, leeds, officer)
+        assert not at.exception, (page, at.exception)
+        text, _ = sent(at)
+        found = OTHER_AREAS.findall(unescape(text))
+        assert not found, (page, sorted(set(found)))
+
+
+def test_benchmarks_compare_leeds_with_its_own_region_and_system(leeds, monkeypatch):
+    at = _run("pages/benchmarks.py", monkeypatch, leeds, officer=True)
+    table = at.dataframe[0].value
+    assert list(table.columns) == [
+        "Indicator",
+        "Period",
+        "Area",
+        "England",
+        "Yorkshire and The Humber",
+        "West Yorkshire",
+        "Rank in West Yorkshire",
+        "Rank in England",
+        "Quartile (A = best)",
+    ]
+    row = table[table["Indicator"] == "New EHC plans issued within 20 weeks (DfE)"].iloc[0]
+    # 2024: Leeds 600 of 800 (75%); the five West Yorkshire authorities pooled (600+300+180+100+240)/2300 = 61.7%;
+    # ranked Calderdale 90, Wakefield 80, Leeds 75, Bradford 50, Kirklees 25
+    assert (row["Period"], row["Area"], row["England"], row["Yorkshire and The Humber"]) == (
+        "2024",
+        "75.0%",
+        "45.9%",
+        "50.0%",
+    )
+    assert row["West Yorkshire"] == f"{100 * 1420 / 2300:.1f}%"
+    assert row["Rank in West Yorkshire"] == "3rd of 5"
+    assert row["Rank in England"] == "Needs the full DfE release"  # 7 authorities are not the national picture
+    intro = unescape(" ".join(m.value for m in at.markdown))
+    assert "How Leeds compares with England, Yorkshire and The Humber and West Yorkshire" in intro
+
+
+def test_waiting_times_show_the_icb_and_provider_leagues_from_the_nhs_workbook(leeds, monkeypatch):
+    at = _run("pages/waiting_times.py", monkeypatch, leeds, officer=False)
+    assert at.title[0].value == "Waiting times: ICB and provider league tables"
+    text = unescape(" ".join(m.value for m in at.markdown))
+    assert (
+        "West Yorkshire ICB is 3rd of 3 ICBs for speech and language therapy: 50% waiting under 18 weeks in July "
+        "2025." in text
+    )
+    assert "Leeds Community Healthcare NHS Trust is 3rd of 3 providers" in text
+    assert "Mid Yorkshire Teaching NHS Trust is 1st of 3 providers" in text
+    icb = at.dataframe[0].value  # the area's own ICB first
+    assert icb["ICB"].tolist() == ["West Yorkshire ICB (this area's)"]
+    # 500 of 1,000 is 50% (Wilson 95% interval 46.9% to 53.1%), wholly below England's 6,000 of 10,000 (60%)
+    assert icb.iloc[0][
+        ["Rank", "Under 18 weeks", "95% interval", "Compared with England", "Over 52 weeks"]
+    ].tolist() == [
+        "3rd of 3",
+        "50%",
+        "47% to 53%",
+        "Worse than England",
+        "200",
+    ]
+    whole = at.dataframe[1].value  # every ICB, best first
+    assert whole["ICB"].tolist() == [
+        "North East and North Cumbria ICB",
+        "Humber and North Yorkshire ICB",
+        "West Yorkshire ICB (this area's)",
+    ]
+    providers = next(d.value for d in at.dataframe if "Provider" in d.value.columns)  # the area's own first
+    assert providers["Provider"].tolist() == [
+        "Mid Yorkshire Teaching NHS Trust (this area's)",
+        "Leeds Community Healthcare NHS Trust (this area's)",
+    ]
+
+
+def test_the_board_pack_model_names_no_other_area(leeds):
+    snap = open_snapshot(leeds / "2025-11-03")
+    pack = pack_model(snap, None)
+    # no locality return: the ICB and provider leagues, the area's own organisations ranked among all of them
+    assert pack.waits_title == "Waiting times: ICB and provider league tables"
+    assert [(w["service"], w["unit"]) for w in pack.waits] == [("salt", "ICB"), ("salt", "Provider")]
+    assert pack.waits[0]["headline"].startswith("West Yorkshire ICB is 3rd of 3 ICBs for speech and language therapy")
+    assert [r["Provider"] for r in pack.waits[1]["rows"]] == [
+        "Mid Yorkshire Teaching NHS Trust",
+        "Leeds Community Healthcare NHS Trust",
+    ]
+    words = OTHER_AREAS.findall(repr(pack))
+    assert not words, sorted(set(words))
+    comparators = {c for w in pack.workstreams for i in w.indicators for c in i.comparators}
+    assert comparators <= {"England", "Yorkshire and The Humber"} and "Yorkshire and The Humber" in comparators
+
+
+def test_a_system_config_with_mistakes_is_refused_with_each_one(tmp_path):
+    (tmp_path / "ingest.toml").write_text(
+        '[area]\nla_code = "E08000035"\nla_name = "Leeds"\n[system]\nlocalities = ["Leeds"]\nproviders = "RY6"\n'
+    )
+    from ingest.build import BuildError, build
+
+    with pytest.raises(BuildError) as err:
+        build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=lambda _m: None)
+    assert err.value.problems == [
+        "ingest.toml [system]: name — expected the system's name, e.g. the ICB's area",
+        "ingest.toml [system]: localities — expected a list of local authority GSS codes such as 'E08000002'",
+        "ingest.toml [system]: providers — expected a list of NHS ODS codes such as 'RM3'",
+    ]
+    assert not (tmp_path / "out").exists()
