@@ -534,6 +534,8 @@ def read_tribunal(
             continue  # a region's heading row, a blank row or a note
         for i, year in years.items():
             cells = [r[j] if j < len(r) else "" for j in (i, i + 1)]
+            if not any(c.strip() for c in cells):
+                continue  # both blank: the authority did not exist that year (Cumbria after its split)
             (appeals, s1, ok1), (decisions, s2, ok2) = (_tribunal_number(c) for c in cells)
             for ok, col, cell in ((ok1, i, cells[0]), (ok2, i + 1, cells[1])):
                 if not ok:

@@ -720,7 +720,15 @@ def area_names(snap: Snapshot) -> dict[str, str]:
 def _benchmarks(path: str, fp: str) -> pl.DataFrame:
     snap = _open(path, fp)
     where = setup(snap)
-    cat = scan_table(snap, "kpi_catalogue").filter(pl.col("source") == "DfE SEN2").collect()
+    from metrics.schema import WORKSTREAMS
+
+    order = {w: i for i, w in enumerate(WORKSTREAMS)}  # the plan's order, context (primary need) last
+    cat = (
+        scan_table(snap, "kpi_catalogue")
+        .filter(pl.col("source") == "DfE SEN2")
+        .collect()
+        .sort(pl.col("workstream").replace_strict(order, default=len(order)), "theme", maintain_order=True)
+    )
     return benchmarks.benchmark_table(
         scan_table(snap, "kpi_values"),
         cat,
