@@ -1,5 +1,5 @@
 """The indicator chart: an SPC (XmR) chart when there are limits, otherwise a run chart with its mean; target
-line and comparator lines (England, North West) when given. Input is the tidy frame from
+line and comparator lines (England, the region) when given. Input is the tidy frame from
 metrics.series.indicator_series."""
 
 from __future__ import annotations

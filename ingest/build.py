@@ -189,7 +189,7 @@ def build(
     own = waits.filter((pl.col("area_code") == la_code) & (pl.col("source") == "gm_locality_return"))
     if own.height:
         values_parts.append(derive_wait_kpis(waits.lazy(), la_code).collect())
-        catalogue += [wait_kpi(s) for s in SERVICES if s in set(own["service"])]
+        catalogue += [wait_kpi(s, system.short) for s in SERVICES if s in set(own["service"])]
     if "annual_reviews" in local:
         values_parts.append(local["annual_reviews"])
         catalogue.append(ANNUAL_REVIEWS)

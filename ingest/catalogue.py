@@ -56,19 +56,21 @@ class Kpi:
     lag_months: int = 1
 
 
-def wait_kpi(service: str) -> Kpi:
+def wait_kpi(service: str, system: str) -> Kpi:
+    """The PIP3 indicator of one service, derived from the locality returns of the area's system (its short
+    name, e.g. "GM")."""
     return Kpi(
         f"wait_u18_{service}_pct",
         2,
         "PIP3",
         f"{SERVICE_TITLES[service]}: children waiting under 18 weeks",
         f"Children and young people on the {SERVICE_TITLES[service]} waiting list at the month end who had waited "
-        "18 weeks or less, as a percentage of everyone on that list. Derived from the GM locality returns.",
+        f"18 weeks or less, as a percentage of everyone on that list. Derived from the {system} locality returns.",
         "percent",
         "higher_is_better",
         "monthly",
         0,
-        "NHS GM locality returns",
+        f"NHS {system} locality returns",
         target=80.0,
         target_date=date(2026, 3, 31),
         lag_months=4 if service == "camhs" else 3,

@@ -243,7 +243,7 @@ CATALOGUE: list[Kpi] = [
         baseline_value=54.0,
         baseline_period="2023",
     ),
-    *[wait_kpi(s) for s in ("camhs", "salt", "ot", "physio", "community_paediatrics")],
+    *[wait_kpi(s, F.SYSTEM.short) for s in ("camhs", "salt", "ot", "physio", "community_paediatrics")],
     DFE["ehcp_20wk_pct"],
     DFE["ehcp_20wk_excl_pct"],
     Kpi(
