@@ -32,13 +32,6 @@ from ui.state import (
 
 LOG = logging.getLogger("send_dashboard")
 
-st.set_page_config(
-    page_title="SEND improvement board dashboard",
-    page_icon=":material/monitoring:",
-    layout="wide",
-    initial_sidebar_state="expanded",
-)
-
 PAGES = {
     "Board": [
         st.Page("pages/summary.py", title="Summary", icon=":material/table_chart:", default=True),
@@ -61,8 +54,18 @@ PAGES = {
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
     ],
 }
+data.new_run()  # snapshots' files are looked at once in this run
 # The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
 viewer = access.current()
+# Board mode (and the public view, which is always the board presentation) opens with the sidebar collapsed, so the
+# screen holds one story; the snapshot, the mode and sign-in stay one click away behind its button.
+_board_now = (not viewer.officer) or st.session_state.get(KEY_BOARD, st.query_params.get("mode") == "board")
+st.set_page_config(
+    page_title="SEND improvement board dashboard",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="collapsed" if _board_now else "expanded",
+)
 # Updating the data is for officers; for anyone else the page is not in the navigation, and its address leads to the
 # Summary with a one-line notice.
 PAGES["Plan"].append(
@@ -73,10 +76,18 @@ PAGES["Plan"].append(
         visibility="visible" if viewer.officer else "hidden",
     )
 )
-nav = st.navigation(PAGES)
+# Streamlit's own sectioned navigation puts section headings inside its list of links, which screen readers and
+# axe reject; so the navigation is hidden and drawn here as headed groups of plain page links.
+nav = st.navigation(PAGES, position="hidden")
 st.session_state["_registered_pages"] = tuple(
     p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
 )
+with st.sidebar.container(key="site-navigation"):
+    for section, pages in PAGES.items():
+        st.markdown(f"#### {section}")
+        for p in pages:
+            if p.visibility != "hidden":
+                st.page_link(p)
 
 ids, unavailable = snapshot_ids()
 

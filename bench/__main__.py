@@ -1,7 +1,10 @@
 """Benchmarks: `python -m bench [--repeat N]`.
 
-Prints median timings (milliseconds) for opening and verifying a snapshot, computing the Summary, and a warm run of
-every page under AppTest, then the process's peak memory. Warm page runs patch Streamlit's legacy pages-folder
+Prints median timings (milliseconds) for opening and verifying a snapshot, computing the Summary, the real-data
+import, the board pack, then — where the user is (bench.live) — every page on a real server over its websocket and in
+a real browser with an empty app measured in the same run as the floor, and a run of 20 concurrent sessions; then a
+warm run of every page under AppTest and the process's peak memory. `--live` runs only the measures where the user
+is. Warm page runs patch Streamlit's legacy pages-folder
 detection off, as it is in a real server after the first run (see ui/state.context), so each timing is one run of
 app.py plus the page.
 """
@@ -211,10 +214,75 @@ def bench_pack() -> None:
         print(f"  {'  the three builds':<58} {', '.join(f'{t / 1000:.1f} s' for t in times)}")
 
 
+PAGE_TARGETS = {"click_s": 1.0, "click_ratio": 4.0, "first_ratio": 1.3, "server_ms": 250.0}
+LOAD_TARGETS = {"p95_ms": 2000.0, "rss_mb": 600.0}
+
+
+def bench_live(repeat: int) -> None:
+    """A real server and a real browser, each measure beside the empty app's in the same run (bench.live)."""
+    from bench.live import app_and_floor
+
+    got = app_and_floor(repeat)
+    floor, app = got["floor"], got["app"]
+    floor_click = statistics.median(floor["clicks"].values())
+    floor_run = statistics.median(r.ms for r in floor["runs"].values())
+    floor_bytes = statistics.median(r.sent_bytes for r in floor["runs"].values())
+    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731 - a one-word verdict
+    print(
+        f"  {'empty two-page app (the floor)':<46} click → drawn {floor_click:5.2f} s   server run {floor_run:6.0f} ms"
+        f"   sent {floor_bytes / 1024:6.1f} KiB"
+    )
+    from tests.pages_helper import registered_pages
+
+    order = [Path(p).stem for p in registered_pages()]
+    worst_ratio = 0.0
+    paths = sorted(app["titles"], key=lambda p: order.index(p) if p in order else 0)  # "" is the Summary
+    for path in paths:
+        title = app["titles"][path]
+        click, run = app["clicks"][path], app["runs"][path]
+        ratio = click / floor_click
+        worst_ratio = max(worst_ratio, ratio)
+        verdict = met(
+            click <= PAGE_TARGETS["click_s"]
+            and ratio <= PAGE_TARGETS["click_ratio"]
+            and run.ms <= PAGE_TARGETS["server_ms"]
+        )
+        print(
+            f"  {title[:46]:<46} click → drawn {click:5.2f} s ({ratio:4.1f}×)   server run {run.ms:6.0f} ms"
+            f"   sent {run.sent_bytes / 1024:6.1f} KiB{'   ERROR' if run.error else ''}   ({verdict})"
+        )
+    first_ratio = app["first"] / floor["first"]
+    print(
+        f"  {'first load of the app':<46} {app['first']:5.2f} s against the floor's {floor['first']:.2f} s "
+        f"({first_ratio:.2f}×; target ≤ {PAGE_TARGETS['first_ratio']}×: {met(first_ratio <= PAGE_TARGETS['first_ratio'])})"
+    )
+    load = app["load"]
+    print(
+        f"  {load.sessions} concurrent sessions, every page twice each: {load.runs} page runs in {load.seconds:.1f} s "
+        f"= {load.runs / load.seconds:.1f} runs/s; median {load.median_ms:.0f} ms, p95 {load.p95_ms:.0f} ms "
+        f"(target ≤ {LOAD_TARGETS['p95_ms']:.0f}: {met(load.p95_ms <= LOAD_TARGETS['p95_ms'])}); "
+        f"errors {load.errors}; server peak RSS {load.peak_rss_mb:.0f} MB "
+        f"(target ≤ {LOAD_TARGETS['rss_mb']:.0f}: {met(load.peak_rss_mb <= LOAD_TARGETS['rss_mb'])})"
+    )
+    from bench.live import failures
+
+    for failure in sorted(set(failures))[:5]:
+        print(f"    a session failed: {failure}")
+    print(
+        f"  targets per page: click → drawn ≤ {PAGE_TARGETS['click_s']} s and ≤ {PAGE_TARGETS['click_ratio']}× the "
+        f"floor (worst here {worst_ratio:.1f}×), warm server run ≤ {PAGE_TARGETS['server_ms']:.0f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--live", action="store_true", help="only the real-server, browser and load measures")
     args = parser.parse_args()
+    if args.live:
+        print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
+        bench_live(args.repeat)
+        return
     os.environ.setdefault("PYTHONHASHSEED", "0")
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -228,6 +296,8 @@ def main() -> None:
     bench_wards_national(max(3, args.repeat // 3))
     print("Board pack")
     bench_pack()
+    print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
+    bench_live(args.repeat)
     print("Pages under AppTest")
     bench_pages(args.repeat)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

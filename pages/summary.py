@@ -9,6 +9,7 @@ from ui.state import context
 from ui.tables import board_columns, rag_styled, summary_display
 
 ctx = context()
+THEME_BY_TITLE = {t: n for n, t in THEME_TITLES.items()}
 compare_word = f"the snapshot of {fmt_date(ctx.compare.as_at)}" if ctx.compare else "no earlier snapshot"
 page_header(
     ctx,
@@ -17,35 +18,48 @@ page_header(
     "its period, the target, a red/amber/green (RAG) rating, the trend and what changed since " + compare_word + ".",
 )
 
-pack_col, slides_col = st.columns(2)
-pack_col.download_button(
-    "Download board pack (PDF)",
-    data=lambda: data.board_pack(ctx.snapshot, ctx.compare),
-    file_name=f"board_pack_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pdf",
-    mime="application/pdf",
-    icon=":material/picture_as_pdf:",
-    key="board_pack",
-    help="All pages as one PDF for the board's papers, disclosure-controlled; takes about 10 seconds to build.",
-)
-slides_col.download_button(
-    "Download board slides (PowerPoint)",
-    data=lambda: data.board_slides(ctx.snapshot, ctx.compare),
-    file_name=f"board_slides_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pptx",
-    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    icon=":material/slideshow:",
-    key="board_slides",
-    help="An editable 16:9 deck: the Summary, each workstream with native charts and its commentary in the "
-    "speaker notes, wards (disclosure-controlled), waiting times, risks and actions.",
-)
-theme_choice = st.segmented_control(
-    "Show theme",
-    ["All themes", *THEME_TITLES.values()],
-    default="All themes",
-    key="summary_theme",
-    help="Filter the table and the counts to one theme of the plan.",
-)
-theme = next((n for n, t in THEME_TITLES.items() if t == theme_choice), None)
 
+def downloads() -> None:
+    pack_col, slides_col = st.columns(2)
+    pack_col.download_button(
+        "Download board pack (PDF)",
+        data=lambda: data.board_pack(ctx.snapshot, ctx.compare),
+        file_name=f"board_pack_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="board_pack",
+        help="All pages as one PDF for the board's papers, disclosure-controlled; takes about 10 seconds to build.",
+    )
+    slides_col.download_button(
+        "Download board slides (PowerPoint)",
+        data=lambda: data.board_slides(ctx.snapshot, ctx.compare),
+        file_name=f"board_slides_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        icon=":material/slideshow:",
+        key="board_slides",
+        help="An editable 16:9 deck: the Summary, each workstream with native charts and its commentary in the "
+        "speaker notes, wards (disclosure-controlled), waiting times, risks and actions.",
+    )
+
+
+def theme_filter() -> int | None:
+    theme_choice = st.segmented_control(
+        "Show theme",
+        ["All themes", *THEME_TITLES.values()],
+        default="All themes",
+        key="summary_theme",
+        help="Filter the table and the counts to one theme of the plan.",
+    )
+    theme = next((n for n, t in THEME_TITLES.items() if t == theme_choice), None)
+    return theme
+
+
+# Board mode tells one story per screen: the counts, then the table, with the controls and downloads after it.
+if not ctx.board:
+    downloads()
+    theme = theme_filter()
+else:
+    theme = THEME_BY_TITLE.get(st.session_state.get("summary_theme"))
 frame = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase)
 table = summary_display(frame, theme)
 counts = data.rag_counts(frame, theme)
@@ -88,6 +102,9 @@ else:
             ),
         },
     )
+if ctx.board:
+    theme_filter()
+    downloads()
 download_csv(
     table.drop("Last 24 periods", "Page"),
     ctx=ctx,

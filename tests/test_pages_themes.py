@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from metrics.formatting import VARIATION_LABELS, WORKSTREAM_TITLES
+from metrics.schema import WORKSTREAMS
 from metrics.snapshot import open_snapshot, scan_table
 from metrics.spc import icons, spc
 from tests.pages_helper import app
@@ -25,64 +26,95 @@ def _texts(node) -> list[str]:
     return [str(m.value) for m in node.markdown]
 
 
-@pytest.mark.parametrize("theme", [1, 2, 3])
-def test_theme_page_shows_its_workstreams_and_one_block_per_indicator(theme, newest):
-    at = app().run()
+def _workstream_run(theme: int, ws: str | None = None, **query):
+    at = app(**query).run()
     at.switch_page(f"pages/theme_{theme}.py").run()
-    assert not at.exception
+    if ws is not None:
+        at.radio(key="theme_ws").set_value(ws).run()
+    return at
+
+
+@pytest.mark.parametrize("theme", [1, 2, 3])
+def test_theme_page_shows_one_workstream_at_a_time_with_one_block_per_indicator(theme, newest):
     cat = scan_table(newest, "kpi_catalogue").filter(pl.col("theme") == theme).collect()
-    headers = [h.value for h in at.header]
-    expected_ws = [WORKSTREAM_TITLES[w] for w in dict.fromkeys(cat.sort("workstream")["workstream"].to_list())]
-    assert sorted(headers) == sorted(expected_ws)
+    order = [w for w in WORKSTREAMS if w in set(cat["workstream"])]  # the board's order
+    first = _workstream_run(theme)
+    assert not first.exception
+    control = first.radio(key="theme_ws")
+    assert list(control.options) == [WORKSTREAM_TITLES[w] for w in order] and control.value == order[0]
     values = scan_table(newest, "kpi_values").filter((pl.col("area_code") == BURY) & (pl.col("phase") == "all"))
     shown_blocks = 0
-    needs = cat.filter(pl.col("kpi_id").str.starts_with("ehcp_need_"))
-    if needs.height:  # the primary-need shares: one table of needs, Bury's share beside England's and the region's
-        table = at.get_by_key("kpi-primary-need").dataframe[0].value
-        for kpi in needs.iter_rows(named=True):
-            v = values.filter(pl.col("kpi_id") == kpi["kpi_id"]).collect().sort("period_end")["value"][-1]
-            need = kpi["title"].removeprefix("Primary need: ").removesuffix(" (DfE)").capitalize()
-            assert table.loc[table["Primary need"] == need, "Bury"].item() == f"{v:.1f}%"
+    for ws in order:
+        at = _workstream_run(theme, ws)
+        assert not at.exception
+        assert [h.value for h in at.header] == [WORKSTREAM_TITLES[ws]]  # only the chosen workstream is built
+        assert at.query_params["ws"] == ws  # kept in the address
+        mine = cat.filter(pl.col("workstream") == ws)
+        needs = mine.filter(pl.col("kpi_id").str.starts_with("ehcp_need_"))
+        if needs.height:  # the primary-need shares: one table, Bury's share beside England's and the region's
+            table = at.get_by_key("kpi-primary-need").dataframe[0].value
+            for kpi in needs.iter_rows(named=True):
+                v = values.filter(pl.col("kpi_id") == kpi["kpi_id"]).collect().sort("period_end")["value"][-1]
+                need = kpi["title"].removeprefix("Primary need: ").removesuffix(" (DfE)").capitalize()
+                assert table.loc[table["Primary need"] == need, "Bury"].item() == f"{v:.1f}%"
+                shown_blocks += 1
+            assert list(table.columns) == ["Primary need", "Bury", "England", "North West"]
+        for kpi in mine.filter(~pl.col("kpi_id").str.starts_with("ehcp_need_")).iter_rows(named=True):
+            block = at.get_by_key(f"kpi-{kpi['kpi_id']}")
             shown_blocks += 1
-        assert list(table.columns) == ["Primary need", "Bury", "England", "North West"]
-    for kpi in cat.filter(~pl.col("kpi_id").str.starts_with("ehcp_need_")).iter_rows(named=True):
-        block = at.get_by_key(f"kpi-{kpi['kpi_id']}")
-        shown_blocks += 1
-        result = spc(
-            values.filter(pl.col("kpi_id") == kpi["kpi_id"]), polarity=kpi["polarity"], rebase=list(kpi["spc_rebase"])
-        ).collect()
-        expected = icons(result, polarity=kpi["polarity"], target=kpi["target"])
-        icon_line = next(t for t in _texts(block) if t.startswith("**Icons:**"))
-        if expected["variation"] == "none":
-            assert "Too few points for SPC" in icon_line
-        else:
-            assert VARIATION_LABELS[expected["variation"]] in icon_line, (kpi["kpi_id"], icon_line)
+            result = spc(
+                values.filter(pl.col("kpi_id") == kpi["kpi_id"]),
+                polarity=kpi["polarity"],
+                rebase=list(kpi["spc_rebase"]),
+            ).collect()
+            expected = icons(result, polarity=kpi["polarity"], target=kpi["target"])
+            icon_line = next(t for t in _texts(block) if t.startswith("**Icons:**"))
+            if expected["variation"] == "none":
+                assert "Too few points for SPC" in icon_line
+            else:
+                assert VARIATION_LABELS[expected["variation"]] in icon_line, (kpi["kpi_id"], icon_line)
+            points = result["value"].is_not_null().sum()
+            charts = block.get("vega_lite_chart")
+            if points < 6:  # a short series: its few values as a compact table, no chart
+                assert not charts and len(block.dataframe) == 1
+                assert (
+                    block.dataframe[0].value["Period"].tolist()[-points:]
+                    == result.drop_nulls("value")["period_label"].to_list()[-points:]
+                )
+            else:
+                assert len(charts) == 1
+        for kpi_id in cat.filter(pl.col("workstream") != ws)["kpi_id"]:  # no block from another workstream
+            with pytest.raises(KeyError):
+                at.get_by_key(f"kpi-{kpi_id}")
     assert shown_blocks == cat.height
-    other = scan_table(newest, "kpi_catalogue").filter(pl.col("theme") != theme).collect()
-    for kpi_id in other["kpi_id"]:  # no block from another theme
-        with pytest.raises(KeyError):
-            at.get_by_key(f"kpi-{kpi_id}")
+
+
+def test_a_link_to_a_workstream_opens_it():
+    at = app(ws="PIP6.1").run()
+    at.switch_page("pages/theme_2.py").run()
+    assert at.radio(key="theme_ws").value == "PIP6.1"
+    assert [h.value for h in at.header] == [WORKSTREAM_TITLES["PIP6.1"]]
 
 
 def test_salt_block_shows_special_cause_improvement_and_20_week_consistent_pass():
-    at = app().run()
-    at.switch_page("pages/theme_2.py").run()
-    salt = next(t for t in _texts(at.get_by_key("kpi-wait_u18_salt_pct")) if t.startswith("**Icons:**"))
+    salt = next(t for t in _texts(_workstream_run(2, "PIP3").get_by_key("kpi-wait_u18_salt_pct")) if "Icons" in t)
     assert "Special cause: improving (higher)" in salt
+    at = _workstream_run(2, "PIP6.1")
     month = next(t for t in _texts(at.get_by_key("kpi-ehcp_20wk_month_pct")) if t.startswith("**Icons:**"))
     assert "Consistently passes the target" in month
 
 
-def test_theme_charts_carry_the_series_values(newest):
-    at = app().run()
-    at.switch_page("pages/theme_2.py").run()
-    charts = at.get("vega_lite_chart")
-    cat = scan_table(newest, "kpi_catalogue").filter(pl.col("theme") == 2).collect()
-    assert len(charts) == cat.filter(~pl.col("kpi_id").str.starts_with("ehcp_need_")).height  # needs: one table
-    specs = [json.loads(c.proto.spec) for c in charts]
+def test_theme_charts_carry_the_series_values_and_a_table_is_built_only_when_chosen():
+    at = _workstream_run(2, "PIP3")
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     salt = next(s for s in specs if s.get("description", "").startswith("Speech and language therapy"))
     assert "34% in Jul 2025" in salt["description"]
     assert '"field": "upl"' in json.dumps(salt)  # drawn as an SPC chart, with process limits
+    block = at.get_by_key("kpi-wait_u18_salt_pct")
+    assert len(block.dataframe) == 0  # the table twin is not built while the chart is shown
+    at.segmented_control(key="view-wait_u18_salt_pct").set_value("Table").run()
+    block = at.get_by_key("kpi-wait_u18_salt_pct")
+    assert not block.get("vega_lite_chart") and "Upper process limit" in block.dataframe[0].value.columns
 
 
 def test_since_last_board_matches_an_independent_comparison(demo_root):
@@ -157,4 +189,4 @@ def test_headline_cards_say_no_target_plainly():
     at.switch_page("pages/theme_3.py").run()
     text = page_text(at)
     assert "2023/24 · no target" in text and "target No target" not in text
-    assert "· target 80% by Mar 2026" in page_text(at.switch_page("pages/theme_2.py").run())
+    assert "· target 80% by Mar 2026" in page_text(_workstream_run(2, "PIP3"))

@@ -41,6 +41,8 @@ def test_only_app_py_sets_up_navigation_and_page_config():
         if ".venv" in f.parts or f.name == "app.py" or "tests" in f.parts:
             continue
         text = f.read_text()
+        if f == ROOT / "bench" / "live.py":  # the bench's empty app (the floor), written out as text
+            text = text.replace(text[text.index("EMPTY_APP = ") : text.index("EMPTY_PAGE = ")], "")
         assert "st.navigation(" not in text and "set_page_config(" not in text, f
 
 

@@ -1,11 +1,13 @@
-"""Cached wrappers around metric calls. Keys are small values (snapshot path + fingerprint, phase, kpi_id); the
-verified snapshot handle is the only cached resource. Frames come back collected, ready for display.
+"""Cached wrappers around metric calls. Keys are small values (snapshot path + fingerprint, phase, kpi_id). Frames
+come back collected, ready for display. Polars frames are cached as resources, shared by every session rather than
+copied on each read (a Polars frame is never changed in place); chart specs and bytes are cached as data.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -30,20 +32,46 @@ def snapshot_key() -> bytes | None:
     return signing_key(secrets)
 
 
+SNAPSHOT_FILES = ("manifest.json", *[f"{t}.parquet" for t in TABLES])
+# One look at a snapshot's files per script run: a page asks for its data many times in a run, so the fingerprints
+# are worked out once a run (app.py calls new_run first) and reused until the next run of that session.
+_RUN_FINGERPRINTS: dict[str, dict[str, str]] = {}
+
+
+def new_run() -> None:
+    """Start this session's run afresh: the next fingerprint of each snapshot looks at its files again."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        if len(_RUN_FINGERPRINTS) > 2048:  # sessions that have gone: forget them all, they are cheap to redo
+            _RUN_FINGERPRINTS.clear()
+        _RUN_FINGERPRINTS[ctx.session_id] = {}
+
+
 def fingerprint(path: Path | str) -> str:
     """Sizes and modification times of a snapshot's files, and which signing key is in force: cheap, and changes
-    whenever a file or the key does, so a cached handle is never reused after either changes."""
-    path = Path(path)
+    whenever a file or the key does, so a cached handle is never reused after either changes. Worked out once per
+    snapshot per run of a session (see new_run)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    memo = _RUN_FINGERPRINTS.get(ctx.session_id) if ctx is not None else None
+    folder = os.fspath(path)
+    if memo is not None and folder in memo:
+        return memo[folder]
     key = snapshot_key()
     parts = [f"key:{hashlib.sha256(key).hexdigest()[:16] if key else ''}"]
-    for name in ["manifest.json", *[f"{t}.parquet" for t in TABLES]]:
-        f = path / name
+    for name in SNAPSHOT_FILES:
         try:
-            s = f.stat()
+            s = os.stat(os.path.join(folder, name))
             parts.append(f"{name}:{s.st_size}:{s.st_mtime_ns}")
         except FileNotFoundError:
             parts.append(f"{name}:missing")
-    return "|".join(parts)
+    value = "|".join(parts)
+    if memo is not None:
+        memo[folder] = value
+    return value
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -75,7 +103,7 @@ def _key(snap: Snapshot | None) -> tuple[str, str]:
     return ("", "") if snap is None else (str(snap.path), fingerprint(snap.path))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _table(path: str, fp: str, name: str) -> pl.DataFrame:
     return scan_table(_open(path, fp), name).collect()
 
@@ -85,7 +113,7 @@ def table(snap: Snapshot, name: str) -> pl.DataFrame:
     return _table(*_key(snap), name)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _summary(path: str, fp: str, cpath: str, cfp: str, phase: str) -> pl.DataFrame:
     snap = _open(path, fp)
     compare = scan_table(_open(cpath, cfp), "kpi_values") if cpath else None
@@ -105,7 +133,7 @@ def rag_counts(frame: pl.DataFrame, theme: int | None = None) -> dict[str, int]:
     return dict(kpi.rag_counts(lf).collect().iter_rows())
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _icons(path: str, fp: str, phase: str) -> pl.DataFrame:
     snap = _open(path, fp)
     return series.all_icons(
@@ -126,7 +154,7 @@ def summary_with_icons(snap: Snapshot, compare: Snapshot | None, phase: str) -> 
     return summary(snap, compare, phase).join(icons(snap, phase), on="kpi_id", how="left")
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def _series(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFrame:
     snap = _open(path, fp)
     kpi = scan_table(snap, "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
@@ -138,7 +166,7 @@ def indicator(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
     return _series(*_key(snap), kpi_id, phase)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@st.cache_resource(max_entries=512, show_spinner=False)
 def _comparators(path: str, fp: str, kpi_id: str) -> pl.DataFrame:
     snap = _open(path, fp)
     return series.comparator_series(scan_table(snap, "kpi_values"), kpi_id, setup(snap).comparator_names()).collect()
@@ -149,7 +177,7 @@ def comparators(snap: Snapshot, kpi_id: str) -> pl.DataFrame:
     return _comparators(*_key(snap), kpi_id)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _needs(path: str, fp: str, kpi_ids: tuple[str, ...]) -> pl.DataFrame:
     from metrics.formatting import fmt_value
 
@@ -182,7 +210,7 @@ def needs_table(snap: Snapshot, kpi_ids: list[str]) -> pl.DataFrame:
     return _needs(*_key(snap), tuple(kpi_ids))
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def _actions(path: str, fp: str, workstreams: tuple[str, ...]) -> pl.DataFrame:
     snap = _open(path, fp)
     return plan.workstream_actions(scan_table(snap, "actions"), list(workstreams), snap.as_at).collect()
@@ -193,7 +221,7 @@ def actions(snap: Snapshot, workstreams: list[str]) -> pl.DataFrame:
     return _actions(*_key(snap), tuple(workstreams))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _risk_register(path: str, fp: str) -> pl.DataFrame:
     return (
         scan_table(_open(path, fp), "risks")
@@ -207,7 +235,7 @@ def risk_register(snap: Snapshot) -> pl.DataFrame:
     return _risk_register(*_key(snap))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _risk_grid(path: str, fp: str) -> pl.DataFrame:
     return plan.risk_grid(scan_table(_open(path, fp), "risks")).collect()
 
@@ -231,7 +259,7 @@ def risk_chart(snap: Snapshot, board: bool) -> dict:
     return _risk_chart(*_key(snap), board)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def _commentary(path: str, fp: str, workstream: str) -> pl.DataFrame:
     return plan.latest_commentary(scan_table(_open(path, fp), "commentary"), workstream).collect()
 
@@ -329,7 +357,7 @@ def description(snap: Snapshot, kpi_id: str, phase: str) -> str:
     return _description(*_key(snap), kpi_id, phase)
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
+@st.cache_resource(max_entries=1024, show_spinner=False)
 def _indicator_table(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFrame:
     kpi = scan_table(_open(path, fp), "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
     return series_display(_series(path, fp, kpi_id, phase), _comparators(path, fp, kpi_id), kpi)
@@ -365,7 +393,7 @@ def ward_periods(snap: Snapshot) -> list:
     return _ward_periods(*_key(snap))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _ward_rates(path: str, fp: str, period, measure: str, phase: str, protected: bool, towns: bool) -> pl.DataFrame:
     snap = _open(path, fp)
     fn = wards.town_rates if towns else wards.ward_rates
@@ -403,7 +431,7 @@ def ward_borough(snap: Snapshot, period, measure: str, phase: str, *, protected:
     return _ward_borough(*_key(snap), period, measure, phase, protected)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _deprivation(path: str, fp: str, period, measure: str, phase: str, protected: bool) -> pl.DataFrame:
     snap = _open(path, fp)
     return wards.rate_by_deprivation(
@@ -421,7 +449,7 @@ def deprivation(snap: Snapshot, period, measure: str, phase: str, *, protected: 
     return _deprivation(*_key(snap), period, measure, phase, protected)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _ward_trend(path: str, fp: str, ward_code: str, measure: str, protected: bool) -> pl.DataFrame:
     return wards.ward_trend(
         scan_table(_open(path, fp), "ward_demand"), ward_code=ward_code, measure=measure, protected=protected
@@ -555,7 +583,7 @@ def _league_of(path: str, fp: str, level: str) -> tuple[str, str | None]:
     return (LOCAL, None) if level == "locality" else (NHS, "ENG")
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _league(path: str, fp: str, period, service: str, level: str = "locality") -> pl.DataFrame:
     snap = _open(path, fp)
     source, reference = _league_of(path, fp, level)
@@ -578,7 +606,7 @@ def league(snap: Snapshot, period, service: str, level: str = "locality") -> pl.
     return _league(*_key(snap), period, service, level)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _area_trend(path: str, fp: str, service: str, level: str = "locality", code: str = "") -> pl.DataFrame:
     snap = _open(path, fp)
     source, reference = _league_of(path, fp, level)
@@ -605,7 +633,7 @@ def area_trend(snap: Snapshot, service: str, level: str = "locality", code: str 
     return _area_trend(*_key(snap), service, level, code)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _heat(path: str, fp: str, period, services: tuple[str, ...]) -> pl.DataFrame:
     # each service at its latest month up to the chosen one (CAMHS returns run a month behind the others)
     months = {s: next((m for m in _wait_months(path, fp, s) if m <= period), period) for s in services}
@@ -622,7 +650,7 @@ def heat(snap: Snapshot, period, services: list[str]) -> pl.DataFrame:
     return _heat(*_key(snap), period, tuple(services))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _providers(path: str, fp: str, period, services: tuple[str, ...], orgs: tuple[str, ...]) -> pl.DataFrame:
     return (
         scan_table(_open(path, fp), "waiting_times")
@@ -716,7 +744,7 @@ def area_names(snap: Snapshot) -> dict[str, str]:
     return setup(snap).names
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _benchmarks(path: str, fp: str) -> pl.DataFrame:
     snap = _open(path, fp)
     where = setup(snap)

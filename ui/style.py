@@ -11,7 +11,7 @@ BASE_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"] p, [data-testid="stCaptionContainer"] p * { color: #3D3D3D !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-[data-testid="stSidebar"] { min-width: 22rem; }
+[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] span { white-space: normal !important; overflow: visible !important; }
 </style>
 """
 
@@ -23,12 +23,13 @@ h1 { font-size: 2.6rem !important; }
 h2 { font-size: 2.0rem !important; }
 h3 { font-size: 1.6rem !important; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; line-height: 1.2; }
-[data-testid="stTable"] table { font-size: 1.15rem; }
+[data-testid="stTable"] table { font-size: 1.05rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { padding: 0.3rem 0.6rem !important; line-height: 1.3; }
 [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
 [data-testid="stTable"] th { font-size: 1.1rem; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2.5rem; padding-right: 2.5rem; }
-[data-testid="stToolbar"] { display: none; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 2.5rem 2rem 2.5rem; }
+[data-testid="stMainMenu"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none; }
 </style>
 """
 

@@ -70,10 +70,9 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
 
 
 def board_columns(table: pl.DataFrame) -> pl.DataFrame:
-    """The Summary columns that read at a distance (no sparkline, no ids)."""
-    return table.select(
-        "Workstream", "Indicator", "Latest", "Period", "Target", "RAG", "Trend", "Since compare snapshot"
-    )
+    """The Summary columns that read at a distance, one line a row (no sparkline, no ids; what changed since the
+    last board has its own page)."""
+    return table.select("Workstream", "Indicator", "Latest", "Period", "Target", "RAG", "Trend")
 
 
 # GOV.UK Design System colours for RAG cells, each with a text colour that passes WCAG AA (≥ 4.5:1) on it.

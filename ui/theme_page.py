@@ -1,5 +1,7 @@
-"""The layout shared by the three theme pages: for each workstream, a headline row, one block per indicator
-(Chart / Table / Download), its actions and its latest commentary."""
+"""The layout shared by the three theme pages: one workstream at a time (chosen at the top, kept in the address as
+`?ws=`, in the board's order), with its headline row, one block per indicator, its actions and its latest
+commentary. An indicator with enough points for a chart shows the chart or its table (built only when chosen); a
+series too short for SPC shows its few values as a compact table, as the board pack does."""
 
 from __future__ import annotations
 
@@ -48,9 +50,33 @@ def render(theme: int) -> None:
         THEME_INTROS[theme] + " Charts use statistical process control (SPC): see Data and methods.",
     )
     summary = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase).filter(pl.col("theme") == theme)
-    present = set(summary["workstream"])
-    for ws in [w for w in WORKSTREAMS if w in present]:
-        _workstream(ctx, ws, summary.filter(pl.col("workstream") == ws))
+    present = [w for w in WORKSTREAMS if w in set(summary["workstream"])]
+    if not present:
+        empty_state("No indicators for this theme in this snapshot.")
+        return
+    ws = _choose_workstream(present)
+    _workstream(ctx, ws, summary.filter(pl.col("workstream") == ws))
+
+
+WS_KEY = "theme_ws"
+
+
+def _choose_workstream(present: list[str]) -> str:
+    """The workstream control: a row of choices in the board's order, seeded from and written back to `?ws=`."""
+    wanted = st.query_params.get("ws")
+    if st.session_state.get(WS_KEY) not in present:
+        st.session_state[WS_KEY] = wanted if wanted in present else present[0]
+    ws = st.radio(
+        "Workstream",
+        present,
+        key=WS_KEY,
+        horizontal=True,
+        format_func=lambda w: WORKSTREAM_TITLES[w],
+        help="One workstream at a time; every workstream is also in the board pack.",
+    )
+    if st.query_params.get("ws") != ws:
+        st.query_params["ws"] = ws
+    return ws
 
 
 NEED = "ehcp_need_"  # the DfE primary-need shares: context, shown together as one table
@@ -105,6 +131,9 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                     assurance_badge(kpi["assurance"])
 
 
+SHORT = 6  # fewer points than this: a compact table of the values, no chart
+
+
 def _indicator_block(ctx: Context, kpi: dict) -> None:
     series = data.indicator(ctx.snapshot, kpi["kpi_id"], ctx.phase)
     with st.container(border=True, key=f"kpi-{kpi['kpi_id']}"):
@@ -126,27 +155,54 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
             empty_state("No data for this indicator in this snapshot.")
             return
         description = data.description(ctx.snapshot, kpi["kpi_id"], ctx.phase)
-        chart_tab, table_tab, download_tab = st.tabs(["Chart", "Table", "Download"])
-        with chart_tab:
-            st.vega_lite_chart(
-                data.indicator_spec(ctx.snapshot, kpi["kpi_id"], ctx.phase, ctx.board),
-                width="stretch",
-                key=f"chart-{kpi['kpi_id']}",
-            )
-            st.caption(md_escape(description))
-            st.caption(LINE_KEY["run" if kpi["variation"] == "none" else "spc"])
         table = data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase)
-        with table_tab:
-            show_table(table)
-        with download_tab:
-            download_csv(
-                table,
-                ctx=ctx,
-                name=kpi["kpi_id"],
-                source=kpi["source"],
-                key=f"dl-{kpi['kpi_id']}",
-                csv=data.indicator_csv(ctx.snapshot, kpi["kpi_id"], ctx.phase),
-            )
+        if kpi["n_points"] < SHORT:
+            show_table(table.select([c for c in table.columns if c not in SPC_COLUMNS]))
+            st.caption(md_escape(description))
+        else:
+            _chart_or_table(ctx, kpi, description)
+        download_csv(
+            table,
+            ctx=ctx,
+            name=kpi["kpi_id"],
+            source=kpi["source"],
+            key=f"dl-{kpi['kpi_id']}",
+            csv=data.indicator_csv(ctx.snapshot, kpi["kpi_id"], ctx.phase),
+        )
+
+
+# the table twin's SPC and count columns, left out of a short series' compact table
+SPC_COLUMNS = {
+    "Numerator",
+    "Denominator",
+    "Mean",
+    "Lower process limit",
+    "Upper process limit",
+    "SPC signal",
+    "SPC rule",
+}
+
+
+@st.fragment
+def _chart_or_table(ctx: Context, kpi: dict, description: str) -> None:
+    """The chart, or its table twin: only the one chosen is built and sent, and choosing reruns only this block."""
+    view = st.segmented_control(
+        f"Show {md_escape(kpi['title'])} as",
+        ["Chart", "Table"],
+        default="Chart",
+        key=f"view-{kpi['kpi_id']}",
+        label_visibility="collapsed",
+    )
+    if view == "Table":
+        show_table(data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase))
+        return
+    st.vega_lite_chart(
+        data.indicator_spec(ctx.snapshot, kpi["kpi_id"], ctx.phase, ctx.board),
+        width="stretch",
+        key=f"chart-{kpi['kpi_id']}",
+    )
+    st.caption(md_escape(description))
+    st.caption(LINE_KEY["run" if kpi["variation"] == "none" else "spc"])
 
 
 def _needs_block(ctx: Context, needs: pl.DataFrame) -> None:

@@ -1,0 +1,398 @@
+"""Where the user is: a real `streamlit run` server on a loopback port, driven over Streamlit's own websocket
+protocol (the BackMsg/ForwardMsg protobuf messages a browser sends and receives) and by Debian chromium through
+Playwright, each figure beside the same measure of an empty two-page Streamlit app started in the same run.
+
+- `server_runs`: per page, the median warm server run (send `rerun_script`, read until `script_finished`) and the
+  bytes the server sent for it;
+- `browser_clicks`: per page, a click on its navigation link until every visible chart, map and table has drawn,
+  and the first load of the app;
+- `load_run`: N concurrent websocket sessions paging through every page with no pause: throughput, median and p95
+  of a page run, errors, and the server's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EMPTY_APP = """
+import streamlit as st
+
+st.set_page_config(page_title="Empty", layout="wide")
+nav = st.navigation([st.Page("one.py", title="One", default=True), st.Page("two.py", title="Two")])
+nav.run()
+"""
+EMPTY_PAGE = 'import streamlit as st\n\nst.title("{title}")\nst.write("An empty page, the floor of every measure.")\n'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    proc: subprocess.Popen
+
+    def peak_rss_mb(self) -> float:
+        """The server process's peak resident set (VmHWM) so far, in MB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+
+@contextlib.contextmanager
+def serve(app: Path, cwd: Path) -> Iterator[Server]:
+    """`streamlit run app` on a free loopback port with no secrets file; yields once /_stcore/health says ok."""
+    port = free_port()
+    empty_secrets = Path(tempfile.mkdtemp(prefix="bench-secrets-")) / "none.toml"
+    empty_secrets.write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "SEND_SNAPSHOT_ROOT"}
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the server's lifetime, closed below
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(app),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+            f"--secrets.files={empty_secrets}",
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            if r.read().decode().strip() == "ok":
+                break
+        time.sleep(0.3)
+    else:
+        proc.terminate()
+        log.seek(0)
+        raise RuntimeError("the server did not start: " + log.read().decode(errors="replace")[-2000:])
+    try:
+        yield Server(url, port, proc)
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+        log.close()
+
+
+@contextlib.contextmanager
+def empty_app() -> Iterator[Path]:
+    """An empty two-page Streamlit app in a temporary folder: the floor."""
+    with tempfile.TemporaryDirectory(prefix="bench-empty-") as folder:
+        root = Path(folder)
+        (root / "app.py").write_text(EMPTY_APP)
+        (root / "one.py").write_text(EMPTY_PAGE.format(title="One"))
+        (root / "two.py").write_text(EMPTY_PAGE.format(title="Two"))
+        yield root / "app.py"
+
+
+# ── the websocket protocol ────────────────────────────────────────────────────────────────────────────────────────
+@dataclass
+class Run:
+    ms: float
+    sent_bytes: int
+    error: bool
+
+
+@dataclass
+class Session:
+    """One browser-less session: a websocket to /_stcore/stream speaking Streamlit's protobuf messages."""
+
+    port: int
+    pages: dict[str, str] = field(default_factory=dict)  # url path ("" for the default page) → page script hash
+    titles: dict[str, str] = field(default_factory=dict)  # url path → navigation title
+    ws: object = None
+
+    async def open(self) -> None:
+        import websockets
+
+        self.ws = await websockets.connect(
+            f"ws://127.0.0.1:{self.port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=30,
+            ping_interval=None,  # as a browser: the server keeps the connection alive, the client only answers
+        )
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def run(self, path: str = "", query: str = "") -> Run:
+        """Ask for one run of a page and read until the script has finished; the time, bytes and any error."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ClientState_pb2 import ClientState
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        state = ClientState(query_string=query, page_script_hash=self.pages.get(path, ""))
+        t0 = time.perf_counter()
+        await self.ws.send(BackMsg(rerun_script=state).SerializeToString())
+        size, error = 0, False
+        while True:
+            frame = await asyncio.wait_for(self.ws.recv(), timeout=120)
+            size += len(frame)
+            msg = ForwardMsg.FromString(frame)
+            kind = msg.WhichOneof("type")
+            if kind == "navigation" and not self.pages:
+                for p in msg.navigation.app_pages:
+                    if p.page_script_hash not in self.pages.values():  # the default page is listed twice
+                        self.pages[p.url_pathname] = p.page_script_hash
+                        self.titles[p.url_pathname] = p.page_name
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                error |= msg.delta.new_element.WhichOneof("type") == "exception"
+            elif kind == "script_finished":
+                if msg.script_finished in (
+                    ForwardMsg.FINISHED_SUCCESSFULLY,
+                    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+                ):
+                    return Run((time.perf_counter() - t0) * 1000, size, error)
+                if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    return Run((time.perf_counter() - t0) * 1000, size, True)
+                # FINISHED_EARLY_FOR_RERUN: the app asked for a rerun; the server starts it, keep reading
+
+
+async def _server_runs(port: int, repeat: int, query: str) -> dict[str, Run]:
+    s = Session(port)
+    await s.open()
+    try:
+        await s.run(query=query)  # the first run lists the pages
+        out = {}
+        for path in list(s.pages):
+            await s.run(path, query)  # cold: caches filled
+            runs = [await s.run(path, query) for _ in range(repeat)]
+            out[path] = Run(
+                statistics.median(r.ms for r in runs),
+                int(statistics.median(r.sent_bytes for r in runs)),
+                any(r.error for r in runs),
+            )
+        return out
+    finally:
+        await s.close()
+
+
+def server_runs(server: Server, repeat: int, query: str = "") -> tuple[dict[str, Run], dict[str, str]]:
+    """Median warm run and bytes sent per page (url path → Run), and the pages' titles."""
+    runs = asyncio.run(_server_runs(server.port, repeat, query))
+    titles = asyncio.run(_titles(server.port))
+    return runs, titles
+
+
+async def _titles(port: int) -> dict[str, str]:
+    s = Session(port)
+    await s.open()
+    try:
+        await s.run()
+        return dict(s.titles)
+    finally:
+        await s.close()
+
+
+@dataclass
+class Load:
+    sessions: int
+    runs: int
+    seconds: float
+    median_ms: float
+    p95_ms: float
+    errors: int
+    peak_rss_mb: float
+
+
+failures: list[str] = []  # what went wrong in the load run's sessions, for the report
+
+
+async def _load(port: int, sessions: int, passes: int, query: str) -> tuple[list[float], int]:
+    times: list[float] = []
+    errors = 0
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        s = Session(port)
+        try:
+            await s.open()
+            await s.run(query=query)
+            order = list(s.pages)
+            for k in range(passes):
+                for path in order[i % len(order) :] + order[: i % len(order)]:  # each session starts elsewhere
+                    r = await s.run(path, query)
+                    times.append(r.ms)
+                    errors += r.error
+                del k
+        except Exception as exc:  # a dropped connection or a timeout is an error of the run, not of the bench
+            errors += 1
+            failures.append(f"{type(exc).__name__}: {exc}"[:200])
+        finally:
+            await s.close()
+
+    await asyncio.gather(*(one(i) for i in range(sessions)))
+    return times, errors
+
+
+def load_run(server: Server, sessions: int = 20, passes: int = 2, query: str = "") -> Load:
+    t0 = time.perf_counter()
+    times, errors = asyncio.run(_load(server.port, sessions, passes, query))
+    seconds = time.perf_counter() - t0
+    ordered = sorted(times)
+    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)] if ordered else float("nan")
+    return Load(
+        sessions,
+        len(times),
+        seconds,
+        statistics.median(times) if times else float("nan"),
+        p95,
+        errors,
+        server.peak_rss_mb(),
+    )
+
+
+# ── the browser ───────────────────────────────────────────────────────────────────────────────────────────────────
+WATCH = """() => {
+  window.__sawRun = false;
+  // any change of the script state means a run started (it can be over before the observer's callback reads it);
+  // the whole document is watched, as the app's element can be replaced on the first navigations
+  if (window.__watching) return;
+  window.__watching = true;
+  new MutationObserver(() => { window.__sawRun = true; })
+    .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+}"""
+DRAWN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || !window.__sawRun || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const shown = el => el.offsetParent !== null;
+  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
+                '[data-testid="stDataFrame"]': 'canvas, table'};
+  for (const [sel, inner] of Object.entries(need))
+    for (const el of document.querySelectorAll(sel)) if (shown(el) && !el.querySelector(inner)) return false;
+  return true;
+}"""
+STUCK = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const out = [location.href, window.__sawRun, app && app.getAttribute('data-test-script-state')];
+  const shown = el => el.offsetParent !== null;
+  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
+                '[data-testid="stDataFrame"]': 'canvas, table'};
+  for (const [sel, inner] of Object.entries(need))
+    for (const el of document.querySelectorAll(sel)) if (shown(el) && !el.querySelector(inner)) out.push(sel);
+  return out;
+}"""
+FIRST = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (!document.querySelector('h1')) return false;
+  const shown = el => el.offsetParent !== null;
+  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
+                '[data-testid="stDataFrame"]': 'canvas, table'};
+  for (const [sel, inner] of Object.entries(need))
+    for (const el of document.querySelectorAll(sel)) if (shown(el) && !el.querySelector(inner)) return false;
+  return true;
+}"""
+
+
+def click_until_drawn(page, link, what: str) -> float:
+    """Seconds from a click on the link until the page has run and drawn. Now and then the front end takes a click
+    as a change of address only and starts no run; that click is not a measure, so it is made again."""
+    for _ in range(3):
+        page.evaluate(WATCH)
+        t0 = time.perf_counter()
+        link.click()
+        try:
+            page.wait_for_function("() => window.__sawRun", polling="raf", timeout=5_000)
+        except Exception:
+            continue  # no run started: click again
+        try:
+            page.wait_for_function(DRAWN, polling="raf", timeout=60_000)
+        except Exception as exc:
+            raise RuntimeError(f"{what} did not draw: {page.evaluate(STUCK)}") from exc
+        return time.perf_counter() - t0
+    raise RuntimeError(f"{what}: three clicks started no run")
+
+
+def browser_clicks(url: str, titles: dict[str, str], repeat: int, query: str = "") -> tuple[dict[str, float], float]:
+    """Per page (url path → seconds, median of `repeat` passes after one pass that warms the browser and the
+    server): a click on its navigation link until every visible chart, map and table has drawn, going round the
+    pages in navigation order; and the median first load of the app, each in a new browser context."""
+    from playwright.sync_api import sync_playwright
+
+    clicks: dict[str, list[float]] = {p: [] for p in titles}
+    firsts: list[float] = []
+    launch = {
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    }
+    start = f"{url}/?{query}" if query else url
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch)
+        try:
+            for _ in range(repeat):
+                context = browser.new_context(viewport={"width": 1600, "height": 1000})
+                page = context.new_page()
+                t0 = time.perf_counter()
+                page.goto(start)
+                page.wait_for_function(FIRST, polling="raf", timeout=120_000)
+                firsts.append(time.perf_counter() - t0)
+                context.close()
+            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            page = context.new_page()
+            page.goto(start)
+            page.wait_for_function(FIRST, polling="raf", timeout=120_000)
+            with contextlib.suppress(Exception):  # a click before the links are wired would reload the page
+                page.wait_for_load_state("networkidle", timeout=10_000)
+            order = list(titles)
+            for n in range(repeat + 1):
+                for path in order[1:] + order[:1]:  # from the default page round to it again
+                    link = page.locator('[data-testid="stSidebar"] a').filter(has_text=titles[path]).first
+                    took = click_until_drawn(page, link, f"{url}: {titles[path]}")
+                    if n:  # the first pass warms the browser's code and the server's caches
+                        clicks[path].append(took)
+                    # a person reads before the next click; one within a few milliseconds of a run's end can be
+                    # taken by the front end as a change of address only, with no run
+                    page.wait_for_timeout(300)
+            context.close()
+        finally:
+            browser.close()
+    return {p: statistics.median(v) for p, v in clicks.items()}, statistics.median(firsts)
+
+
+def app_and_floor(repeat: int) -> dict:
+    """Every measure on the app and on the empty app, started one after the other in this run."""
+    out: dict = {}
+    with empty_app() as empty, serve(empty, empty.parent) as floor:
+        runs, titles = server_runs(floor, repeat)
+        clicks, first = browser_clicks(floor.url, titles, max(3, repeat // 3))
+        out["floor"] = {"runs": runs, "clicks": clicks, "first": first}
+    with serve(ROOT / "app.py", ROOT) as app:
+        runs, titles = server_runs(app, repeat)
+        clicks, first = browser_clicks(app.url, titles, max(3, repeat // 3))
+        load = load_run(app)
+        out["app"] = {"runs": runs, "clicks": clicks, "first": first, "titles": titles, "load": load}
+    return out
