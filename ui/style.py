@@ -11,6 +11,7 @@ BASE_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"] p, [data-testid="stCaptionContainer"] p * { color: #3D3D3D !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+[data-testid="stDateInput"] [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px; text-align: center; }
 [data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] span { white-space: normal !important; overflow: visible !important; }
 </style>
 """

@@ -101,13 +101,22 @@ def one_button(page, name: str) -> int:
     text, so an immediate count can see none."""
     button = page.get_by_role("button", name=name)
     with contextlib.suppress(PlaywrightTimeoutError):
-        button.first.wait_for(timeout=15_000)
+        button.first.wait_for(state="attached", timeout=15_000)
     return button.count()
+
+
+def open_sidebar(page) -> None:
+    """The public view is the board presentation, whose sidebar starts collapsed: open it as a person would."""
+    expand = page.locator('[data-testid="stExpandSidebarButton"]')
+    if expand.is_visible():
+        expand.click()
+        page.get_by_role("button", name="Sign in").or_(page.get_by_role("button", name="Sign out")).first.wait_for()
 
 
 def sign_in(page, app_url: str, sub: str) -> None:
     page.goto(app_url)
     wait_until_drawn(page)
+    open_sidebar(page)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/oauth2/authorize**", timeout=30_000)
     page.fill("input[name=sub]", sub)
