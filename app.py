@@ -54,137 +54,152 @@ PAGES = {
         st.Page("pages/data_methods.py", title="Data and methods", icon=":material/info:"),
     ],
 }
-data.new_run()  # snapshots' files are looked at once in this run
-# The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
-viewer = access.current()
-# Board mode (and the public view, which is always the board presentation) opens with the sidebar collapsed, so the
-# screen holds one story; the snapshot, the mode and sign-in stay one click away behind its button.
-_board_now = (not viewer.officer) or st.session_state.get(KEY_BOARD, st.query_params.get("mode") == "board")
-st.set_page_config(
-    page_title="SEND improvement board dashboard",
-    page_icon=":material/monitoring:",
-    layout="wide",
-    initial_sidebar_state="collapsed" if _board_now else "expanded",
-)
-# Updating the data is for officers; for anyone else the page is not in the navigation, and its address leads to the
-# Summary with a one-line notice.
-PAGES["Plan"].append(
-    st.Page(
-        "pages/update_data.py",
-        title="Update data",
-        icon=":material/upload:",
-        visibility="visible" if viewer.officer else "hidden",
+
+
+def frame() -> None:
+    """One run: the role, the global controls, the snapshot, then the page."""
+    data.new_run()  # snapshots' files are looked at once in this run
+    # The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
+    viewer = access.current()
+    # Board mode (and the public view, which is always the board presentation) opens with the sidebar collapsed, so the
+    # screen holds one story; the snapshot, the mode and sign-in stay one click away behind its button.
+    _board_now = (not viewer.officer) or st.session_state.get(KEY_BOARD, st.query_params.get("mode") == "board")
+    st.set_page_config(
+        page_title="SEND improvement board dashboard",
+        page_icon=":material/monitoring:",
+        layout="wide",
+        initial_sidebar_state="collapsed" if _board_now else "expanded",
     )
-)
-# Streamlit's own sectioned navigation puts section headings inside its list of links, which screen readers and
-# axe reject; so the navigation is hidden and drawn here as headed groups of plain page links.
-nav = st.navigation(PAGES, position="hidden")
-st.session_state["_registered_pages"] = tuple(
-    p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
-)
-with st.sidebar.container(key="site-navigation"):
-    for section, pages in PAGES.items():
-        st.markdown(f"#### {section}")
-        for p in pages:
-            if p.visibility != "hidden":
-                st.page_link(p)
-
-ids, unavailable = snapshot_ids()
-
-
-def show_unavailable() -> None:
-    if unavailable:
-        with st.sidebar.expander(f"{len(unavailable)} snapshot folder(s) cannot be shown", icon=":material/warning:"):
-            for name, problem in unavailable:
-                st.markdown(f"**{md_escape(name)}**: {md_escape(problem)}")
-
-
-if not ids:
-    show_unavailable()
-    LOG.error("No usable snapshots in %s", snapshot_root())
-    st.error(
-        "No snapshots can be shown: none has been built yet, or every one failed its check (see the sidebar). "
-        "Build the demonstration snapshots with `python -m ingest demo`, or your own with `python -m ingest build` "
-        "(see the README)."
+    # Updating the data is for officers; for anyone else the page is not in the navigation, and its address leads to the
+    # Summary with a one-line notice.
+    PAGES["Plan"].append(
+        st.Page(
+            "pages/update_data.py",
+            title="Update data",
+            icon=":material/upload:",
+            visibility="visible" if viewer.officer else "hidden",
+        )
     )
-    st.stop()
-
-init_from_url(ids, officer=viewer.officer)
-if st.session_state.get("_goto_snapshot") in ids:  # a snapshot just published in this session
-    st.session_state[KEY_SNAPSHOT] = st.session_state.pop("_goto_snapshot")
-if st.session_state.get(KEY_SNAPSHOT) not in ids:
-    st.session_state[KEY_SNAPSHOT] = ids[0]
-st.session_state.setdefault(KEY_PHASE, "all")
-st.session_state.setdefault(KEY_BOARD, False)
-if not viewer.officer:
-    st.session_state[KEY_BOARD] = True  # the public board view: no officer mode to switch to
-# Keep the hidden controls' values while board mode hides their widgets (Streamlit drops unrendered widget state).
-for _key in (KEY_PHASE, KEY_COMPARE):
-    if _key in st.session_state:
-        st.session_state[_key] = st.session_state[_key]
-
-with st.sidebar:
-    st.selectbox(
-        "Snapshot (data as at)",
-        ids,
-        key=KEY_SNAPSHOT,
-        format_func=snapshot_label,
-        help="Each snapshot holds everything known on that date. The newest is chosen unless a link says otherwise.",
+    # Streamlit's own sectioned navigation puts section headings inside its list of links, which screen readers and
+    # axe reject; so the navigation is hidden and drawn here as headed groups of plain page links.
+    nav = st.navigation(PAGES, position="hidden")
+    st.session_state["_registered_pages"] = tuple(
+        p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
     )
-    chosen = st.session_state[KEY_SNAPSHOT]
-    compare_options = [i for i in ids if i < chosen] + [NO_COMPARE]
-    if st.session_state.get(KEY_COMPARE) not in compare_options:
-        st.session_state[KEY_COMPARE] = default_compare(ids, chosen)
-    board = st.session_state[KEY_BOARD]
-    if not board or not viewer.officer:
+    with st.sidebar.container(key="site-navigation"):
+        for section, pages in PAGES.items():
+            st.markdown(f"#### {section}")
+            for p in pages:
+                if p.visibility != "hidden":
+                    st.page_link(p)
+
+    ids, unavailable = snapshot_ids()
+
+    def show_unavailable() -> None:
+        if unavailable:
+            with st.sidebar.expander(
+                f"{len(unavailable)} snapshot folder(s) cannot be shown", icon=":material/warning:"
+            ):
+                for name, problem in unavailable:
+                    st.markdown(f"**{md_escape(name)}**: {md_escape(problem)}")
+
+    if not ids:
+        show_unavailable()
+        LOG.error("No usable snapshots in %s", snapshot_root())
+        st.error(
+            "No snapshots can be shown: none has been built yet, or every one failed its check (see the sidebar). "
+            "Build the demonstration snapshots with `python -m ingest demo`, or your own with `python -m ingest build` "
+            "(see the README)."
+        )
+        st.stop()
+
+    init_from_url(ids, officer=viewer.officer)
+    if st.session_state.get("_goto_snapshot") in ids:  # a snapshot just published in this session
+        st.session_state[KEY_SNAPSHOT] = st.session_state.pop("_goto_snapshot")
+    if st.session_state.get(KEY_SNAPSHOT) not in ids:
+        st.session_state[KEY_SNAPSHOT] = ids[0]
+    st.session_state.setdefault(KEY_PHASE, "all")
+    st.session_state.setdefault(KEY_BOARD, False)
+    if not viewer.officer:
+        st.session_state[KEY_BOARD] = True  # the public board view: no officer mode to switch to
+    # Keep the hidden controls' values while board mode hides their widgets (Streamlit drops unrendered widget state).
+    for _key in (KEY_PHASE, KEY_COMPARE):
+        if _key in st.session_state:
+            st.session_state[_key] = st.session_state[_key]
+
+    with st.sidebar:
         st.selectbox(
-            "Compare with (last board)",
-            compare_options,
-            key=KEY_COMPARE,
+            "Snapshot (data as at)",
+            ids,
+            key=KEY_SNAPSHOT,
             format_func=snapshot_label,
-            help="Changes are shown against this snapshot: by default the one before, i.e. the last board's.",
+            help="Each snapshot holds everything known on that date. The newest is chosen unless a link says otherwise.",
         )
-        st.selectbox("Phase", list(PHASES), key=KEY_PHASE, format_func=PHASE_LABELS.get)
-    if viewer.officer:
-        st.toggle("Board mode", key=KEY_BOARD, help="Larger type and fewer controls, for screen-sharing at the board.")
+        chosen = st.session_state[KEY_SNAPSHOT]
+        compare_options = [i for i in ids if i < chosen] + [NO_COMPARE]
+        if st.session_state.get(KEY_COMPARE) not in compare_options:
+            st.session_state[KEY_COMPARE] = default_compare(ids, chosen)
+        board = st.session_state[KEY_BOARD]
+        if not board or not viewer.officer:
+            st.selectbox(
+                "Compare with (last board)",
+                compare_options,
+                key=KEY_COMPARE,
+                format_func=snapshot_label,
+                help="Changes are shown against this snapshot: by default the one before, i.e. the last board's.",
+            )
+            st.selectbox("Phase", list(PHASES), key=KEY_PHASE, format_func=PHASE_LABELS.get)
+        if viewer.officer:
+            st.toggle(
+                "Board mode", key=KEY_BOARD, help="Larger type and fewer controls, for screen-sharing at the board."
+            )
 
-    if viewer.officer and st.session_state[KEY_BOARD]:
-        st.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
-    signin.panel(viewer, board=st.session_state[KEY_BOARD])
-show_unavailable()
+        if viewer.officer and st.session_state[KEY_BOARD]:
+            st.markdown("**Board mode is on.** Figures below local-authority level are disclosure-controlled.")
+        signin.panel(viewer, board=st.session_state[KEY_BOARD])
+    show_unavailable()
 
-sync_to_url()
-style.apply(st.session_state[KEY_BOARD])
+    sync_to_url()
+    style.apply(st.session_state[KEY_BOARD])
 
-root = snapshot_root()
-try:
-    snap = data.snapshot(root / chosen)
-except SnapshotError as exc:  # changed on disk since it was listed
-    st.error(f"**The snapshot of {chosen} cannot be shown because it failed its integrity check.**\n\n{md_escape(exc)}")
-    st.caption("Choose another snapshot in the sidebar, or rebuild this one with `python -m ingest`.")
-    st.stop()
-
-compare = None
-compare_id = st.session_state.get(KEY_COMPARE, NO_COMPARE)
-if compare_id != NO_COMPARE:
+    root = snapshot_root()
     try:
-        compare = data.snapshot(root / compare_id)
-    except SnapshotError as exc:
-        st.warning(
-            f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. "
-            f"{md_escape(exc)}"
+        snap = data.snapshot(root / chosen)
+    except SnapshotError as exc:  # changed on disk since it was listed
+        st.error(
+            f"**The snapshot of {chosen} cannot be shown because it failed its integrity check.**\n\n{md_escape(exc)}"
         )
+        st.caption("Choose another snapshot in the sidebar, or rebuild this one with `python -m ingest`.")
+        st.stop()
 
-st.session_state["_context"] = Context(
-    snapshot=snap,
-    compare=compare,
-    phase=st.session_state[KEY_PHASE],
-    board=st.session_state[KEY_BOARD],
-    officer=viewer.officer,
-    publisher=(viewer.publisher["name"], viewer.publisher["email"]),
-)
-st.session_state[FRAME_FLAG] = True
-try:
-    nav.run()
-finally:
-    st.session_state[FRAME_FLAG] = False
+    compare = None
+    compare_id = st.session_state.get(KEY_COMPARE, NO_COMPARE)
+    if compare_id != NO_COMPARE:
+        try:
+            compare = data.snapshot(root / compare_id)
+        except SnapshotError as exc:
+            st.warning(
+                f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. "
+                f"{md_escape(exc)}"
+            )
+
+    st.session_state["_context"] = Context(
+        snapshot=snap,
+        compare=compare,
+        phase=st.session_state[KEY_PHASE],
+        board=st.session_state[KEY_BOARD],
+        officer=viewer.officer,
+        publisher=(viewer.publisher["name"], viewer.publisher["email"]),
+    )
+    st.session_state[FRAME_FLAG] = True
+    try:
+        nav.run()
+    finally:
+        st.session_state[FRAME_FLAG] = False
+
+
+# One page run at a time per server. Python runs one thread at a time anyway; what this prevents is Polars' worker
+# threads waiting for Python's lock held by another session's run that is itself waiting for those workers, which
+# stopped every session of a server under twenty concurrent ones (python -m bench).
+with data.RUN_LOCK:
+    frame()

@@ -65,7 +65,8 @@ def serve(app: Path, cwd: Path) -> Iterator[Server]:
     empty_secrets = Path(tempfile.mkdtemp(prefix="bench-secrets-")) / "none.toml"
     empty_secrets.write_text("")
     env = {k: v for k, v in os.environ.items() if k != "SEND_SNAPSHOT_ROOT"}
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the server's lifetime, closed below
+    log_path = Path(tempfile.gettempdir()) / f"bench-server-{port}.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -94,8 +95,8 @@ def serve(app: Path, cwd: Path) -> Iterator[Server]:
         time.sleep(0.3)
     else:
         proc.terminate()
-        log.seek(0)
-        raise RuntimeError("the server did not start: " + log.read().decode(errors="replace")[-2000:])
+        log.close()
+        raise RuntimeError("the server did not start: " + log_path.read_text(errors="replace")[-2000:])
     try:
         yield Server(url, port, proc)
     finally:
@@ -237,6 +238,7 @@ async def _load(port: int, sessions: int, passes: int, query: str) -> tuple[list
 
     async def one(i: int) -> None:
         nonlocal errors
+        where = [""]
         s = Session(port)
         try:
             await s.open()
@@ -244,13 +246,14 @@ async def _load(port: int, sessions: int, passes: int, query: str) -> tuple[list
             order = list(s.pages)
             for k in range(passes):
                 for path in order[i % len(order) :] + order[: i % len(order)]:  # each session starts elsewhere
+                    where[0] = path
                     r = await s.run(path, query)
                     times.append(r.ms)
                     errors += r.error
                 del k
         except Exception as exc:  # a dropped connection or a timeout is an error of the run, not of the bench
             errors += 1
-            failures.append(f"{type(exc).__name__}: {exc}"[:200])
+            failures.append(f"{type(exc).__name__} on page '{where[0]}': {exc}"[:200])
         finally:
             await s.close()
 

@@ -21,6 +21,7 @@ from metrics.snapshot import Snapshot, SnapshotError, open_snapshot, scan_table,
 from ui.tables import heat_cells, series_display, stamped_csv
 
 LOG = logging.getLogger(__name__)
+RUN_LOCK = threading.RLock()  # held by a script run (app.py) and by a fragment's rerun: one at a time per server
 
 
 def snapshot_key() -> bytes | None:

@@ -186,6 +186,11 @@ SPC_COLUMNS = {
 @st.fragment
 def _chart_or_table(ctx: Context, kpi: dict, description: str) -> None:
     """The chart, or its table twin: only the one chosen is built and sent, and choosing reruns only this block."""
+    with data.RUN_LOCK:  # a fragment's rerun does not pass through app.py
+        _view(ctx, kpi, description)
+
+
+def _view(ctx: Context, kpi: dict, description: str) -> None:
     view = st.segmented_control(
         f"Show {md_escape(kpi['title'])} as",
         ["Chart", "Table"],
