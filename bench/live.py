@@ -288,37 +288,20 @@ WATCH = """() => {
   new MutationObserver(() => { window.__sawRun = true; })
     .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 }"""
-DRAWN = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || !window.__sawRun || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+# the charts, maps and tables on screen that have not drawn yet: their selectors
+PENDING = """(() => {
   const shown = el => el.offsetParent !== null;
   const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
                 '[data-testid="stDataFrame"]': 'canvas, table'};
-  for (const [sel, inner] of Object.entries(need))
-    for (const el of document.querySelectorAll(sel)) if (shown(el) && !el.querySelector(inner)) return false;
-  return true;
-}"""
-STUCK = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const out = [location.href, window.__sawRun, app && app.getAttribute('data-test-script-state')];
-  const shown = el => el.offsetParent !== null;
-  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
-                '[data-testid="stDataFrame"]': 'canvas, table'};
+  const out = [];
   for (const [sel, inner] of Object.entries(need))
     for (const el of document.querySelectorAll(sel)) if (shown(el) && !el.querySelector(inner)) out.push(sel);
   return out;
-}"""
-FIRST = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (!document.querySelector('h1')) return false;
-  const shown = el => el.offsetParent !== null;
-  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
-                '[data-testid="stDataFrame"]': 'canvas, table'};
-  for (const [sel, inner] of Object.entries(need))
-    for (const el of document.querySelectorAll(sel)) if (shown(el) && !el.querySelector(inner)) return false;
-  return true;
-}"""
+})()"""
+STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
+DRAWN = f"() => window.__sawRun && {STATE} === 'notRunning' && {PENDING}.length === 0"
+FIRST = f"() => {STATE} === 'notRunning' && !!document.querySelector('h1') && {PENDING}.length === 0"
+STUCK = f"() => [location.href, window.__sawRun, {STATE}, ...{PENDING}]"
 
 
 def click_until_drawn(page, link, what: str) -> float:

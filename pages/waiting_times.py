@@ -160,21 +160,17 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     with st.expander(f"All {league.height} {long}"):
         show_table(table)
     download_csv(table, ctx=ctx, name=f"{level}_league_{service}_{period}", source=NHS_SOURCE, key=f"wt_{level}_csv")
+
+    def chart(kind: str, code: str) -> None:
+        spec = data.wait_chart(
+            ctx.snapshot, kind, period=period, service=service, board=ctx.board, level=level, code=code
+        )
+        st.vega_lite_chart(spec, width="stretch")
+
     col_f, col_t = st.columns(2) if not ctx.board else (st.container(), st.container())
     with col_f:
         st.subheader(f"Funnel plot of {long}", anchor=False)
-        st.vega_lite_chart(
-            data.wait_chart(
-                ctx.snapshot,
-                "funnel",
-                period=period,
-                service=service,
-                board=ctx.board,
-                level=level,
-                code=focus[0] if focus else "",
-            ),
-            width="stretch",
-        )
+        chart("funnel", focus[0] if focus else "")
         st.caption(
             f"Each point is one of the {long}; outside the 95% lines differs from England by more than chance "
             "would suggest for its list size; outside the 99.8% lines, very unlikely to be chance."
@@ -182,18 +178,7 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     with col_t:
         if focus:
             st.subheader(f"{md_escape(where.name(focus[0]))} over time", anchor=False)
-            st.vega_lite_chart(
-                data.wait_chart(
-                    ctx.snapshot,
-                    "trend",
-                    period=period,
-                    service=service,
-                    board=ctx.board,
-                    level=level,
-                    code=focus[0],
-                ),
-                width="stretch",
-            )
+            chart("trend", focus[0])
             with st.expander("Table of the trend"):
                 show_table(
                     trend_display_waits(
