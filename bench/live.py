@@ -101,7 +101,10 @@ def serve(app: Path, cwd: Path) -> Iterator[Server]:
         yield Server(url, port, proc)
     finally:
         proc.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # a server that does not stop when asked is stopped: none is left behind
+            proc.kill()
             proc.wait(timeout=15)
         log.close()
 
