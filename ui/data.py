@@ -774,7 +774,7 @@ def benchmark_rows(snap: Snapshot) -> pl.DataFrame:
 
 
 def comparison_words(where) -> str:
-    """England, the region and the system as a sentence's list: "England, the North West and Greater Manchester"
+    """England, the region and the system as a sentence's list: "England, the East Midlands and Derbyshire"
     (the region and system only when the area has them)."""
     parts = ["England"]
     if where.region_name:
