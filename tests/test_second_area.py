@@ -243,3 +243,25 @@ def test_a_system_config_with_mistakes_is_refused_with_each_one(tmp_path):
         "ingest.toml [system]: providers — expected a list of NHS ODS codes such as 'RM3'",
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_an_area_with_only_its_area_block_opens_every_page(tmp_path, monkeypatch):
+    """No [system]: no system columns, no locality league, the national leagues with nothing highlighted."""
+    chs_workbook(tmp_path / "chs.xlsx")
+    (tmp_path / "ingest.toml").write_text(
+        f'[area]\nla_code = "{LEEDS}"\nla_name = "Leeds"\n[sources]\nehcp = ["{FIX}"]\nchs = ["chs.xlsx"]\n'
+    )
+    out = tmp_path / "snapshots"
+    assert (
+        ingest_main(["build", "--config", str(tmp_path / "ingest.toml"), "--as-at", "2025-11-03", "--out", str(out)])
+        == 0
+    )
+    assert "system" not in open_snapshot(out / "2025-11-03").manifest
+    for page in registered_pages():
+        at = _run(page, monkeypatch, out, officer=True)
+        assert not at.exception, (page, at.exception)
+    at = _run("pages/waiting_times.py", monkeypatch, out, officer=True)
+    text = unescape(" ".join(c.value for c in at.caption))
+    assert "No ICB is configured for this area" in text and "No providers are configured" in text
+    bench = _run("pages/benchmarks.py", monkeypatch, out, officer=True).dataframe[0].value
+    assert "Yorkshire and The Humber" in bench.columns and not any(c.startswith("Rank in West") for c in bench.columns)

@@ -578,7 +578,7 @@ def _nhs_orgs(path: str, fp: str, kind: str, period, service: str) -> list[str]:
     return sorted(c for c in codes if nhs_kind(c) == kind)
 
 
-def _league_of(path: str, fp: str, level: str) -> tuple[str, str | None]:
+def _league_of(level: str) -> tuple[str, str | None]:
     """The rows and reference of a league: the system's localities against their pooled figure, or every ICB or
     provider in the NHS England workbook against England."""
     return (LOCAL, None) if level == "locality" else (NHS, "ENG")
@@ -587,7 +587,7 @@ def _league_of(path: str, fp: str, level: str) -> tuple[str, str | None]:
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _league(path: str, fp: str, period, service: str, level: str = "locality") -> pl.DataFrame:
     snap = _open(path, fp)
-    source, reference = _league_of(path, fp, level)
+    source, reference = _league_of(level)
     members = list(setup(snap).localities) if level == "locality" else _nhs_orgs(path, fp, level, period, service)
     frame = waits.league(
         scan_table(snap, "waiting_times"),
@@ -610,7 +610,7 @@ def league(snap: Snapshot, period, service: str, level: str = "locality") -> pl.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _area_trend(path: str, fp: str, service: str, level: str = "locality", code: str = "") -> pl.DataFrame:
     snap = _open(path, fp)
-    source, reference = _league_of(path, fp, level)
+    source, reference = _league_of(level)
     if level == "locality":
         members = list(setup(snap).localities)
     else:
@@ -702,12 +702,12 @@ def _wait_chart(
         )
     elif kind == "funnel":
         lg = _league(path, fp, period, service, level)
-        highlight = [focus] if level != "provider" else [where.name(p) for p in where.system.providers or ()]
+        providers = where.system.providers if where.system else ()
         chart = wch.funnel_chart(
             lg,
             waits.funnel(lg),
             area=focus,
-            highlight=highlight if level == "provider" else None,
+            highlight=[where.name(p) for p in providers] if level == "provider" else None,
             reference=f"{reference} figure",
             font_scale=scale,
             description=f"Funnel plot of the {lg.height} {members} for {what}, {period:%B %Y}",
