@@ -5,7 +5,7 @@ Playwright, each figure beside the same measure of an empty two-page Streamlit a
 - `server_runs`: per page, the median warm server run (send `rerun_script`, read until `script_finished`) and the
   bytes the server sent for it;
 - `browser_clicks`: per page, a click on its navigation link until every visible chart, map and table has drawn,
-  and the first load of the app;
+  and the first load, the app's and the floor's taken turn about in one browser;
 - `load_run`: N concurrent websocket sessions paging through every page with no pause: throughput, median and p95
   of a page run, errors, and the server's peak resident memory.
 """
@@ -284,6 +284,7 @@ def load_run(server: Server, sessions: int = 20, passes: int = 2, query: str = "
 # ── the browser ───────────────────────────────────────────────────────────────────────────────────────────────────
 WATCH = """() => {
   window.__sawRun = false;
+  window.__title = document.querySelector('h1')?.textContent;
   // any change of the script state means a run started (it can be over before the observer's callback reads it);
   // the whole document is watched, as the app's element can be replaced on the first navigations
   if (window.__watching) return;
@@ -291,6 +292,9 @@ WATCH = """() => {
   new MutationObserver(() => { window.__sawRun = true; })
     .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 }"""
+# a run so short that the front end draws its start and its end at once leaves the script state as it was: the new
+# page's title shows it ran
+RAN = "(window.__sawRun || document.querySelector('h1')?.textContent !== window.__title)"
 # the charts, maps and tables on screen that have not drawn yet: their selectors
 PENDING = """(() => {
   const shown = el => el.offsetParent !== null;
@@ -302,20 +306,21 @@ PENDING = """(() => {
   return out;
 })()"""
 STATE = "document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state')"
-DRAWN = f"() => window.__sawRun && {STATE} === 'notRunning' && {PENDING}.length === 0"
+DRAWN = f"() => {RAN} && {STATE} === 'notRunning' && {PENDING}.length === 0"
 FIRST = f"() => {STATE} === 'notRunning' && !!document.querySelector('h1') && {PENDING}.length === 0"
-STUCK = f"() => [location.href, window.__sawRun, {STATE}, ...{PENDING}]"
+STUCK = f"() => [location.href, {RAN}, {STATE}, ...{PENDING}]"
 
 
 def click_until_drawn(page, link, what: str) -> float:
     """Seconds from a click on the link until the page has run and drawn. Now and then the front end takes a click
-    as a change of address only and starts no run; that click is not a measure, so it is made again."""
+    as a change of address only and starts no run (neither the script state nor the title changes); that click is
+    not a measure, so it is made again."""
     for _ in range(3):
         page.evaluate(WATCH)
         t0 = time.perf_counter()
         link.click()
         try:
-            page.wait_for_function("() => window.__sawRun", polling="raf", timeout=5_000)
+            page.wait_for_function(f"() => {RAN}", polling="raf", timeout=5_000)
         except Exception:
             continue  # no run started: click again
         try:
@@ -326,62 +331,104 @@ def click_until_drawn(page, link, what: str) -> float:
     raise RuntimeError(f"{what}: three clicks started no run")
 
 
-def browser_clicks(url: str, titles: dict[str, str], repeat: int, query: str = "") -> tuple[dict[str, float], float]:
-    """Per page (url path → seconds, median of `repeat` passes after one pass that warms the browser and the
-    server): a click on its navigation link until every visible chart, map and table has drawn, going round the
-    pages in navigation order; and the median first load of the app, each in a new browser context."""
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+VIEWPORT = {"width": 1600, "height": 1000}
+
+
+def first_load(browser, url: str) -> float:
+    """Seconds from asking for the address, in a new browser context (nothing cached), until the first page has
+    run and drawn."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function(FIRST, polling="raf", timeout=120_000)
+        return time.perf_counter() - t0
+    finally:
+        context.close()
+
+
+def opened(browser, url: str):
+    """A page of the app in a context of its own, loaded and settled, its navigation ready to click."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(FIRST, polling="raf", timeout=120_000)
+    with contextlib.suppress(Exception):  # a click before the links are wired would reload the page
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    return page
+
+
+def nav_link(page, title: str):
+    return page.locator('[data-testid="stSidebar"] a').filter(has_text=title).first
+
+
+def browser_clicks(
+    app: tuple[str, dict[str, str]], floor: tuple[str, dict[str, str]], repeat: int, query: str = ""
+) -> dict:
+    """The app's and the floor's measures taken turn about in one browser, so that whatever else the machine is
+    doing falls on both alike. `app` and `floor` are each (url, url path → navigation title).
+
+    - first loads: `repeat` of each, alternately, each in a new browser context;
+    - clicks: after one pass that warms the browser's code and the servers' caches, `repeat` passes round the app's
+      pages in navigation order, each click on an app page followed by a click between the floor's two pages; a
+      click is timed until every visible chart, map and table has drawn.
+
+    Returns medians: per app page (url path → seconds), the floor's click, and the two first loads."""
     from playwright.sync_api import sync_playwright
 
-    clicks: dict[str, list[float]] = {p: [] for p in titles}
-    firsts: list[float] = []
-    launch = {
-        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    }
-    start = f"{url}/?{query}" if query else url
+    (app_url, app_titles), (floor_url, floor_titles) = app, floor
+    app_start = f"{app_url}/?{query}" if query else app_url
+    clicks: dict[str, list[float]] = {p: [] for p in app_titles}
+    floor_clicks: list[float] = []
+    firsts: dict[str, list[float]] = {"app": [], "floor": []}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(**launch)
+        browser = pw.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"), args=LAUNCH_ARGS
+        )
         try:
-            for _ in range(repeat):
-                context = browser.new_context(viewport={"width": 1600, "height": 1000})
-                page = context.new_page()
-                t0 = time.perf_counter()
-                page.goto(start)
-                page.wait_for_function(FIRST, polling="raf", timeout=120_000)
-                firsts.append(time.perf_counter() - t0)
-                context.close()
-            context = browser.new_context(viewport={"width": 1600, "height": 1000})
-            page = context.new_page()
-            page.goto(start)
-            page.wait_for_function(FIRST, polling="raf", timeout=120_000)
-            with contextlib.suppress(Exception):  # a click before the links are wired would reload the page
-                page.wait_for_load_state("networkidle", timeout=10_000)
-            order = list(titles)
+            first_load(browser, app_start)  # the server's first session: not a measure
+            first_load(browser, floor_url)
+            for n in range(repeat):
+                pair = [("app", app_start), ("floor", floor_url)]
+                for which, url in pair if n % 2 == 0 else pair[::-1]:
+                    firsts[which].append(first_load(browser, url))
+            app_page, floor_page = opened(browser, app_start), opened(browser, floor_url)
+            order = list(app_titles)
+            floor_order = list(floor_titles)
+            turn = 0
             for n in range(repeat + 1):
                 for path in order[1:] + order[:1]:  # from the default page round to it again
-                    link = page.locator('[data-testid="stSidebar"] a').filter(has_text=titles[path]).first
-                    took = click_until_drawn(page, link, f"{url}: {titles[path]}")
-                    if n:  # the first pass warms the browser's code and the server's caches
-                        clicks[path].append(took)
+                    took = click_until_drawn(app_page, nav_link(app_page, app_titles[path]), f"{app_url}: {path}")
                     # a person reads before the next click; one within a few milliseconds of a run's end can be
                     # taken by the front end as a change of address only, with no run
-                    page.wait_for_timeout(300)
-            context.close()
+                    app_page.wait_for_timeout(300)
+                    turn += 1
+                    other = floor_titles[floor_order[turn % len(floor_order)]]
+                    floor_took = click_until_drawn(floor_page, nav_link(floor_page, other), f"{floor_url}: {other}")
+                    floor_page.wait_for_timeout(300)
+                    if n:  # the first pass warms the browser's code and the servers' caches
+                        clicks[path].append(took)
+                        floor_clicks.append(floor_took)
         finally:
             browser.close()
-    return {p: statistics.median(v) for p, v in clicks.items()}, statistics.median(firsts)
+    return {
+        "clicks": {p: statistics.median(v) for p, v in clicks.items()},
+        "floor_click": statistics.median(floor_clicks),
+        "first": statistics.median(firsts["app"]),
+        "floor_first": statistics.median(firsts["floor"]),
+    }
 
 
 def app_and_floor(repeat: int) -> dict:
-    """Every measure on the app and on the empty app, started one after the other in this run."""
-    out: dict = {}
-    with empty_app() as empty, serve(empty, empty.parent) as floor:
-        runs, titles = server_runs(floor, repeat)
-        clicks, first = browser_clicks(floor.url, titles, max(3, repeat // 3))
-        out["floor"] = {"runs": runs, "clicks": clicks, "first": first}
-    with serve(ROOT / "app.py", ROOT) as app:
+    """Every measure on the app and on the empty app, both servers running side by side in this run."""
+    with empty_app() as empty, serve(empty, empty.parent) as floor, serve(ROOT / "app.py", ROOT) as app:
+        floor_runs, floor_titles = server_runs(floor, repeat)
         runs, titles = server_runs(app, repeat)
-        clicks, first = browser_clicks(app.url, titles, max(3, repeat // 3))
+        browser = browser_clicks((app.url, titles), (floor.url, floor_titles), repeat)
         load = load_run(app)
-        out["app"] = {"runs": runs, "clicks": clicks, "first": first, "titles": titles, "load": load}
-    return out
+    return {
+        "floor": {"runs": floor_runs, "click": browser["floor_click"], "first": browser["floor_first"]},
+        "app": {"runs": runs, "clicks": browser["clicks"], "first": browser["first"], "titles": titles, "load": load},
+    }
