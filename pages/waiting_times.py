@@ -8,7 +8,7 @@ import streamlit as st
 from metrics.formatting import md_escape
 from metrics.waits import SERVICE_NAMES, headline
 from ui import data
-from ui.components import download_csv, empty_state, page_header, show_table
+from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import context
 from ui.tables import heat_cells, heat_display, league_display, provider_display, trend_display_waits
 
@@ -83,8 +83,8 @@ def locality_view() -> None:
             )
             st.markdown("- " + md_escape(sentence))
         cells = heat_cells(data.heat(ctx.snapshot, period, services), where.names)
-        chart_tab, table_tab = st.tabs(["Chart", "Table"])
-        with chart_tab:
+
+        def heat_chart() -> None:
             st.vega_lite_chart(
                 data.wait_chart(ctx.snapshot, "heat", period=period, services=services, board=ctx.board),
                 width="stretch",
@@ -93,11 +93,14 @@ def locality_view() -> None:
                 "Each cell: % waiting under 18 weeks and rank (1st = highest share). Darker blue = better "
                 f"quarter of the ranking; x = no return that month. {md_escape(area)} is outlined in orange."
             )
-        with table_tab:
+
+        def heat_table() -> None:
             show_table(heat_display(cells))
             download_csv(
                 heat_display(cells), ctx=ctx, name=f"waiting_times_heat_{period}", source=source, key="wt_heat_csv"
             )
+
+        chart_or_table("Show the services heat map as", "wt_heat_view", chart=heat_chart, table=heat_table)
         return period, services
     league = data.league(ctx.snapshot, period, service)
     trend = data.area_trend(ctx.snapshot, service)

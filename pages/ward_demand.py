@@ -9,7 +9,7 @@ from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS
 from metrics.wards import MEASURE_LABELS, class_breaks, profile, significance_sentence
 from ui import data
-from ui.components import download_csv, empty_state, page_header, picked_ward, show_table
+from ui.components import chart_or_table, download_csv, empty_state, page_header, picked_ward, show_table
 from ui.state import context
 from ui.tables import area_rates_display, deprivation_display, map_rows, trend_display
 
@@ -107,8 +107,8 @@ with map_col:
 
 with bar_col:
     st.header(f"{'Towns' if towns else 'Wards'} ranked")
-    chart_tab, table_tab, download_tab = st.tabs(["Chart", "Table", "Download"])
-    with chart_tab:
+
+    def ranked_chart() -> None:
         st.vega_lite_chart(
             data.ward_chart(
                 ctx.snapshot,
@@ -127,25 +127,30 @@ with bar_col:
             "Bars: rate per 1,000. Grey lines: 95% intervals. Orange diamond: significantly above the "
             "borough (dashed orange line)."
         )
-    with table_tab:
-        show_table(area_rates_display(rates, towns=towns))
-    with download_tab:
-        download_csv(
-            area_rates_display(safe, towns=towns),
-            ctx=ctx,
-            name=f"{area_word}_{measure}_{period}",
-            source="Local case-management system (ward demand)",
-            key="wd_csv",
-            label="Download this table (CSV, disclosure-controlled)",
-        )
+
+    chart_or_table(
+        f"Show the {area_word}s ranked as",
+        "wd_ranked_view",
+        chart=ranked_chart,
+        table=lambda: show_table(area_rates_display(rates, towns=towns)),
+    )
+    download_csv(
+        area_rates_display(safe, towns=towns),
+        ctx=ctx,
+        name=f"{area_word}_{measure}_{period}",
+        source="Local case-management system (ward demand)",
+        key="wd_csv",
+        label="Download this table (CSV, disclosure-controlled)",
+    )
 if protected:
     st.caption(LEGEND)
 
 st.header("Demand and deprivation")
 dep = data.deprivation(ctx.snapshot, period, measure, ctx.phase, protected=protected)
-dep_chart, dep_table = st.tabs(["Chart", "Table"])
-with dep_chart:
-    st.vega_lite_chart(
+chart_or_table(
+    "Show demand and deprivation as",
+    "wd_dep_view",
+    chart=lambda: st.vega_lite_chart(
         data.ward_chart(
             ctx.snapshot,
             "deprivation",
@@ -156,9 +161,9 @@ with dep_chart:
             board=ctx.board,
         ),
         width="stretch",
-    )
-with dep_table:
-    show_table(deprivation_display(dep))
+    ),
+    table=lambda: show_table(deprivation_display(dep)),
+)
 
 st.header("Ward profile")
 codes = ward_rows["ward_code"].to_list()
@@ -180,9 +185,10 @@ p3.metric("Share of the borough's count", "c" if info["share"] is None else f"{1
 p4.metric("Deprivation decile", "x" if info["imd_decile"] is None else f"{info['imd_decile']} of 10")
 trend = data.ward_trend(ctx.snapshot, ward, measure, protected=protected)
 labels = {"all": "All phases", **{k: v for k, v in PHASE_LABELS.items() if k != "all"}}
-t_chart, t_table = st.tabs(["Chart", "Table"])
-with t_chart:
-    st.vega_lite_chart(
+chart_or_table(
+    "Show the ward's trend as",
+    "wd_trend_view",
+    chart=lambda: st.vega_lite_chart(
         data.ward_chart(
             ctx.snapshot,
             "trend",
@@ -194,6 +200,6 @@ with t_chart:
             board=ctx.board,
         ),
         width="stretch",
-    )
-with t_table:
-    show_table(trend_display(trend, labels))
+    ),
+    table=lambda: show_table(trend_display(trend, labels)),
+)

@@ -55,3 +55,12 @@ def page_text(at: AppTest) -> str:
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     return unescape("\n".join(parts))
+
+
+def tables_chosen(at: AppTest) -> AppTest:
+    """The run again with every chart-or-table control set to Table, so that every table twin is built and shown
+    (each is built only when chosen)."""
+    controls = [c for c in at.segmented_control if c.options == ["Chart", "Table"]]
+    for control in controls:
+        control.set_value("Table")
+    return at.run() if controls else at

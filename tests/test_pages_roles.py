@@ -15,7 +15,7 @@ import ui.components
 from metrics.formatting import md_escape
 from metrics.snapshot import open_snapshot
 from tests.leaks import SCALE, exact_ward_counts, numbers_in_text, sent
-from tests.pages_helper import TEST_AUTH, TEST_OFFICERS, app, registered_pages
+from tests.pages_helper import TEST_AUTH, TEST_OFFICERS, app, registered_pages, tables_chosen
 
 USERS = {
     "public": None,
@@ -60,6 +60,11 @@ def test_the_public_receives_no_exact_ward_count_on_any_page(
     text, numbers = sent(at)
     leaked = sorted(numbers & exact_counts)
     assert not leaked, f"{page}: exact counts sent to a {who} browser: {leaked[:10]}"
+    at = tables_chosen(at)  # and every chart's table twin, once chosen
+    assert not at.exception
+    text, numbers = sent(at)
+    leaked = sorted(numbers & exact_counts)
+    assert not leaked, f"{page}: exact counts in a table sent to a {who} browser: {leaked[:10]}"
     for csv in downloads:
         assert not numbers_in_text(csv.decode("utf-8-sig")) & exact_counts, f"{page}: a download holds exact counts"
     assert OFFICIAL not in text

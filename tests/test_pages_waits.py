@@ -49,6 +49,10 @@ def test_all_services_heat_table_and_a_missing_return():
     at = run("all")
     assert not at.exception
     assert sum("Bury is" in unescape(m.value) for m in at.markdown) == 5
+    # the heat map is drawn and its table twin is not built until it is chosen
+    assert len(at.get("vega_lite_chart")) == 1 and len(at.dataframe) == 0
+    at.segmented_control(key="wt_heat_view").set_value("Table").run()
+    assert len(at.get("vega_lite_chart")) == 0
     heat = at.dataframe[0].value
     assert heat.shape == (5, 11)  # 5 services × (Service + 10 localities)
     assert set(heat.columns) - {"Service"} == set(GM_LOCALITIES.values())

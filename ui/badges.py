@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.formatting import ASSURANCE_LABELS, ASSURANCE_SHORT, RAG_WORDS, VARIATION_LABELS, VARIATION_SHORT
+from metrics.formatting import ASSURANCE_SHORT, RAG_WORDS, VARIATION_SHORT
 
 RAG_COLOURS = {"Green": "green", "Amber": "orange", "Red": "red", "Grey": "gray"}
+ASSURANCE_COLOURS = {"pass": "blue", "fail": "orange", "hit_and_miss": "gray", "none": "gray"}
 RAG_SYMBOLS = {"Green": "✓", "Amber": "!", "Red": "✗", "Grey": "–"}
 
 
@@ -21,14 +22,14 @@ def variation_colour(code: str) -> str:
     return "gray"
 
 
-def rag_badge(word: str, *, container=st) -> None:
-    container.badge(f"{RAG_SYMBOLS[word]} RAG: {RAG_WORDS[word]}", color=RAG_COLOURS[word])
-
-
-def variation_badge(code: str, *, container=st) -> None:
-    container.badge(VARIATION_SHORT[code], color=variation_colour(code), help=VARIATION_LABELS[code])
-
-
-def assurance_badge(code: str, *, container=st) -> None:
-    colour = {"pass": "blue", "fail": "orange", "hit_and_miss": "gray", "none": "gray"}[code]
-    container.badge(ASSURANCE_SHORT[code], color=colour, help=ASSURANCE_LABELS[code])
+def badge_line(rag: str, variation: str, assurance: str | None) -> None:
+    """A tile's RAG, variation and (given 13 points or more) assurance badges as one line of markdown: one element
+    for the browser to draw rather than three. The words are this module's own, never data; the icons' full
+    meanings are in each indicator's block below the tiles."""
+    parts = [
+        f":{RAG_COLOURS[rag]}-badge[{RAG_SYMBOLS[rag]} RAG: {RAG_WORDS[rag]}]",
+        f":{variation_colour(variation)}-badge[{VARIATION_SHORT[variation]}]",
+    ]
+    if assurance is not None:
+        parts.append(f":{ASSURANCE_COLOURS[assurance]}-badge[{ASSURANCE_SHORT[assurance]}]")
+    st.markdown(" ".join(parts))

@@ -3,11 +3,14 @@ downloads stamped with source and date, and plain-English empty states."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
 from metrics.formatting import fmt_date, md_escape
 from metrics.schema import PHASE_LABELS
+from ui.data import RUN_LOCK
 from ui.state import Context
 from ui.tables import stamped_csv
 
@@ -81,6 +84,15 @@ def download_csv(
 def show_table(frame: pl.DataFrame, **kwargs) -> None:
     """st.dataframe of a Polars frame, handed over as Arrow (Streamlit would otherwise convert it through pandas)."""
     st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", **kwargs)
+
+
+@st.fragment
+def chart_or_table(label: str, key: str, chart: Callable[[], None], table: Callable[[], None]) -> None:
+    """A chart or its table twin, chosen by a control above them: only the one chosen is built and sent, and
+    choosing reruns only this block (a fragment). `label` names the control for screen readers."""
+    with RUN_LOCK:  # a fragment's rerun does not pass through app.py, where page runs take turns
+        view = st.segmented_control(label, ["Chart", "Table"], default="Chart", key=key, label_visibility="collapsed")
+        (table if view == "Table" else chart)()
 
 
 def picked_ward(event, codes: list[str]) -> str | None:

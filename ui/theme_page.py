@@ -26,8 +26,8 @@ from metrics.formatting import (
 )
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from ui import data
-from ui.badges import assurance_badge, rag_badge, variation_badge
-from ui.components import download_csv, empty_state, page_header, show_table
+from ui.badges import badge_line
+from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import Context, context
 from ui.tables import actions_display
 
@@ -125,10 +125,8 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                     else f"target {fmt_target(kpi['target'], kpi['unit'], kpi['decimals'], kpi['target_date'])}"
                 )
                 st.caption(f"{md_escape(kpi['period_label'] or 'No data')} · {md_escape(target)}")
-                rag_badge(kpi["rag"])
-                variation_badge(kpi["variation"])
-                if kpi["variation"] != "none":  # below 13 points there is no assurance to speak of either
-                    assurance_badge(kpi["assurance"])
+                # below 13 points there is no assurance to speak of either
+                badge_line(kpi["rag"], kpi["variation"], None if kpi["variation"] == "none" else kpi["assurance"])
 
 
 SHORT = 6  # fewer points than this: a compact table of the values, no chart
@@ -160,7 +158,12 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
             show_table(table.select([c for c in table.columns if c not in SPC_COLUMNS]))
             st.caption(md_escape(description))
         else:
-            _chart_or_table(ctx, kpi, description)
+            chart_or_table(
+                f"Show {md_escape(kpi['title'])} as",
+                f"view-{kpi['kpi_id']}",
+                chart=lambda: _chart(ctx, kpi, description),
+                table=lambda: show_table(data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase)),
+            )
         download_csv(
             table,
             ctx=ctx,
@@ -183,24 +186,7 @@ SPC_COLUMNS = {
 }
 
 
-@st.fragment
-def _chart_or_table(ctx: Context, kpi: dict, description: str) -> None:
-    """The chart, or its table twin: only the one chosen is built and sent, and choosing reruns only this block."""
-    with data.RUN_LOCK:  # a fragment's rerun does not pass through app.py
-        _view(ctx, kpi, description)
-
-
-def _view(ctx: Context, kpi: dict, description: str) -> None:
-    view = st.segmented_control(
-        f"Show {md_escape(kpi['title'])} as",
-        ["Chart", "Table"],
-        default="Chart",
-        key=f"view-{kpi['kpi_id']}",
-        label_visibility="collapsed",
-    )
-    if view == "Table":
-        show_table(data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase))
-        return
+def _chart(ctx: Context, kpi: dict, description: str) -> None:
     st.vega_lite_chart(
         data.indicator_spec(ctx.snapshot, kpi["kpi_id"], ctx.phase, ctx.board),
         width="stretch",
