@@ -52,7 +52,7 @@ def test_theme_page_shows_one_workstream_at_a_time_with_one_block_per_indicator(
         mine = cat.filter(pl.col("workstream") == ws)
         needs = mine.filter(pl.col("kpi_id").str.starts_with("ehcp_need_"))
         if needs.height:  # the primary-need shares: one table, Bury's share beside England's and the region's
-            table = at.get_by_key("kpi-primary-need").dataframe[0].value
+            table = at.get_by_key("kpi-primary-need").table[0].value
             for kpi in needs.iter_rows(named=True):
                 v = values.filter(pl.col("kpi_id") == kpi["kpi_id"]).collect().sort("period_end")["value"][-1]
                 need = kpi["title"].removeprefix("Primary need: ").removesuffix(" (DfE)").capitalize()
@@ -76,9 +76,9 @@ def test_theme_page_shows_one_workstream_at_a_time_with_one_block_per_indicator(
             points = result["value"].is_not_null().sum()
             charts = block.get("vega_lite_chart")
             if points < 6:  # a short series: its few values as a compact table, no chart
-                assert not charts and len(block.dataframe) == 1
+                assert not charts and len(block.table) == 1 and not block.dataframe
                 assert (
-                    block.dataframe[0].value["Period"].tolist()[-points:]
+                    block.table[0].value["Period"].tolist()[-points:]
                     == result.drop_nulls("value")["period_label"].to_list()[-points:]
                 )
             else:

@@ -81,6 +81,12 @@ def download_csv(
     )
 
 
+def compact_table(frame: pl.DataFrame) -> None:
+    """A few rows as a static table (st.table): plain HTML that a screen reader reads as a table and the browser
+    draws at once, where the interactive grid would load, measure and paint a canvas for three or four values."""
+    st.table(frame.to_arrow(), hide_index=True)
+
+
 def show_table(frame: pl.DataFrame, **kwargs) -> None:
     """st.dataframe of a Polars frame, handed over as Arrow (Streamlit would otherwise convert it through pandas)."""
     st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", **kwargs)

@@ -27,7 +27,7 @@ from metrics.formatting import (
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from ui import data
 from ui.badges import badge_line
-from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
+from ui.components import chart_or_table, compact_table, download_csv, empty_state, page_header, show_table
 from ui.state import Context, context
 from ui.tables import actions_display
 
@@ -155,7 +155,7 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
         description = data.description(ctx.snapshot, kpi["kpi_id"], ctx.phase)
         table = data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase)
         if kpi["n_points"] < SHORT:
-            show_table(table.select([c for c in table.columns if c not in SPC_COLUMNS]))
+            compact_table(table.select([c for c in table.columns if c not in SPC_COLUMNS]))
             st.caption(md_escape(description))
         else:
             chart_or_table(
@@ -210,7 +210,7 @@ def _needs_block(ctx: Context, needs: pl.DataFrame) -> None:
             f"Shares of all EHC plans at the January census, {md_escape(needs['period_label'][0] or '')}; the "
             "Department for Education's SEN2 statistics."
         )
-        show_table(table)
+        compact_table(table)
         download_csv(table, ctx=ctx, name="primary_need", source="DfE SEN2", key="dl-primary-need")
 
 
