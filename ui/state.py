@@ -78,16 +78,17 @@ def init_from_url(ids: list[str], *, officer: bool = True) -> None:
 
 
 def sync_to_url() -> None:
-    """Mirror the controls into the URL (only when they differ, to avoid needless reruns)."""
+    """Mirror the controls into the URL, only those that differ and all in one change of address (each change is
+    a message the browser acts on, and a page switch starts with an address holding none of them)."""
     wanted = {
         "as_at": st.session_state.get(KEY_SNAPSHOT),
         "compare": st.session_state.get(KEY_COMPARE),
         "phase": st.session_state.get(KEY_PHASE, "all"),
         "mode": "board" if st.session_state.get(KEY_BOARD) else "officer",
     }
-    for k, v in wanted.items():
-        if v is not None and st.query_params.get(k) != v:
-            st.query_params[k] = v
+    changed = {k: v for k, v in wanted.items() if v is not None and st.query_params.get(k) != v}
+    if changed:
+        st.query_params.update(changed)
 
 
 @dataclass(frozen=True)
