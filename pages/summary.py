@@ -6,7 +6,7 @@ from metrics.formatting import THEME_TITLES, fmt_date
 from ui import data
 from ui.components import download_csv, page_header, sources_line
 from ui.state import context
-from ui.tables import board_columns, rag_styled, summary_display
+from ui.tables import board_columns, rag_pills, rag_styled, summary_display
 
 ctx = context()
 THEME_BY_TITLE = {t: n for n, t in THEME_TITLES.items()}
@@ -80,13 +80,15 @@ for col, (word, label) in zip(
 if ctx.board:  # a static table whose type scales for the back of the room
     st.table(rag_styled(board_columns(table)), hide_index=True)
 else:
+    shown, rag_column = rag_pills(table)
     st.dataframe(
-        rag_styled(table),
+        shown.to_arrow(),
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * table.height, 1300),
         column_order=[c for c in table.columns if c != "kpi_id"],
         column_config={
+            **rag_column,
             "Last 24 periods": st.column_config.LineChartColumn("Trend line (oldest → latest)", width="small"),
             "Page": st.column_config.LinkColumn("Theme page", display_text="Open theme page", width="small"),
             "Variation": st.column_config.TextColumn("SPC variation", width="medium"),

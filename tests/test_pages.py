@@ -3,6 +3,7 @@ a damaged snapshot is refused in the app with the file named; links reopen the s
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import polars as pl
@@ -48,6 +49,14 @@ def test_summary_shows_one_row_per_indicator_with_the_computed_values(demo_root)
     assert periods["wait_u18_salt_pct"] == "Jul 2025" and shown["wait_u18_salt_pct"] == "34%"
     assert periods["ehcp_20wk_pct"] == "2024" and shown["ehcp_20wk_pct"] == "99.0%"
     assert shown["annual_review_overdue_pct"] == "34%"
+    # each RAG word is a pill in its GOV.UK colour (the grid's own colouring, no pandas Styler)
+    pills = {o["value"]: o["color"] for o in json.loads(at.dataframe[0].proto.columns)["RAG"]["type_config"]["options"]}
+    assert pills["Green"] == "#00703C" and pills["Amber"] == "#FFDD00" and pills["Red"] == "#D4351C"
+    words = {"Green": "Green", "Amber": "Amber", "Red": "Red", "Grey": "No target"}
+    shown_rag = dict(zip(table["kpi_id"], (list(v) for v in table["RAG"]), strict=True))
+    for r in expected.iter_rows(named=True):
+        word = words[r["rag"]] if r["period_label"] is not None or r["target"] is None else "No data"
+        assert shown_rag[r["kpi_id"]] == [word], r["kpi_id"]
     counts = {m.label.split(":")[0]: m.value for m in at.metric}
     rag = expected["rag"].value_counts()
     for word, label in [("Green", "Green"), ("Amber", "Amber"), ("Red", "Red"), ("Grey", "No target or no data")]:

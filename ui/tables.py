@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import streamlit as st
 
 from metrics.formatting import (
     ASSURANCE_LABELS,
@@ -83,6 +84,21 @@ RAG_CELL = {
     "No target": ("#F3F2F1", "#0B0C0C"),
     "No data": ("#F3F2F1", "#0B0C0C"),
 }
+
+
+def rag_pills(frame: pl.DataFrame, column: str = "RAG") -> tuple[pl.DataFrame, dict]:
+    """The frame with its RAG column as one-word lists, and the column's configuration that shows each word as a
+    pill in its RAG colour, for the interactive table: the grid colours them itself, where a pandas Styler would
+    be built and turned into styled display values for every cell on every run."""
+    words = list(RAG_CELL)
+    pills = st.column_config.MultiselectColumn(
+        column,
+        options=words,
+        color=[RAG_CELL[w][0] for w in words],
+        width=90,
+        help="Red, amber or green (RAG) against the Priority Impact Plan target",
+    )
+    return frame.with_columns(pl.concat_list(pl.col(column))), {column: pills}
 
 
 def rag_styled(frame: pl.DataFrame, column: str = "RAG"):
