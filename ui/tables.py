@@ -102,7 +102,8 @@ def rag_pills(frame: pl.DataFrame, column: str = "RAG") -> tuple[pl.DataFrame, d
 
 
 def rag_styled(frame: pl.DataFrame, column: str = "RAG"):
-    """A pandas Styler (what st.dataframe colours cells from) with RAG cells coloured; the word stays in the cell."""
+    """A pandas Styler (what board mode's static st.table colours cells from) with RAG cells coloured; the word
+    stays in the cell."""
 
     def paint(word: str) -> str:
         bg, fg = RAG_CELL.get(word, ("#FFFFFF", "#0B0C0C"))
