@@ -162,7 +162,7 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
                 f"Show {md_escape(kpi['title'])} as",
                 f"view-{kpi['kpi_id']}",
                 chart=lambda: _chart(ctx, kpi, description),
-                table=lambda: show_table(data.indicator_table(ctx.snapshot, kpi["kpi_id"], ctx.phase)),
+                table=lambda: show_table(table),
             )
         download_csv(
             table,
