@@ -298,7 +298,7 @@ RAN = "(window.__sawRun || document.querySelector('h1')?.textContent !== window.
 # the charts, maps and tables on screen that have not drawn yet: their selectors
 PENDING = """(() => {
   const shown = el => el.offsetParent !== null;
-  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas', '[data-testid="stDeckGlJsonChart"]': 'canvas',
+  const need = {'[data-testid="stVegaLiteChart"]': 'svg, canvas',
                 '[data-testid="stDataFrame"]': 'canvas, table'};
   const out = [];
   for (const [sel, inner] of Object.entries(need))

@@ -1,2 +1,2 @@
-"""Pure chart builders: tidy Polars frames in, Altair charts or pydeck decks out. No Streamlit import, so the board
+"""Pure chart builders: tidy Polars frames in, Altair charts out. No Streamlit import, so the board
 pack reuses them. One palette (palette.py)."""

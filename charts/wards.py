@@ -1,40 +1,16 @@
-"""Ward charts: the pydeck choropleth (GeoJSON dicts, never a Polars frame), its legend, the ranked bar chart with
-95% whiskers and the borough line, rate by deprivation decile, and a ward's trend by phase."""
+"""Ward charts: the choropleth (Vega-Lite geoshapes, interactive in the app and fixed in the pack), its legend,
+the ranked bar chart with 95% whiskers and the borough line, rate by deprivation decile, and a ward's trend by phase."""
 
 from __future__ import annotations
 
 import json
-import math
 
 import altair as alt
 import polars as pl
-import pydeck as pdk
 
 from charts.palette import CATEGORICAL, DARK_BLUE, DARK_GREY, FOCUS_REST, ORANGE, SEQUENTIAL
 
 NO_DATA = "#E0E0E0"
-OUTLINE = [11, 12, 12, 255]
-
-
-def _rgb(hex_colour: str, alpha: int = 235) -> list[int]:
-    h = hex_colour.lstrip("#")
-    return [int(h[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
-
-
-def _rings(geometry: dict) -> list:
-    return geometry["coordinates"] if geometry["type"] == "Polygon" else [r for p in geometry["coordinates"] for r in p]
-
-
-def fit_zoom(
-    west: float, south: float, east: float, north: float, *, height_px: int, width_px: int, margin: float = 1.12
-) -> float:
-    """The web-Mercator zoom at which a lon/lat box fits the map (deck.gl: the world is 512 px wide at zoom 0)."""
-    lat = math.radians((south + north) / 2)
-    metres_per_px_z0 = 40_075_016.7 * math.cos(lat) / 512
-    height_m = (north - south) * 111_320 * margin
-    width_m = (east - west) * 111_320 * math.cos(lat) * margin
-    needed = max(height_m / height_px, width_m / width_px, 1e-9)
-    return round(math.log2(metres_per_px_z0 / needed), 2)
 
 
 def class_of(value: float | None, breaks: list[float]) -> int | None:
@@ -53,80 +29,6 @@ def class_colours(n: int) -> list[str]:
         return []
     idx = [round(i * (len(SEQUENTIAL) - 1) / max(1, n - 1)) for i in range(n)] if n > 1 else [2]
     return [SEQUENTIAL[i] for i in idx]
-
-
-def ward_map(
-    rows: pl.DataFrame,
-    *,
-    value: str,
-    breaks: list[float],
-    tooltip_lines: list[str],
-    labels: bool = True,
-    highlight: str | None = None,
-    font_size: int = 13,
-    reverse: bool = False,
-    height_px: int = 520,
-    width_px: int = 600,
-) -> pdk.Deck:
-    """Choropleth of wards. `rows` has ward_code, ward_name, lon, lat, geometry (GeoJSON string), the `value`
-    column used for the fill and the columns named in `tooltip_lines` (already formatted text)."""
-    colours = class_colours(len(breaks))
-    colours = colours[::-1] if reverse else colours
-    features = []
-    for r in rows.iter_rows(named=True):
-        k = class_of(r[value], breaks)
-        fill = _rgb(NO_DATA) if k is None else _rgb(colours[k])
-        props = {c: r[c] for c in ("ward_code", "ward_name", *tooltip_lines)}
-        props["fill"] = fill
-        props["line_width"] = 60 if r["ward_code"] == highlight else 25
-        features.append({"type": "Feature", "geometry": json.loads(r["geometry"]), "properties": props})
-    layers = [
-        pdk.Layer(
-            "GeoJsonLayer",
-            {"type": "FeatureCollection", "features": features},
-            id="wards",
-            pickable=True,
-            stroked=True,
-            filled=True,
-            get_fill_color="properties.fill",
-            get_line_color=OUTLINE,
-            get_line_width="properties.line_width",
-            line_width_min_pixels=1.5,
-            auto_highlight=True,
-            highlight_color=[244, 106, 37, 120],
-        )
-    ]
-    if labels:
-        layers.append(
-            pdk.Layer(
-                "TextLayer",
-                [{"ward_name": r["ward_name"], "position": [r["lon"], r["lat"]]} for r in rows.iter_rows(named=True)],
-                id="ward-labels",
-                get_position="position",
-                get_text="ward_name",
-                get_size=font_size,
-                size_scale=5.5,  # deck.gl draws SDF text well below its nominal size here; set by eye in the browser tests
-                get_color=[11, 12, 12, 255],
-                get_text_anchor='"middle"',
-                get_alignment_baseline='"center"',
-                font_settings={"sdf": True, "fontSize": 64, "buffer": 8},
-                outline_width=6,
-                outline_color=[255, 255, 255, 235],
-                font_family='"Source Sans Pro", "Helvetica Neue", Arial, sans-serif',
-            )
-        )
-    points = [p for f in features for ring in _rings(f["geometry"]) for p in ring]
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    lon, lat = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-    zoom = fit_zoom(min(xs), min(ys), max(xs), max(ys), height_px=height_px, width_px=width_px)
-    text = "{ward_name}\n" + "\n".join("{" + c + "}" for c in tooltip_lines)
-    return pdk.Deck(
-        layers=layers,
-        initial_view_state=pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom, pitch=0),
-        map_provider=None,
-        map_style=None,
-        tooltip={"text": text},
-    )
 
 
 def legend(
@@ -328,48 +230,101 @@ def spherical_winding(geometry: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": [polygon(p) for p in geometry["coordinates"]]}
 
 
-def static_map(
-    rows: pl.DataFrame, *, value: str, breaks: list[float], title: str, reverse: bool = False, description: str = ""
-) -> alt.LayerChart:
-    """The ward choropleth as an Altair geoshape (for the board pack, where an interactive map cannot go): the
-    same classes and colours as the app's map, ward names at their centroids."""
+def _map_values(
+    rows: pl.DataFrame,
+    *,
+    value: str,
+    breaks: list[float],
+    reverse: bool,
+    highlight: str | None,
+    fields: tuple[str, ...] = (),
+) -> list[dict]:
+    """One GeoJSON feature per ward, wound for Vega, with what the marks read as top-level members (GeoJSON allows
+    them; Vega's geoshape reads only `geometry`): the class colour, the outline width (thicker for the ward
+    picked) and the named columns."""
     colours = class_colours(len(breaks))
     colours = colours[::-1] if reverse else colours
-    features = []
+    out = []
     for r in rows.iter_rows(named=True):
         k = class_of(r[value], breaks)
-        features.append(
+        out.append(
             {
                 "type": "Feature",
                 "geometry": spherical_winding(json.loads(r["geometry"])),
-                "properties": {"name": r["ward_name"], "fill": NO_DATA if k is None else colours[k]},
+                "ward_name": r["ward_name"],
+                "fill": NO_DATA if k is None else colours[k],
+                "edge": 3.5 if highlight is not None and r.get("ward_code") == highlight else 0.8,
+                **{c: r[c] for c in fields},
             }
         )
+    return out
+
+
+def _name_layers(rows: pl.DataFrame, *, font_size: float, tooltip: list | None = None) -> list[alt.Chart]:
+    """Ward names at their centres: a white halo under dark text, so a name reads on every class colour."""
+    names = rows.select([c for c in rows.columns if c != "geometry"])
+    base = alt.Chart(names).encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+    if tooltip:
+        base = base.encode(tooltip=tooltip)
+    style = {"fontSize": font_size, "fontWeight": "bold", "color": "#0B0C0C"}
+    halo = {"stroke": "white", "strokeWidth": 2.5, "strokeOpacity": 0.9, "strokeJoin": "round"}
+    return [base.mark_text(**style, **halo), base.mark_text(**style)]
+
+
+def ward_map(
+    rows: pl.DataFrame,
+    *,
+    value: str,
+    breaks: list[float],
+    tooltip: list[tuple[str, str]],
+    selection: str = "ward",
+    highlight: str | None = None,
+    font_size: float = 11,
+    reverse: bool = False,
+    height_px: int = 520,
+    description: str = "",
+) -> alt.LayerChart:
+    """The app's ward choropleth, drawn by Vega-Lite (a 2D canvas: quick to draw and to take down in a browser
+    without a GPU, where a WebGL map is neither). `rows` has ward_code, ward_name, lon, lat, geometry (GeoJSON
+    string), the `value` column that sets the class and the text columns named in `tooltip` as (column, title).
+    Hovering shows the ward's figures; clicking a ward or its name sets the point selection `selection` to its
+    ward_code. The ward `highlight` has a thick outline."""
+    fields = tuple(dict.fromkeys(["ward_code", *(c for c, _ in tooltip)]))
+    values = _map_values(rows, value=value, breaks=breaks, reverse=reverse, highlight=highlight, fields=fields)
+    tips = [alt.Tooltip("ward_name:N", title="Ward"), *(alt.Tooltip(f"{c}:N", title=t) for c, t in tooltip)]
+    pick = alt.selection_point(name=selection, fields=["ward_code"], on="click", clear=False)
     shapes = (
-        alt.Chart(alt.Data(values=features))
-        .mark_geoshape(stroke="#0B0C0C", strokeWidth=0.8)
-        .encode(color=alt.Color("properties.fill:N", scale=None))
-    )
-    labels = (
-        alt.Chart(rows.select("ward_name", "lon", "lat"))
-        .mark_text(
-            fontSize=9,
-            fontWeight="bold",
-            color="#0B0C0C",
-            stroke="white",
-            strokeWidth=2.5,
-            strokeOpacity=0.9,
-            strokeJoin="round",
+        alt.Chart(alt.Data(values=values))
+        .mark_geoshape(stroke="#0B0C0C", cursor="pointer")
+        .encode(
+            color=alt.Color("fill:N", scale=None),
+            strokeWidth=alt.StrokeWidth("edge:Q", scale=None),
+            tooltip=tips,
         )
-        .encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+        .add_params(pick)
     )
-    labels_fill = (
-        alt.Chart(rows.select("ward_name", "lon", "lat"))
-        .mark_text(fontSize=9, fontWeight="bold", color="#0B0C0C")
-        .encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+    names = rows.select("ward_code", "ward_name", "lon", "lat", *(c for c, _ in tooltip if c != "ward_code"))
+    return (
+        alt.layer(shapes, *_name_layers(names, font_size=font_size, tooltip=tips))
+        .project(type="mercator")
+        .properties(height=height_px, width="container", description=description or "Map of wards")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def static_map(
+    rows: pl.DataFrame, *, value: str, breaks: list[float], title: str, reverse: bool = False, description: str = ""
+) -> alt.LayerChart:
+    """The ward choropleth for the board pack and slides, where a map cannot be interactive: the app map's classes
+    and colours at a fixed size, ward names at their centres."""
+    values = _map_values(rows, value=value, breaks=breaks, reverse=reverse, highlight=None)
+    shapes = (
+        alt.Chart(alt.Data(values=values))
+        .mark_geoshape(stroke="#0B0C0C", strokeWidth=0.8)
+        .encode(color=alt.Color("fill:N", scale=None))
     )
     return (
-        alt.layer(shapes, labels, labels_fill)
+        alt.layer(shapes, *_name_layers(rows.select("ward_name", "lon", "lat"), font_size=9))
         .project(type="mercator")
         .properties(width=520, height=560, title=title, description=description or title)
         .configure_view(strokeWidth=0)

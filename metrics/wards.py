@@ -170,6 +170,14 @@ def class_breaks(rates: list[float], classes: int = 5) -> list[float]:
     return breaks
 
 
+DECILE_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]  # the map's deprivation classes: deciles 1–2, 3–4, … 9–10
+
+
+def map_breaks(rates: pl.DataFrame, shade: str) -> list[float]:
+    """The map's class bounds: quantile classes of the wards' rates, or pairs of deprivation deciles."""
+    return DECILE_BREAKS if shade == "imd" else class_breaks(rates["rate"].to_list())
+
+
 def significance_sentence(rates: pl.DataFrame, *, area_word: str = "ward", name: str = "ward_name") -> str:
     """Which areas' 95% intervals lie wholly above the borough rate, in one sentence."""
     above = rates.filter(pl.col("vs_borough") == "higher").sort("rate", descending=True)[name].to_list()

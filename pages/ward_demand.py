@@ -3,15 +3,15 @@ and a ward profile; disclosure-controlled for the public, in board mode and in e
 
 import streamlit as st
 
-from charts.wards import legend, ward_map
+from charts.wards import legend
 from metrics.disclosure import LEGEND
 from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS
-from metrics.wards import MEASURE_LABELS, class_breaks, profile, significance_sentence
+from metrics.wards import MEASURE_LABELS, map_breaks, profile, significance_sentence
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, picked_ward, show_table
 from ui.state import context
-from ui.tables import area_rates_display, deprivation_display, map_rows, trend_display
+from ui.tables import area_rates_display, deprivation_display, trend_display
 
 ctx = context()
 page_header(
@@ -59,28 +59,38 @@ area_word, name_col = ("town", "town") if towns else ("ward", "ward_name")
 st.markdown(f"**{md_escape(significance_sentence(rates, area_word=area_word, name=name_col))}**")
 
 geometry = wards_table["geometry_source"][0]
+codes = ward_rows["ward_code"].to_list()
+# A click on the map chooses the ward for the profile. It is read before anything is drawn, so this run's map,
+# bars and profile all show it. Then the map starts again under a new name: the browser keeps a selection and sends
+# it with every later run, where it would undo a ward chosen in the box since, and a second click on the same ward
+# would change nothing and so send nothing.
+clicks = st.session_state.get("wd_map_clicks", 0)
+clicked = picked_ward(st.session_state.get(f"ward_map_{clicks}"), codes, selection=f"ward_{clicks}")
+if clicked:
+    st.session_state["wd_ward"] = clicked
+    clicks = st.session_state["wd_map_clicks"] = clicks + 1
 map_col, bar_col = st.columns([6, 5]) if not ctx.board else (st.container(), st.container())
 with map_col:
     st.header("Map")
     shade = "imd" if shading == "Deprivation" else "rate"
-    rows = map_rows(ward_rows, wards_table, shade=shade)
-    breaks = [2.0, 4.0, 6.0, 8.0, 10.0] if shade == "imd" else class_breaks(rows["shade"].to_list())
-    picked = st.pydeck_chart(
-        ward_map(
-            rows,
-            value="shade",
-            breaks=breaks,
-            tooltip_lines=["count_text", "rate_text", "ci_text", "imd_text"],
+    breaks = map_breaks(ward_rows, shade)
+    st.vega_lite_chart(
+        data.ward_chart(
+            ctx.snapshot,
+            "map",
+            period=period,
+            measure=measure,
+            phase=ctx.phase,
+            protected=protected,
             highlight=st.session_state.get("wd_ward"),
-            height_px=620 if ctx.board else 520,
-            width_px=1400 if ctx.board else 600,
-            font_size=16 if ctx.board else 12,
-            reverse=shade == "imd",
+            board=ctx.board,
+            shade=shade,
+            selection=f"ward_{clicks}",
         ),
         on_select="rerun",
-        selection_mode="single-object",
-        key="ward_map",
-        height=620 if ctx.board else 520,
+        selection_mode=[f"ward_{clicks}"],
+        key=f"ward_map_{clicks}",
+        width="stretch",
     )
     title = "Deprivation decile (1 = most deprived)" if shade == "imd" else f"{label} per 1,000 ({period:%b %Y})"
     st.caption(f"Map key: {title}")
@@ -166,11 +176,7 @@ chart_or_table(
 )
 
 st.header("Ward profile")
-codes = ward_rows["ward_code"].to_list()
 names = dict(zip(ward_rows["ward_code"], ward_rows["ward_name"], strict=True))
-clicked = picked_ward(picked, codes)
-if clicked:
-    st.session_state["wd_ward"] = clicked
 ward = st.selectbox("Ward", codes, format_func=names.get, key="wd_ward")
 info = profile(ward_rows, ward)
 p1, p2, p3, p4 = st.columns(4)

@@ -27,10 +27,13 @@ def run_page(mode: str, **state):
 
 
 def features(at):
-    decks = at.get("deck_gl_json_chart")
-    assert len(decks) == 1
-    layers = json.loads(decks[0].proto.json)["layers"]
-    return next(lay for lay in layers if lay["id"] == "wards")["data"]["features"]
+    """The map's wards: the values of the one chart with a geoshape layer."""
+    maps = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        maps += [lay for lay in spec.get("layer", []) if (lay.get("mark") or {}).get("type") == "geoshape"]
+    assert len(maps) == 1
+    return maps[0]["data"]["values"]
 
 
 def test_map_has_17_wards_with_the_values_metrics_compute(demo_root):
@@ -44,12 +47,13 @@ def test_map_has_17_wards_with_the_values_metrics_compute(demo_root):
     ).collect()
     by_code = {r["ward_code"]: r for r in expected.iter_rows(named=True)}
     for f in feats:
-        p = f["properties"]
-        e = by_code[p["ward_code"]]
-        assert p["count_text"] == f"Count: {e['count']:,}"
-        assert p["rate_text"] == f"Rate per 1,000: {e['rate']:.1f}"
-        assert p["ci_text"] == f"95% interval: {e['lcl']:.1f} to {e['ucl']:.1f}"
-        assert f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        e = by_code[f["ward_code"]]
+        assert f["ward_name"] == e["ward_name"]
+        assert f["count_text"] == f"{e['count']:,}"
+        assert f["rate_text"] == f"{e['rate']:.1f}"
+        assert f["ci_text"] == f"{e['lcl']:.1f} to {e['ucl']:.1f}"
+        assert f["imd_text"] == str(e["imd_decile"])
+        assert f["type"] == "Feature" and f["geometry"]["type"] in ("Polygon", "MultiPolygon")
     text = unescape("\n".join(m.value for m in at.markdown))
     assert "6 wards significantly above the borough rate: Bury East" in text
 
@@ -88,7 +92,7 @@ def test_board_mode_shows_no_small_or_unrounded_count_anywhere(state, monkeypatc
     at = tables_chosen(at)
     assert not at.exception
     for f in features(at):
-        assert_protected(f["properties"]["count_text"].removeprefix("Count: "), f"map {f['properties']['ward_name']}")
+        assert_protected(f["count_text"], f"map {f['ward_name']}")
     checked = 0
     for df in at.dataframe:
         frame = df.value
@@ -176,3 +180,14 @@ def test_board_mode_every_page_protects_its_counts(page):
         for column in [c for c in frame.columns if c == "Count"]:
             for v in frame[column]:
                 assert_protected(str(v), f"{page} {column}")
+
+
+def test_a_click_on_the_map_gives_its_ward_code_and_nothing_else_does():
+    codes = ["E05014160", "E05014161"]
+    pick = ui.components.picked_ward
+    assert pick({"selection": {"ward_2": [{"ward_code": "E05014161"}]}}, codes, selection="ward_2") == "E05014161"
+    old_map = {"selection": {"ward_1": [{"ward_code": "E05014161"}]}}  # a click on the map before the last one
+    assert pick(old_map, codes, selection="ward_2") is None
+    assert pick({"selection": {"ward_2": [{"ward_code": "E0599"}]}}, codes, selection="ward_2") is None  # not a ward
+    assert pick({"selection": {"ward_2": {}}}, codes, selection="ward_2") is None  # nothing clicked yet
+    assert pick(None, codes, selection="ward_2") is None

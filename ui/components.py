@@ -101,16 +101,14 @@ def chart_or_table(label: str, key: str, chart: Callable[[], None], table: Calla
         (table if view == "Table" else chart)()
 
 
-def picked_ward(event, codes: list[str]) -> str | None:
-    """The ward code of the polygon clicked on the map (st.pydeck_chart selection), if any."""
-    if not event:
-        return None
-    objects = (event.get("selection") or {}).get("objects") or {}
-    for picked in objects.values():
-        for obj in picked:
-            code = (obj.get("properties") or obj).get("ward_code")
-            if code in codes:
-                return code
+def picked_ward(event, codes: list[str], *, selection: str) -> str | None:
+    """The ward code of the ward clicked on the map: st.vega_lite_chart's point selection named `selection`, a
+    list of {"ward_code": ...}; None unless it is one of `codes`."""
+    picks = ((event or {}).get("selection") or {}).get(selection)
+    for pick in picks if isinstance(picks, list) else []:
+        code = pick.get("ward_code") if isinstance(pick, dict) else None
+        if code in codes:
+            return code
     return None
 
 

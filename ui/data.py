@@ -474,13 +474,39 @@ def _ward_chart(
     towns: bool,
     highlight: str | None,
     board: bool,
+    shade: str,
+    selection: str,
 ) -> dict:
     from charts import wards as wc
     from metrics.schema import PHASE_LABELS
 
     scale = 1.35 if board else 1.0
     label = wards.MEASURE_LABELS[measure]
-    if kind == "ranked":
+    if kind == "map":
+        from ui.tables import map_rows
+
+        rates = _ward_rates(path, fp, period, measure, phase, protected, False)
+        rows = map_rows(rates, scan_table(_open(path, fp), "wards").collect(), shade=shade)
+        imd = shade == "imd"
+        what = "deprivation decile" if imd else f"{label.lower()} per 1,000 children, {period:%B %Y}"
+        chart = wc.ward_map(
+            rows,
+            value="shade",
+            breaks=wards.map_breaks(rates, shade),
+            tooltip=[
+                ("count_text", "Count"),
+                ("rate_text", "Rate per 1,000"),
+                ("ci_text", "95% interval"),
+                ("imd_text", "Deprivation decile"),
+            ],
+            selection=selection,
+            highlight=highlight,
+            font_size=15 if board else 11,
+            reverse=imd,
+            height_px=620 if board else 520,
+            description=f"Map of wards shaded by {what}. The ranked chart and its table give every ward's figures.",
+        )
+    elif kind == "ranked":
         rates = _ward_rates(path, fp, period, measure, phase, protected, towns)
         name, word = ("town", "town") if towns else ("ward_name", "ward")
         borough = _ward_borough(path, fp, period, measure, phase, protected)
@@ -516,9 +542,12 @@ def ward_chart(
     towns: bool = False,
     highlight: str | None = None,
     board: bool = False,
+    shade: str = "rate",
+    selection: str = "ward",
 ) -> dict:
-    """Cached Vega-Lite spec of a ward chart: "ranked", "deprivation" or "trend" (charts.wards)."""
-    return _ward_chart(*_key(snap), kind, period, measure, phase, protected, towns, highlight, board)
+    """Cached Vega-Lite spec of a ward chart: "map" (wards shaded by `shade`, "rate" or "imd"), "ranked",
+    "deprivation" or "trend" (charts.wards). `selection` names the map's point selection."""
+    return _ward_chart(*_key(snap), kind, period, measure, phase, protected, towns, highlight, board, shade, selection)
 
 
 def setup(snap: Snapshot):

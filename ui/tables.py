@@ -354,7 +354,8 @@ def trend_display(frame: pl.DataFrame, phase_labels: dict[str, str]) -> pl.DataF
 
 
 def map_rows(rates: pl.DataFrame, wards_table: pl.DataFrame, *, shade: str) -> pl.DataFrame:
-    """Ward rows for the map: geometry, the value that shades it and the tooltip text (already disclosure-safe)."""
+    """Ward rows for the map: geometry, the value that shades it and the tooltip's text (already disclosure-safe;
+    the map gives each its title)."""
     texts = rates.select(
         "ward_code",
         "rate",
@@ -363,19 +364,13 @@ def map_rows(rates: pl.DataFrame, wards_table: pl.DataFrame, *, shade: str) -> p
         .map_elements(lambda r: _count_text(r["count"], r["count_status"] or ""), return_dtype=pl.String)
         .alias("count_text"),
         pl.struct("rate", "count_status")
-        .map_elements(
-            lambda r: "Rate per 1,000: " + _rate_text(r["rate"], r["count_status"] or ""), return_dtype=pl.String
-        )
+        .map_elements(lambda r: _rate_text(r["rate"], r["count_status"] or ""), return_dtype=pl.String)
         .alias("rate_text"),
         pl.struct("lcl", "ucl", "count_status")
-        .map_elements(
-            lambda r: "95% interval: " + _ci_text(r["lcl"], r["ucl"], r["count_status"] or ""), return_dtype=pl.String
-        )
+        .map_elements(lambda r: _ci_text(r["lcl"], r["ucl"], r["count_status"] or ""), return_dtype=pl.String)
         .alias("ci_text"),
-        pl.col("imd_decile")
-        .map_elements(lambda d: f"Deprivation decile: {d}", return_dtype=pl.String)
-        .alias("imd_text"),
-    ).with_columns(count_text="Count: " + pl.col("count_text"))
+        pl.col("imd_decile").cast(pl.String).fill_null("x").alias("imd_text"),
+    )
     out = wards_table.select("ward_code", "ward_name", "lon", "lat", "geometry").join(texts, on="ward_code")
     return out.with_columns(shade=pl.col("imd_decile").cast(pl.Float64) if shade == "imd" else pl.col("rate"))
 

@@ -101,7 +101,7 @@ def server():
 
 
 def wait_until_drawn(page) -> None:
-    """Until the script has finished and every chart, map and table on the page has drawn."""
+    """Until the script has finished and every chart (the map is one) and table on the page has drawn."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=45_000)
     # Let requests for scripts and data settle. The checks below, not this, decide that the page has drawn: a
     # long-lived request can keep the network busy (seen once in CI, on the ward map page).
@@ -109,7 +109,6 @@ def wait_until_drawn(page) -> None:
         page.wait_for_load_state("networkidle", timeout=10_000)
     inner = {
         '[data-testid="stVegaLiteChart"]': "svg, canvas",
-        '[data-testid="stDeckGlJsonChart"]': "canvas",
         '[data-testid="stDataFrame"]': "canvas, table",
     }
     for selector, drawn in inner.items():

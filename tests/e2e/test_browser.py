@@ -104,24 +104,58 @@ def test_navigation_and_controls_keep_state_in_the_url(server, page):
 
 
 @pytest.mark.e2e
-def test_ward_map_draws_and_shows_a_tooltip_on_hover(server, page):
+def test_ward_map_shows_a_ward_on_hover_and_opens_its_profile_on_click(server, page):
     page.set_viewport_size({"width": 1600, "height": 1100})
     page.goto(f"{server}/ward_demand")
     wait_until_drawn(page)
     assert_no_errors(page)
-    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
-    canvas.wait_for(state="visible")
-    box = canvas.bounding_box()
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first  # the map, under its heading
+    chart.locator("canvas, svg").first.wait_for(state="visible")
+    box = chart.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 300
-    tooltip = page.locator(".deck-tooltip")
+    tooltip = page.locator("#vg-tooltip-element")
     for dx, dy in [(0.5, 0.5), (0.45, 0.4), (0.55, 0.6), (0.5, 0.3)]:  # points inside the borough
-        page.mouse.move(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+        x, y = box["x"] + box["width"] * dx, box["y"] + box["height"] * dy
+        page.mouse.move(x, y)
         page.wait_for_timeout(400)
         if tooltip.count() and tooltip.first.is_visible() and "Rate per 1,000" in tooltip.first.inner_text():
             break
     text = tooltip.first.inner_text()
     assert "Rate per 1,000" in text and "95% interval" in text and "Count" in text
     page.screenshot(path=SHOTS / "ward_demand_tooltip.png")
+    ward = text.split("Ward", 1)[1].split("Count", 1)[0].strip()
+    other = "Ramsbottom" if ward != "Ramsbottom" else "Tottington"
+    profile = page.get_by_role("combobox", name="Ward", exact=True)
+
+    def click_the_ward() -> None:
+        chart.scroll_into_view_if_needed()
+        at = chart.bounding_box()
+        page.mouse.click(at["x"] + at["width"] * dx, at["y"] + at["height"] * dy)
+        settle(page)
+
+    def choose(name: str) -> None:
+        profile.evaluate("e => e.scrollIntoView({block: 'center'})")
+        profile.click()
+        page.keyboard.type(name)
+        page.get_by_role("option", name=name, exact=True).click()
+        settle(page)
+
+    click_the_ward()
+    assert profile.input_value() == ward  # the profile below is now the ward clicked
+    choose(other)
+    assert profile.input_value() == other  # and a ward chosen in the box afterwards is not undone by that click
+    click_the_ward()
+    assert profile.input_value() == ward  # the same ward clicked again opens again
+    click_the_ward()
+    choose(other)
+    assert profile.input_value() == other
+    assert_no_errors(page)
+
+
+def settle(page) -> None:
+    """Until the run a click started has finished and drawn."""
+    page.wait_for_timeout(500)
+    wait_until_drawn(page)
 
 
 @pytest.mark.e2e
