@@ -51,6 +51,21 @@ ward_rows = data.ward_rates(ctx.snapshot, period, measure, ctx.phase, protected=
 wards_table = data.table(ctx.snapshot, "wards")
 safe = data.ward_rates(ctx.snapshot, period, measure, ctx.phase, protected=True, towns=towns)
 
+
+def chart_spec(kind: str, **options) -> dict:
+    """The cached spec of one of this page's ward charts for the month, measure, phase and mode chosen."""
+    return data.ward_chart(
+        ctx.snapshot,
+        kind,
+        period=period,
+        measure=measure,
+        phase=ctx.phase,
+        protected=protected,
+        board=ctx.board,
+        **options,
+    )
+
+
 m1, m2, m3 = st.columns(3)
 m1.metric("Borough rate per 1,000", f"{borough['rate']:.1f}", border=True)
 m2.metric(f"{label} in the borough", "c" if borough["count"] is None else f"{borough['count']:,}", border=True)
@@ -75,18 +90,7 @@ with map_col:
     shade = "imd" if shading == "Deprivation" else "rate"
     breaks = map_breaks(ward_rows, shade)
     st.vega_lite_chart(
-        data.ward_chart(
-            ctx.snapshot,
-            "map",
-            period=period,
-            measure=measure,
-            phase=ctx.phase,
-            protected=protected,
-            highlight=st.session_state.get("wd_ward"),
-            board=ctx.board,
-            shade=shade,
-            selection=f"ward_{clicks}",
-        ),
+        chart_spec("map", highlight=st.session_state.get("wd_ward"), shade=shade, selection=f"ward_{clicks}"),
         on_select="rerun",
         selection_mode=[f"ward_{clicks}"],
         key=f"ward_map_{clicks}",
@@ -120,17 +124,7 @@ with bar_col:
 
     def ranked_chart() -> None:
         st.vega_lite_chart(
-            data.ward_chart(
-                ctx.snapshot,
-                "ranked",
-                period=period,
-                measure=measure,
-                phase=ctx.phase,
-                protected=protected,
-                towns=towns,
-                highlight=st.session_state.get("wd_ward"),
-                board=ctx.board,
-            ),
+            chart_spec("ranked", towns=towns, highlight=st.session_state.get("wd_ward")),
             width="stretch",
         )
         st.caption(
@@ -161,15 +155,7 @@ chart_or_table(
     "Show demand and deprivation as",
     "wd_dep_view",
     chart=lambda: st.vega_lite_chart(
-        data.ward_chart(
-            ctx.snapshot,
-            "deprivation",
-            period=period,
-            measure=measure,
-            phase=ctx.phase,
-            protected=protected,
-            board=ctx.board,
-        ),
+        chart_spec("deprivation"),
         width="stretch",
     ),
     table=lambda: show_table(deprivation_display(dep)),
@@ -195,16 +181,7 @@ chart_or_table(
     "Show the ward's trend as",
     "wd_trend_view",
     chart=lambda: st.vega_lite_chart(
-        data.ward_chart(
-            ctx.snapshot,
-            "trend",
-            period=period,
-            measure=measure,
-            phase=ctx.phase,
-            protected=protected,
-            highlight=ward,
-            board=ctx.board,
-        ),
+        chart_spec("trend", highlight=ward),
         width="stretch",
     ),
     table=lambda: show_table(trend_display(trend, labels)),
