@@ -262,8 +262,7 @@ def _map_values(
 
 def _name_layers(rows: pl.DataFrame, *, font_size: float, tooltip: list | None = None) -> list[alt.Chart]:
     """Ward names at their centres: a white halo under dark text, so a name reads on every class colour."""
-    names = rows.select([c for c in rows.columns if c != "geometry"])
-    base = alt.Chart(names).encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+    base = alt.Chart(rows).encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
     if tooltip:
         base = base.encode(tooltip=tooltip)
     style = {"fontSize": font_size, "fontWeight": "bold", "color": "#0B0C0C"}

@@ -26,14 +26,19 @@ def run_page(mode: str, **state):
     return at.run()
 
 
-def features(at):
-    """The map's wards: the values of the one chart with a geoshape layer."""
+def map_layer(at) -> dict:
+    """The map: the one layer of the page's charts that draws geoshapes."""
     maps = []
     for chart in at.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
         maps += [lay for lay in spec.get("layer", []) if (lay.get("mark") or {}).get("type") == "geoshape"]
     assert len(maps) == 1
-    return maps[0]["data"]["values"]
+    return maps[0]
+
+
+def features(at):
+    """The map's wards, as sent to the browser."""
+    return map_layer(at)["data"]["values"]
 
 
 def test_map_has_17_wards_with_the_values_metrics_compute(demo_root):
@@ -54,6 +59,14 @@ def test_map_has_17_wards_with_the_values_metrics_compute(demo_root):
         assert f["ci_text"] == f"{e['lcl']:.1f} to {e['ucl']:.1f}"
         assert f["imd_text"] == str(e["imd_decile"])
         assert f["type"] == "Feature" and f["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    titles = [t["title"] for t in map_layer(at)["encoding"]["tooltip"]]
+    assert titles == [
+        "Ward",
+        "Count, Sep 2025",
+        "Rate per 1,000 children",
+        "95% interval of the rate",
+        "Deprivation decile",
+    ]
     text = unescape("\n".join(m.value for m in at.markdown))
     assert "6 wards significantly above the borough rate: Bury East" in text
 

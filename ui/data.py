@@ -488,15 +488,15 @@ def _ward_chart(
         rates = _ward_rates(path, fp, period, measure, phase, protected, False)
         rows = map_rows(rates, scan_table(_open(path, fp), "wards").collect(), shade=shade)
         imd = shade == "imd"
-        what = "deprivation decile" if imd else f"{label.lower()} per 1,000 children, {period:%B %Y}"
+        what = "deprivation decile" if imd else f"{label} per 1,000 children, {period:%B %Y}"
         chart = wc.ward_map(
             rows,
             value="shade",
             breaks=wards.map_breaks(rates, shade),
             tooltip=[
-                ("count_text", "Count"),
-                ("rate_text", "Rate per 1,000"),
-                ("ci_text", "95% interval"),
+                ("count_text", f"Count, {period:%b %Y}"),
+                ("rate_text", "Rate per 1,000 children"),
+                ("ci_text", "95% interval of the rate"),
                 ("imd_text", "Deprivation decile"),
             ],
             selection=selection,
