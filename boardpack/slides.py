@@ -267,7 +267,8 @@ def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = No
     )
     d.paged(
         "Action tracker",
-        p.actions,
+        # an overdue action says so beside its due date, as the app's ⚠ column does
+        [{**a, "Due": f"⚠ {a['Due']} (overdue)" if a.get("Overdue") else a["Due"]} for a in p.actions],
         ["Ref", "Action", "Owner (role)", "Due", "Status", "RAG"],
         [0.8, 4.2, 2.6, 2.2, 1.6, 1.1],
         per=5,

@@ -42,6 +42,8 @@ THEME_TITLES = {
     3: "Theme 3 – Adulthood, transitions, reviews, AP",
 }
 RAG_WORDS = {"Green": "Green", "Amber": "Amber", "Red": "Red", "Grey": "No target"}
+# An action's grey is a not-started action before its due date (METHODS §2): it has no target to miss.
+ACTION_RAG_WORDS = {"Green": "Green", "Amber": "Amber", "Red": "Red", "Grey": "Not yet due"}
 
 
 def fmt_number(value: float, decimals: int) -> str:
@@ -79,10 +81,25 @@ def fmt_change(
     if period_label != compare_label:
         if value is None or compare_value is None:
             return f"New period: {period_label}"
-        return f"New period: {period_label} ({points(value - compare_value, decimals, unit)} on {compare_label})"
+        arrow = change_arrow(value - compare_value, decimals)
+        if arrow == "►":
+            return f"New period: {period_label} (no change on {compare_label})"
+        return (
+            f"New period: {period_label} ({arrow} {points(value - compare_value, decimals, unit)} on {compare_label})"
+        )
     if value is not None and compare_value is not None and abs(value - compare_value) >= 0.5 * 10 ** (-decimals) - 1e-9:
         return f"Revised: {fmt_value(compare_value, unit, decimals)} → {fmt_value(value, unit, decimals)}"
     return "No new data"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """A count with its noun: "1 period", "19 points", "2 indicators have" (`many` for irregular plurals)."""
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+def periods(count: int) -> str:
+    """ "1 period", "4 periods": how many periods a series has."""
+    return plural(count, "period")
 
 
 def fmt_date(d: date | None) -> str:
@@ -130,6 +147,44 @@ ASSURANCE_SHORT = {
     "hit_and_miss": "≈ Hit and miss",
     "none": "No target",
 }
+
+
+def change_arrow(delta: float, decimals: int) -> str:
+    """▲ or ▼ by the sign of a change, ► when it is under half a display unit (METHODS §5): the arrow always
+    follows the sign, whatever the indicator's polarity."""
+    if abs(delta) < 0.5 * 10 ** (-decimals) - 1e-9:
+        return "►"
+    return "▲" if delta > 0 else "▼"
+
+
+def change_meaning(delta: float, polarity: str, decimals: int) -> str:
+    """What a change means for the indicator: "better" or "worse" by its polarity, "neutral" for an indicator with
+    no better direction, "none" when the change is under half a display unit."""
+    arrow = change_arrow(delta, decimals)
+    if arrow == "►":
+        return "none"
+    if polarity not in ("higher_is_better", "lower_is_better"):
+        return "neutral"
+    return "better" if (arrow == "▲") == (polarity == "higher_is_better") else "worse"
+
+
+# The colour of a change by its meaning: green better, red worse, grey for a neutral measure or no change.
+CHANGE_COLOURS = {"better": "green", "worse": "red", "neutral": "gray", "none": "gray"}
+
+
+def change_badge(delta: float, polarity: str, decimals: int, unit: str, compare_label: str) -> dict:
+    """A change since the compare snapshot as a tile shows it: `text` ("−2 points on Aug 2025"), `arrow` ("up",
+    "down" or "off", from the sign), `colour` (from what the change means for the indicator's polarity) and
+    `meaning` (better, worse, neutral or none)."""
+    arrow = change_arrow(delta, decimals)
+    meaning = change_meaning(delta, polarity, decimals)
+    text = f"No change on {compare_label}" if arrow == "►" else f"{points(delta, decimals, unit)} on {compare_label}"
+    return {
+        "text": text,
+        "arrow": {"▲": "up", "▼": "down", "►": "off"}[arrow],
+        "colour": CHANGE_COLOURS[meaning],
+        "meaning": meaning,
+    }
 
 
 def points(delta: float, decimals: int, unit: str) -> str:

@@ -156,16 +156,19 @@ def rag_counts(summary_frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def action_rag_expr(status: pl.Expr, due: pl.Expr, as_at: date) -> pl.Expr:
-    """RAG of a PIP action (METHODS §2): complete/on track Green, at risk Amber, off track Red, not started Grey
-    until its due date and Red after it."""
+    """RAG of a PIP action (METHODS §2), one rule for the app, the pack and the slides: complete is Green; any
+    other status past its due date is Red (overdue, whatever its owner last reported: an overdue action is never
+    Green or Amber); otherwise on track Green, at risk Amber, off track Red, and not started Grey (not yet due)."""
     return (
-        pl.when(status.is_in(["complete", "on_track"]))
+        pl.when(status == "complete")
+        .then(pl.lit("Green"))
+        .when(due < pl.lit(as_at))
+        .then(pl.lit("Red"))
+        .when(status == "on_track")
         .then(pl.lit("Green"))
         .when(status == "at_risk")
         .then(pl.lit("Amber"))
         .when(status == "off_track")
-        .then(pl.lit("Red"))
-        .when(due < pl.lit(as_at))
         .then(pl.lit("Red"))
         .otherwise(pl.lit("Grey"))
     )

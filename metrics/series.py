@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.formatting import fmt_value
+from metrics.formatting import fmt_value, periods, plural
 from metrics.kpi import for_area_phase
 from metrics.spc import MIN_POINTS, icons, spc
 
@@ -62,10 +62,13 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
     unit, dec = kpi["unit"], kpi["decimals"]
     last = pts.row(-1, named=True)
     first = pts.row(0, named=True)
-    parts = [
-        f"{kpi['title']}: {fmt_value(last['value'], unit, dec)} in {last['period_label']}, "
-        f"from {fmt_value(first['value'], unit, dec)} in {first['period_label']} ({pts.height} periods)."
-    ]
+    now = f"{kpi['title']}: {fmt_value(last['value'], unit, dec)} in {last['period_label']}"
+    if pts.height == 1:
+        parts = [f"{now}, the only period with a value."]
+    else:
+        parts = [
+            f"{now}, from {fmt_value(first['value'], unit, dec)} in {first['period_label']} ({periods(pts.height)})."
+        ]
     target, polarity = kpi["target"], kpi["polarity"]
     if target is not None and polarity != "neutral":
         meets = pts["value"] >= target if polarity == "higher_is_better" else pts["value"] <= target
@@ -80,7 +83,7 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
         else:
             parts.append(f"It has not yet reached the target of {fmt_value(target, unit, dec)}.")
     if pts.height < MIN_POINTS:
-        parts.append(f"Too few points for control limits (n = {pts.height}).")
+        parts.append(f"Too few points for control limits (they need {MIN_POINTS}).")
     else:
         found = icons(result, polarity=polarity, target=target)
         specials = pts.filter(pl.col("rule") != "")
@@ -97,8 +100,8 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
             }
             latest = what.get(last["signal"], "a change")
             parts.append(
-                f"{specials.height} point(s) show special cause; the latest point shows {latest}"
-                + (f" ({rule.replace('_', ' ')} rule)." if last["rule"] else ".")
+                f"{plural(specials.height, 'point shows', 'points show')} special cause; the latest point shows "
+                f"{latest}" + (f" ({rule.replace('_', ' ')} rule)." if last["rule"] else ".")
             )
         if found["assurance"] == "pass":
             parts.append("The process limits sit inside the target: it will consistently pass.")

@@ -3,7 +3,7 @@ register with its likelihood × severity heat grid."""
 
 import streamlit as st
 
-from metrics.formatting import WORKSTREAM_TITLES, md_escape
+from metrics.formatting import WORKSTREAM_TITLES, md_escape, plural
 from metrics.schema import ACTION_STATUSES
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
@@ -54,7 +54,7 @@ else:
         shown = filter_actions(actions, workstreams=workstreams, owners=owners, statuses=statuses)
     overdue = int(shown["overdue"].sum())
     st.markdown(
-        f"**{shown.height} action(s)**"
+        f"**{plural(shown.height, 'action')}**"
         + (f", **{overdue} overdue** (shown first and marked ⚠)." if overdue else ", none overdue.")
     )
     table = actions_display(shown)

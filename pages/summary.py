@@ -10,12 +10,16 @@ from ui.tables import board_columns, rag_pills, rag_styled, summary_display
 
 ctx = context()
 THEME_BY_TITLE = {t: n for n, t in THEME_TITLES.items()}
-compare_word = f"the snapshot of {fmt_date(ctx.compare.as_at)}" if ctx.compare else "no earlier snapshot"
+compared = (
+    f" and what changed since the snapshot of {fmt_date(ctx.compare.as_at)}"
+    if ctx.compare
+    else "; there is no earlier snapshot to compare with"
+)
 page_header(
     ctx,
     "Summary",
     "Every indicator in the Priority Impact Plan (PIP) and its areas for improvement (AFI): the latest value and "
-    "its period, the target, a red/amber/green (RAG) rating, the trend and what changed since " + compare_word + ".",
+    "its period, the target, a red/amber/green (RAG) rating, the trend" + compared + ".",
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.formatting import md_escape
+from metrics.formatting import change_badge, fmt_change, md_escape, plural
 
 J = "\u2060"  # the invisible word joiner that stops a bare address becoming a link
 
@@ -33,3 +33,52 @@ def test_md_escape_keeps_what_people_read():
     text = "Radcliffe North & Ainsworth (ward) – 50% of plans: *not* a heading"
     shown = md_escape(text).replace(J, "")
     assert "".join(ch for i, ch in enumerate(shown) if not (ch == "\\" and shown[i + 1 : i + 2] != "\\")) == text
+
+
+@pytest.mark.parametrize(
+    ("delta", "polarity", "decimals", "text", "arrow", "colour"),
+    [
+        # a fall of 2 points on a higher-is-better measure: the arrow points down (the sign) and it is red (worse)
+        (-2.0, "higher_is_better", 0, "−2 points on Aug 2025", "down", "red"),
+        # the same fall on a lower-is-better measure (e.g. plans audited as inadequate) is good: down and green
+        (-2.0, "lower_is_better", 0, "−2 points on Aug 2025", "down", "green"),
+        (3.0, "higher_is_better", 0, "+3 points on Aug 2025", "up", "green"),
+        (3.0, "lower_is_better", 0, "+3 points on Aug 2025", "up", "red"),
+        # a neutral measure (requests) moves either way without a judgement: grey
+        (-12.0, "neutral", 0, "−12 points on Aug 2025", "down", "gray"),
+        # 0.04 at one decimal is under half a display unit (0.05): no change, no arrow
+        (0.04, "higher_is_better", 1, "No change on Aug 2025", "off", "gray"),
+        (-0.4, "higher_is_better", 0, "No change on Aug 2025", "off", "gray"),
+        (1.0, "higher_is_better", 0, "+1 point on Aug 2025", "up", "green"),
+    ],
+)
+def test_change_badge_arrow_follows_the_sign_and_colour_the_polarity(delta, polarity, decimals, text, arrow, colour):
+    badge = change_badge(delta, polarity, decimals, "percent", "Aug 2025")
+    assert (badge["text"], badge["arrow"], badge["colour"]) == (text, arrow, colour)
+
+
+def test_fmt_change_puts_the_arrow_of_the_sign_before_a_new_periods_change():
+    # 34 now against 36 in Aug 2025: a fall of 2 points, ▼ whatever the polarity
+    assert (
+        fmt_change(34.0, 36.0, "Sep 2025", "Aug 2025", "percent", 0) == "New period: Sep 2025 (▼ −2 points on Aug 2025)"
+    )
+    assert (
+        fmt_change(36.0, 34.0, "Sep 2025", "Aug 2025", "percent", 0) == "New period: Sep 2025 (▲ +2 points on Aug 2025)"
+    )
+    assert (
+        fmt_change(36.2, 36.0, "Sep 2025", "Aug 2025", "percent", 0) == "New period: Sep 2025 (no change on Aug 2025)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "one", "many", "expected"),
+    [
+        (1, "period", None, "1 period"),
+        (4, "period", None, "4 periods"),
+        (0, "point shows", "points show", "0 points show"),
+        (1, "point shows", "points show", "1 point shows"),
+        (1200, "row", None, "1,200 rows"),
+    ],
+)
+def test_plural(count, one, many, expected):
+    assert plural(count, one, many) == expected

@@ -175,7 +175,7 @@ def test_summary_one_row_per_indicator_with_change_since_compare():
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ((92.0, 79.0, "Sep 2025", "Aug 2025", "percent", 0), "New period: Sep 2025 (+13 points on Aug 2025)"),
+        ((92.0, 79.0, "Sep 2025", "Aug 2025", "percent", 0), "New period: Sep 2025 (▲ +13 points on Aug 2025)"),
         ((91.0, 90.0, "Sep 2025", "Sep 2025", "percent", 0), "Revised: 90% → 91%"),
         ((90.2, 90.0, "Sep 2025", "Sep 2025", "percent", 0), "No new data"),  # 0.2 < half a display unit
         ((50.0, None, "Sep 2025", None, "count", 0), "New indicator"),
@@ -201,12 +201,22 @@ def test_fmt_value(args, expected):
     assert fmt_value(*args) == expected
 
 
-def test_action_rag():
+def test_action_rag_overdue_is_red_whatever_the_reported_status():
+    # METHODS §2: as at 31 Oct 2025, an action due 1 Jan 2025 and not complete is overdue, so Red even when its
+    # owner still reports it on track or at risk; complete stays Green; before the due date the status decides.
     frame = pl.DataFrame(
         {
-            "status": ["complete", "on_track", "at_risk", "off_track", "not_started", "not_started"],
-            "due": [date(2025, 1, 1)] * 5 + [date(2026, 1, 1)],
+            "status": ["complete", "on_track", "at_risk", "off_track", "not_started"] * 2,
+            "due": [date(2025, 1, 1)] * 5 + [date(2026, 1, 1)] * 5,
         }
     )
     got = frame.select(kpi.action_rag_expr(pl.col("status"), pl.col("due"), date(2025, 10, 31)).alias("r"))["r"]
-    assert got.to_list() == ["Green", "Green", "Amber", "Red", "Red", "Grey"]
+    past, future = got.to_list()[:5], got.to_list()[5:]
+    assert past == ["Green", "Red", "Red", "Red", "Red"]
+    assert future == ["Green", "Green", "Amber", "Red", "Grey"]
+
+
+def test_an_action_due_today_is_not_yet_overdue():
+    frame = pl.DataFrame({"status": ["on_track"], "due": [date(2025, 10, 31)]})
+    got = frame.select(kpi.action_rag_expr(pl.col("status"), pl.col("due"), date(2025, 10, 31)).alias("r"))["r"]
+    assert got.to_list() == ["Green"]

@@ -81,7 +81,7 @@ def test_summary_change_column_names_the_compare_snapshot():
     # newest month is always the provisional one, so the comparison is a new period.
     assert change["ehcp_20wk_month_pct"].startswith("New period: Sep 2025")
     assert change["ehcp_caseload"] == "No new data"
-    assert change["wait_u18_salt_pct"] == "New period: Jul 2025 (+3 points on Jun 2025)"
+    assert change["wait_u18_salt_pct"] == "New period: Jul 2025 (▲ +3 points on Jun 2025)"
 
 
 def test_link_reopens_the_same_view():

@@ -83,7 +83,7 @@ def test_filters_narrow_the_tracker():
     at = run(ar_status=["complete"])
     tracker = next(df.value for df in at.dataframe if "Action" in df.value.columns)
     assert len(tracker) == 5 and set(tracker["Status"]) == {"Complete"}
-    assert any(m.value.startswith("**5 action(s)**") for m in at.markdown)
+    assert any(m.value.startswith("**5 actions**") for m in at.markdown)
 
 
 def test_board_mode_shows_static_tables_and_the_grid():
@@ -99,3 +99,47 @@ def test_the_page_is_in_the_navigation_for_both_roles(who):
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception and any(t.value == "Actions and risks" for t in at.title)
+
+
+def test_an_overdue_action_is_red_in_the_app_the_pack_and_the_slides(snapshot_factory, tmp_path, monkeypatch):
+    """One rule (METHODS §2) everywhere: A12, reported on track but due on 1 October 2025, is overdue at 31 October
+    and Red, never Green; A13, not started and due in January 2026, is "Not yet due", never "No target"."""
+    from datetime import date
+
+    from boardpack import model
+    from boardpack.slides import build_deck
+    from ingest.demo import build_tables
+
+    actions = build_tables(date(2025, 10, 31))["actions"].with_columns(
+        due_date=pl.when(pl.col("action_id") == "A12").then(date(2025, 10, 1)).otherwise(pl.col("due_date"))
+    )
+    assert actions.filter(pl.col("action_id") == "A12")["status"].item() == "on_track"
+    path = snapshot_factory(actions=actions)
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(path.parent))
+
+    at = run()
+    tracker = next(df.value for df in at.dataframe if "Action" in df.value.columns)
+    rows = {r["Ref"]: r for r in tracker.to_dict("records")}
+    assert (rows["A12"]["Overdue"], rows["A12"]["Status"], rows["A12"]["RAG"]) == ("⚠ Overdue", "On track", "Red")
+    assert rows["A13"]["RAG"] == "Not yet due"
+    assert all(r["RAG"] == "Red" for r in rows.values() if r["Overdue"])
+
+    pack = model.build(open_snapshot(path), None)
+    by_ref = {a["Ref"]: a for a in pack.actions}
+    assert (by_ref["A12"]["RAG"], by_ref["A13"]["RAG"]) == ("Red", "Not yet due")
+
+    import io
+
+    from pptx import Presentation
+
+    prs = Presentation(io.BytesIO(build_deck(path, None)))
+    cells = [
+        [c.text for c in row.cells]
+        for slide in prs.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+    ]
+    a12 = next(r for r in cells if r[0] == "A12")
+    assert a12[-1] == "Red" and "overdue" in a12[3], a12
+    assert next(r for r in cells if r[0] == "A13")[-1] == "Not yet due"

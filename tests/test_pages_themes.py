@@ -70,7 +70,9 @@ def test_theme_page_shows_one_workstream_at_a_time_with_one_block_per_indicator(
             expected = icons(result, polarity=kpi["polarity"], target=kpi["target"])
             icon_line = next(t for t in _texts(block) if t.startswith("**Icons:**"))
             if expected["variation"] == "none":
-                assert "Too few points for SPC" in icon_line
+                n = result["value"].is_not_null().sum()
+                drawn = "its values are shown as a table" if n < 6 else "a run chart"
+                assert f"{n} period{'' if n == 1 else 's'}, too few for SPC control limits (they need 13): {drawn}" in icon_line
             else:
                 assert VARIATION_LABELS[expected["variation"]] in icon_line, (kpi["kpi_id"], icon_line)
             points = result["value"].is_not_null().sum()
@@ -190,3 +192,58 @@ def test_headline_cards_say_no_target_plainly():
     text = page_text(at)
     assert "2023/24 · no target" in text and "target No target" not in text
     assert "· target 80% by Mar 2026" in page_text(_workstream_run(2, "PIP3"))
+
+
+@pytest.mark.parametrize("board", [False, True])
+def test_tile_change_arrows_follow_the_sign_and_colours_the_polarity(demo_root, board):
+    """Every tile with a change since the compare snapshot: the arrow points the way the number moved and the colour
+    says what that means for the indicator (a fall in plans audited inadequate is good; a fall in plans within 20
+    weeks is bad; requests are neutral and grey), in officer and board mode."""
+    from streamlit.proto.Metric_pb2 import Metric
+
+    from tests.pages_helper import unescape
+
+    cat = scan_table(open_snapshot(demo_root / "2025-08-31"), "kpi_catalogue").collect()
+    polarity = dict(zip(cat["title"], cat["polarity"], strict=True))
+    seen = set()
+    query = {"as_at": "2025-08-31", "compare": "2025-07-31", **({"mode": "board"} if board else {})}
+    for theme, ws in [(1, "PIP1"), (2, "PIP3"), (2, "PIP6.1"), (3, "AFI2")]:
+        at = _workstream_run(theme, ws, **query)
+        assert not at.exception
+        for m in at.metric:
+            if not m.proto.delta:
+                continue
+            text, title = unescape(m.proto.delta), unescape(m.proto.label)
+            direction = Metric.MetricDirection.Name(m.proto.direction)
+            colour = Metric.MetricColor.Name(m.proto.color)
+            sign = "none" if text.startswith("No change") else "down" if text.startswith("−") else "up"
+            assert direction == {"up": "UP", "down": "DOWN", "none": "NONE"}[sign], (title, text, direction)
+            good = {"higher_is_better": "up", "lower_is_better": "down"}.get(polarity[title])
+            expected = "GRAY" if good is None or sign == "none" else "GREEN" if sign == good else "RED"
+            assert colour == expected, (title, text, colour)
+            seen.add((sign, expected))
+    # the demo's August board has falls that are bad (physiotherapy −5 points) and a neutral change (requests)
+    assert ("down", "RED") in seen and ("up", "GRAY") in seen
+
+
+def test_short_series_words_match_what_is_drawn():
+    """A series of under 6 points is a table, so its block never says "run chart"; from 6 to 12 it is a run chart;
+    the count of periods is a number of periods, in words."""
+    from tests.pages_helper import page_text
+
+    text = page_text(_workstream_run(2, "PIP2"))
+    assert "too few for SPC control limits (they need 13): its values are shown as a table" in text
+    assert "(n = " not in text and ": run chart" not in text
+    assert "1 periods" not in text
+
+
+def test_summary_with_nothing_to_compare_says_so_plainly(snapshot_factory, monkeypatch):
+    from tests.pages_helper import page_text
+
+    path = snapshot_factory()
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(path.parent))
+    at = app().run()
+    assert not at.exception
+    text = page_text(at)
+    assert "there is no earlier snapshot to compare with" in text
+    assert "since no earlier snapshot" not in text

@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from metrics.formatting import (
+    ACTION_RAG_WORDS,
     ASSURANCE_LABELS,
     RAG_WORDS,
     VARIATION_LABELS,
@@ -166,7 +167,7 @@ def actions_display(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("owner_role").alias("Owner (role)"),
         pl.col("due_date").map_elements(fmt_date, return_dtype=pl.String).alias("Due"),
         pl.col("status").replace_strict(ACTION_STATUS_WORDS).alias("Status"),
-        pl.col("rag").replace_strict(RAG_WORDS).alias("RAG"),
+        pl.col("rag").replace_strict(ACTION_RAG_WORDS).alias("RAG"),
         pl.col("progress_note").alias("Latest update"),
         pl.col("updated").map_elements(fmt_date, return_dtype=pl.String).alias("Updated"),
     )

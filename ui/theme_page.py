@@ -16,15 +16,17 @@ from metrics.formatting import (
     THEME_TITLES,
     VARIATION_LABELS,
     WORKSTREAM_TITLES,
+    change_badge,
     fmt_change,
     fmt_date,
     fmt_target,
     fmt_value,
     md_escape,
-    points,
+    periods,
     safe_markdown,
 )
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
+from metrics.spc import MIN_POINTS
 from ui import data
 from ui.badges import badge_line
 from ui.components import chart_or_table, compact_table, download_csv, empty_state, page_header, show_table
@@ -107,16 +109,20 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
         cols = st.columns(per_row)
         for col, kpi in zip(cols, kpis[start : start + per_row], strict=False):
             with col.container(border=True):
-                delta = None
+                # Streamlit would take the arrow from a leading ASCII "-" and the colour from the sign; the change
+                # is written with a true minus, so both are set here: the arrow by the sign, the colour by polarity
+                badge = {"text": None, "arrow": "auto", "colour": "gray"}
                 if kpi["change"] is not None and kpi["compare_label"] != kpi["period_label"]:
-                    delta = f"{points(kpi['change'], kpi['decimals'], kpi['unit'])} on {kpi['compare_label']}"
-                colour = {"higher_is_better": "normal", "lower_is_better": "inverse"}.get(kpi["polarity"], "off")
+                    badge = change_badge(
+                        kpi["change"], kpi["polarity"], kpi["decimals"], kpi["unit"], kpi["compare_label"]
+                    )
                 st.markdown(f"**{md_escape(kpi['title'])}**")
                 st.metric(
                     md_escape(kpi["title"]),
                     fmt_value(kpi["value"], kpi["unit"], kpi["decimals"], kpi["status"] or ""),
-                    delta=delta,
-                    delta_color=colour,
+                    delta=md_escape(badge["text"]) if badge["text"] else None,
+                    delta_color=badge["colour"],
+                    delta_arrow=badge["arrow"],
                     label_visibility="collapsed",
                 )
                 target = (
@@ -138,7 +144,8 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
         st.subheader(md_escape(kpi["title"]))
         st.caption(f"{md_escape(kpi['definition'])} Source: {md_escape(kpi['source'])}.")
         icons_text = (
-            f"Too few points for SPC (n = {kpi['n_points']}): run chart"
+            f"{periods(kpi['n_points'])}, too few for SPC control limits (they need {MIN_POINTS}): "
+            + ("its values are shown as a table" if kpi["n_points"] < SHORT else "a run chart")
             if kpi["variation"] == "none"
             else f"{VARIATION_LABELS[kpi['variation']]} · {ASSURANCE_LABELS[kpi['assurance']]}"
         )
