@@ -72,7 +72,10 @@ def test_theme_page_shows_one_workstream_at_a_time_with_one_block_per_indicator(
             if expected["variation"] == "none":
                 n = result["value"].is_not_null().sum()
                 drawn = "its values are shown as a table" if n < 6 else "a run chart"
-                assert f"{n} period{'' if n == 1 else 's'}, too few for SPC control limits (they need 13): {drawn}" in icon_line
+                assert (
+                    f"{n} period{'' if n == 1 else 's'}, too few for SPC control limits (they need 13): {drawn}"
+                    in icon_line
+                )
             else:
                 assert VARIATION_LABELS[expected["variation"]] in icon_line, (kpi["kpi_id"], icon_line)
             points = result["value"].is_not_null().sum()
