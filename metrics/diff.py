@@ -151,7 +151,7 @@ def plain_summary(
     """One paragraph in plain English from the counts of each kind of change."""
 
     def n(count: int, one: str, many: str) -> str:
-        return f"{count} {one if count == 1 else many}"
+        return f"{count} {one}" if count == 1 else f"{count or 'no'} {many}"
 
     indicators = new["kpi_id"].n_unique() if new.height else 0
     rag = ratings.filter(pl.col("what") == "RAG")
@@ -159,8 +159,12 @@ def plain_summary(
     worse = sum(rag_direction(b, a) == "worse" for b, a in zip(rag["before"], rag["after"], strict=True))
     icons = ratings.filter(pl.col("what") != "RAG")["kpi_id"].n_unique() if ratings.height else 0
     parts = [
-        f"Since the snapshot of {compare_label}, {n(indicators, 'indicator has', 'indicators have')} new data "
-        f"({n(new.height, 'new period', 'new periods')})",
+        f"Since the snapshot of {compare_label}, "
+        + (
+            f"{n(indicators, 'indicator has', 'indicators have')} new data ({n(new.height, 'new period', 'new periods')})"
+            if indicators
+            else "no indicator has new data"
+        ),
         f"{n(revised.height, 'earlier value was', 'earlier values were')} revised",
     ]
     if rag.height:
@@ -170,10 +174,10 @@ def plain_summary(
         )
     else:
         parts.append("no RAG rating changed")
-    parts.append(f"{n(icons, 'indicator', 'indicators')} changed SPC icon")
+    parts.append(f"{'no indicator' if icons == 0 else n(icons, 'indicator', 'indicators')} changed SPC icon")
     text = "; ".join(parts) + ". "
-    text += (
-        f"On the plan, {n(actions.height, 'action', 'actions')} changed status or were added and "
-        f"{n(risks.height, 'risk', 'risks')} changed on the register."
+    moved = {0: "no action changed status or was added", 1: "1 action changed status or was added"}.get(
+        actions.height, f"{actions.height} actions changed status or were added"
     )
+    text += f"On the plan, {moved}, and {n(risks.height, 'risk', 'risks')} changed on the register."
     return text

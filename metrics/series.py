@@ -78,8 +78,15 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
             start = len(flags) - 1
             while start > 0 and flags[start - 1]:
                 start -= 1
-            since = "throughout" if start == 0 else f"since {pts['period_label'][start]}"
-            parts.append(f"It has been at or {word} the target of {fmt_value(target, unit, dec)} {since}.")
+            goal = f"the target of {fmt_value(target, unit, dec)}"
+            if len(flags) == 1:
+                parts.append(f"It is at or {word} {goal}.")
+            elif start == 0:
+                parts.append(f"It has been at or {word} {goal} throughout.")
+            elif start == len(flags) - 1:
+                parts.append(f"It is at or {word} {goal} for the first time in {last['period_label']}.")
+            else:
+                parts.append(f"It has been at or {word} {goal} since {pts['period_label'][start]}.")
         else:
             parts.append(f"It has not yet reached the target of {fmt_value(target, unit, dec)}.")
     if pts.height < MIN_POINTS:

@@ -52,9 +52,14 @@ Priority Impact Plan. Green meets or beats the target; amber misses it by no mor
 it by more. Indicators without a target, or without data, are shown as "No target" and are never coloured.
 The word is always shown beside the colour.
 
-**Trend arrows.** The latest period is compared with the one before: ▲ up, ▼ down, ► less than half a display
-unit of change. The word says whether the change is an improvement or a worsening for that indicator; neutral
-indicators say only "Up" or "Down".
+**Actions.** A complete action is green. Any other action past its due date is red and marked overdue, whatever
+its owner last reported. Before its due date an action on track is green, at risk amber, off track red, and not
+started "Not yet due".
+
+**Trend arrows and changes.** The latest period is compared with the one before: ▲ up, ▼ down, ► less than half a
+display unit of change. The arrow always follows the direction the number moved; the word (and, on the headline
+tiles, the colour) says whether that is an improvement or a worsening for the indicator: a fall is an improvement
+where lower is better. Indicators with no better direction say only "Up" or "Down" and are grey.
 
 **Since the last board.** Each snapshot holds everything known at its date, so two snapshots can be compared: new
 periods, revised values (the same period with a different value), and changes in rating.

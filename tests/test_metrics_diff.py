@@ -175,4 +175,24 @@ def test_plain_summary_counts():
     assert text.startswith("Since the snapshot of 30 September 2025, 2 indicators have new data (3 new periods)")
     assert "1 earlier value was revised" in text
     assert "2 RAG ratings changed (1 better, 1 worse)" in text
-    assert "1 indicator changed SPC icon" in text and "2 actions" in text and "0 risks" in text
+    assert "1 indicator changed SPC icon" in text and "2 actions" in text and "and no risks changed" in text
+
+
+def test_plain_summary_says_no_rather_than_zero():
+    empty = pl.DataFrame(
+        {"kpi_id": [], "what": [], "before": [], "after": []},
+        schema={c: pl.String for c in ("kpi_id", "what", "before", "after")},
+    )
+    text = diff.plain_summary(
+        compare_label="30 September 2025",
+        new=pl.DataFrame({"kpi_id": []}, schema={"kpi_id": pl.String}),
+        revised=pl.DataFrame(),
+        ratings=empty,
+        risks=pl.DataFrame(),
+        actions=pl.DataFrame(),
+    )
+    assert text == (
+        "Since the snapshot of 30 September 2025, no indicator has new data; no earlier values were revised; no RAG "
+        "rating changed; no indicator changed SPC icon. On the plan, no action changed status or was added, and no "
+        "risks changed on the register."
+    )

@@ -53,3 +53,15 @@ def test_special_cause_points_are_counted_with_the_right_noun():
     # points straddle the mean (no shift) and never rise 7 times (no trend): "1 point shows"
     one = describe(result([10, 14] * 7 + [12, 40]), KPI)
     assert "1 point shows special cause" in one, one
+
+
+def test_meeting_a_target_is_said_as_it_happened():
+    lower = {**KPI, "target": 35.0, "polarity": "lower_is_better", "decimals": 0}
+    # 51, 54, 41, 30 against "35 or below": only the latest meets it
+    first = describe(result([51, 54, 41, 30], 2022), lower)
+    assert "It is at or below the target of 35% for the first time in 2025." in first
+    assert "since 2025" not in first
+    assert "It has been at or below the target of 35% since 2024." in describe(result([51, 34, 30], 2023), lower)
+    assert "It has been at or below the target of 35% throughout." in describe(result([30, 31], 2024), lower)
+    assert "It is at or below the target of 35%." in describe(result([30], 2024), lower)
+    assert "It has not yet reached the target of 35%." in describe(result([40, 36], 2024), lower)
