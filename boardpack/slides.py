@@ -9,15 +9,45 @@ every slide carries (as-at date, suppression legend, Open Government Licence, de
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
+from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.util import Emu, Inches, Pt
+from xlsxwriter import Workbook
 
 from boardpack.model import Indicator, Pack
 from metrics.formatting import UNIT_WORDS, fmt_date
+
+
+class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
+    """The chart's embedded workbook with every string written as a string: XlsxWriter would otherwise write a
+    period label or a name beginning with "=" as a formula (and "http…" as a link, "12" as a number), which a
+    reader's Excel would run when they edit the chart's data."""
+
+    @contextmanager
+    def _open_worksheet(self, xlsx_file):
+        options = {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        }
+        workbook = Workbook(xlsx_file, options)
+        yield workbook, workbook.add_worksheet()
+        workbook.close()
+
+
+class _ChartData(CategoryChartData):
+    """Category chart data whose embedded workbook holds text as text (_TextOnlyWorkbookWriter)."""
+
+    @property
+    def _workbook_writer(self):
+        return _TextOnlyWorkbookWriter(self)
+
 
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 inches, PowerPoint's 16:9
 MARGIN = Inches(0.5)
@@ -120,7 +150,7 @@ class Deck:
 
     def line_chart(self, slide, ind: Indicator, left, top, width, height):
         """A native line chart: the area's values, the target as a flat line, and any comparators."""
-        data = CategoryChartData()
+        data = _ChartData()
         data.categories = ind.periods
         data.add_series(self.pack.area, ind.values, number_format=_number_format(ind))
         if ind.target_value is not None:

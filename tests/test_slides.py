@@ -211,3 +211,42 @@ def test_the_command_line_and_the_summary_button_give_the_deck(demo_root, tmp_pa
     at = app().run()
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download board pack (PDF)" in labels and "Download board slides (PowerPoint)" in labels
+
+
+def test_text_in_the_charts_embedded_workbooks_is_never_a_formula(snapshot_factory):
+    """Period labels and names that a spreadsheet would run ("=HYPERLINK(…)", "+1", "@SUM") are written into every
+    chart's embedded workbook as text: no formula cell, every label kept exactly as typed."""
+    import polars as pl
+    from openpyxl import load_workbook
+
+    from datetime import date
+
+    from ingest.demo import build_tables
+
+    values = build_tables(date(2025, 10, 31))["kpi_values"]
+    hostile = ['=HYPERLINK("http://x","y")', "+1+1", "@SUM(A1)", "-2+3"]
+    values = values.with_columns(
+        period_label=pl.when(pl.col("period_end").dt.month() % 4 == 0)
+        .then(pl.lit(hostile[0]) + pl.col("period_end").cast(pl.String))
+        .when(pl.col("period_end").dt.month() % 4 == 1)
+        .then(pl.lit(hostile[1]) + pl.col("period_end").cast(pl.String))
+        .when(pl.col("period_end").dt.month() % 4 == 2)
+        .then(pl.lit(hostile[2]) + pl.col("period_end").cast(pl.String))
+        .otherwise(pl.lit(hostile[3]) + pl.col("period_end").cast(pl.String))
+    )
+    path = snapshot_factory(kpi_values=values)
+    deck = build_deck(path, None)
+    texts, formulas = [], []
+    with zipfile.ZipFile(io.BytesIO(deck)) as z:
+        books = [n for n in z.namelist() if n.endswith(".xlsx")]
+        assert books, "the deck has native charts with embedded workbooks"
+        for name in books:
+            sheet = load_workbook(io.BytesIO(z.read(name))).active
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        formulas.append((name, cell.coordinate, cell.value))
+                    elif isinstance(cell.value, str):
+                        texts.append(cell.value)
+    assert formulas == []
+    assert any(t.startswith(hostile[0]) for t in texts) and any(t.startswith("@SUM") for t in texts)
