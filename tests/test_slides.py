@@ -216,10 +216,10 @@ def test_the_command_line_and_the_summary_button_give_the_deck(demo_root, tmp_pa
 def test_text_in_the_charts_embedded_workbooks_is_never_a_formula(snapshot_factory):
     """Period labels and names that a spreadsheet would run ("=HYPERLINK(…)", "+1", "@SUM") are written into every
     chart's embedded workbook as text: no formula cell, every label kept exactly as typed."""
+    from datetime import date
+
     import polars as pl
     from openpyxl import load_workbook
-
-    from datetime import date
 
     from ingest.demo import build_tables
 
