@@ -29,6 +29,7 @@ chromium:
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
 run: $(VENV)/.stamp-app
+	$(BIN)/python -m boardpack --prebuild    # the newest snapshot's board papers, once (about ten seconds)
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
 
 lint: $(VENV)/.stamp-dev

@@ -19,7 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m boardpack", description="Build the board pack (PDF) or the board slides (PowerPoint)."
     )
     parser.add_argument("--snapshot", help="as-at date of the snapshot, or its folder (--prebuild: the newest)")
-    parser.add_argument("--compare", help="as-at date (or folder) of the previous board's snapshot")
+    parser.add_argument(
+        "--compare", help="as-at date (or folder) of the previous board's snapshot (--prebuild: the one before)"
+    )
+    parser.add_argument("--no-compare", action="store_true", help="--prebuild: papers with no comparison")
     parser.add_argument("--root", type=Path, default=ROOT, help="snapshot folder (default data/snapshots)")
     parser.add_argument("--out", type=Path, help="where to write the file")
     parser.add_argument(
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return Path(x) if Path(x).is_dir() else args.root / x
 
     if args.prebuild:
-        return _prebuild(args.root, args.snapshot)
+        return _prebuild(args.root, args.snapshot, args.compare, no_compare=args.no_compare)
     if not args.snapshot or not args.out:
         parser.error("--snapshot and --out are needed (or --prebuild)")
 
@@ -56,28 +59,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _prebuild(root: Path, snapshot: str | None) -> int:
+def _prebuild(root: Path, snapshot: str | None, compare: str | None, *, no_compare: bool = False) -> int:
+    """Build and keep the papers of `snapshot` (default the newest) against `compare` (default the snapshot before
+    it; none with `no_compare`)."""
     from boardpack import papers
     from metrics.snapshot import configured_key, list_snapshots, open_snapshot
 
     start = time.perf_counter()
     try:
         key = configured_key()
-        folders = list_snapshots(root)
-        names = [p.name for p in folders]
+        names = [p.name for p in list_snapshots(root)]
         chosen = Path(snapshot).name if snapshot else (names[0] if names else None)
-        if chosen not in names:
-            print(f"REFUSED: no snapshot {chosen or ''} in {root}", file=sys.stderr)
+        older = [n for n in names if chosen and n < chosen]
+        other = None if no_compare else Path(compare).name if compare else (older[0] if older else None)
+        missing = [n for n in (chosen, other) if n is not None and n not in names] or ([] if chosen else ["(none)"])
+        if missing:
+            print(f"REFUSED: no snapshot {', '.join(missing)} in {root}", file=sys.stderr)
             return 1
-        i = names.index(chosen)
-        snap = open_snapshot(folders[i], key=key)
-        compare = open_snapshot(folders[i + 1], key=key) if i + 1 < len(folders) else None
-        done = papers.prebuild(root, snap, compare, key=key)
+        snap = open_snapshot(Path(root) / chosen, key=key)
+        comp = open_snapshot(Path(root) / other, key=key) if other else None
+        done = papers.prebuild(root, snap, comp, key=key)
     except SnapshotError as exc:
         print(f"REFUSED: {exc}", file=sys.stderr)
         return 1
+    took = time.perf_counter() - start
     print(
-        f"board papers for {chosen} ready ({', '.join(p.suffix[1:] for p in done)}) in {time.perf_counter() - start:.1f} s"
+        f"board papers for {chosen} against {other or 'nothing'} ready ({', '.join(p.suffix[1:] for p in done)}) in {took:.1f} s"
     )
     return 0
 

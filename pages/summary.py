@@ -3,9 +3,9 @@
 import streamlit as st
 
 from metrics.formatting import THEME_TITLES, fmt_date
-from ui import data
+from ui import data, papers
 from ui.components import download_csv, page_header, sources_line
-from ui.state import context
+from ui.state import context, snapshot_ids
 from ui.tables import board_columns, rag_pills, rag_styled, summary_display
 
 ctx = context()
@@ -24,26 +24,7 @@ page_header(
 
 
 def downloads() -> None:
-    pack_col, slides_col = st.columns(2)
-    pack_col.download_button(
-        "Download board pack (PDF)",
-        data=lambda: data.board_pack(ctx.snapshot, ctx.compare),
-        file_name=f"board_pack_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        key="board_pack",
-        help="All pages as one PDF for the board's papers, disclosure-controlled; takes about 10 seconds to build.",
-    )
-    slides_col.download_button(
-        "Download board slides (PowerPoint)",
-        data=lambda: data.board_slides(ctx.snapshot, ctx.compare),
-        file_name=f"board_slides_{ctx.snapshot.la_name.lower()}_{ctx.snapshot.as_at.isoformat()}.pptx",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        icon=":material/slideshow:",
-        key="board_slides",
-        help="An editable 16:9 deck: the Summary, each workstream with native charts and its commentary in the "
-        "speaker notes, wards (disclosure-controlled), waiting times, risks and actions.",
-    )
+    papers.downloads(ctx, snapshot_ids()[0])
 
 
 def theme_filter() -> int | None:

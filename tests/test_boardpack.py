@@ -108,22 +108,16 @@ def test_no_ward_count_below_8_or_unrounded(demo_root):
     assert LEGEND in document
 
 
-def test_the_apps_download_builds_the_same_pack(demo_root, pack):
-    from ui import data
+def test_the_kept_pack_the_app_serves_is_the_pack(demo_root, pack, tmp_path):
+    from boardpack import papers
+    from metrics.snapshot import open_snapshot
 
-    pdf = data.board_pack(data.snapshot(demo_root / "2025-10-31"), data.snapshot(demo_root / "2025-09-30"))
-    app_pack = PdfReader(io.BytesIO(pdf))
-    assert len(app_pack.pages) == len(pack.pages)
+    snap, compare = open_snapshot(demo_root / "2025-10-31"), open_snapshot(demo_root / "2025-09-30")
+    papers.write(tmp_path, snap, compare, "pdf", papers.build(snap, compare, "pdf", key=None), key=None)
+    kept = PdfReader(io.BytesIO(papers.read(tmp_path, snap, compare, "pdf", key=None)))
+    assert len(kept.pages) == len(pack.pages)
     squash = lambda t: re.sub(r"\s+", " ", t)  # noqa: E731
-    assert squash(app_pack.pages[1].extract_text()) == squash(pack.pages[1].extract_text())
-
-
-def test_summary_page_offers_the_pack():
-    from tests.pages_helper import app
-
-    at = app().run()
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Download board pack (PDF)" in labels
+    assert squash(kept.pages[1].extract_text()) == squash(pack.pages[1].extract_text())
 
 
 def test_a_chart_that_cannot_be_drawn_stops_the_build_with_a_clear_error():

@@ -212,44 +212,4 @@ def test_the_waiting_times_page_runs_with_a_provider_with_nobody_waiting(snapsho
     assert tables and "z" in set(tables[0]["Under 18 weeks"])
 
 
-# --- row 23: one board-pack build at a time per server, reused by every session --------------------------------------
-
-
-def test_board_pack_builds_one_at_a_time_and_reuses_the_build(demo_root, monkeypatch):
-    import threading
-    import time
-
-    import boardpack
-    from ui import data
-
-    data._board_pack.clear()
-    running, most, calls = [0], [0], []
-    lock = threading.Lock()
-
-    def slow_build(path, cpath=None, *, key=None):
-        with lock:
-            running[0] += 1
-            most[0] = max(most[0], running[0])
-            calls.append((path, cpath))
-        time.sleep(0.3)
-        with lock:
-            running[0] -= 1
-        return f"pdf of {path}".encode()
-
-    monkeypatch.setattr(boardpack, "build_pdf", slow_build)
-    snaps = [data.snapshot(demo_root / d) for d in ("2025-10-31", "2025-09-30", "2025-08-31")]
-    pairs = [(snaps[0], snaps[1]), (snaps[0], snaps[1]), (snaps[1], snaps[2]), (snaps[0], snaps[1])]
-    results = [None] * len(pairs)
-
-    def click(i, pair):
-        results[i] = data.board_pack(*pair)
-
-    threads = [threading.Thread(target=click, args=(i, p)) for i, p in enumerate(pairs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert most[0] == 1  # never two builds at once
-    assert len(calls) == 2  # one build per pair of snapshots, whoever clicked
-    assert results[0] == results[1] == results[3] and results[2] != results[0]
-    data._board_pack.clear()
+# --- row 23: board papers are built once per pair per server, outside any page run (tests/test_pages_papers.py) ---

@@ -869,37 +869,6 @@ def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool) -> dict:
     return _bench_chart(*_key(snap), kind, kpi_id, board)
 
 
-@st.cache_data(max_entries=8, show_spinner="Building the board pack…")
-def _board_pack(path: str, fp: str, cpath: str, cfp: str) -> bytes:
-    from boardpack import build_pdf
-
-    return build_pdf(path, cpath or None, key=snapshot_key())
-
-
-# A pack costs seconds of CPU: one build at a time per server, whoever asks. The cache is shared by every session,
-# so a second click on the same pack waits here, then gets the first build.
-_PACK_LOCK = threading.Lock()
-
-
-def board_pack(snap: Snapshot, compare: Snapshot | None) -> bytes:
-    """The board pack PDF (boardpack.build_pdf) for a snapshot and its compare snapshot, built once and cached."""
-    with _PACK_LOCK:
-        return _board_pack(*_key(snap), *_key(compare))
-
-
-@st.cache_data(max_entries=8, show_spinner="Building the board slides…")
-def _board_slides(path: str, fp: str, cpath: str, cfp: str) -> bytes:
-    from boardpack.slides import build_deck
-
-    return build_deck(path, cpath or None, key=snapshot_key())
-
-
-def board_slides(snap: Snapshot, compare: Snapshot | None) -> bytes:
-    """The board slides (boardpack.slides.build_deck, PowerPoint), under the same lock as the pack, and cached."""
-    with _PACK_LOCK:
-        return _board_slides(*_key(snap), *_key(compare))
-
-
 def edited_frame(edited, table: str) -> pl.DataFrame:
     """Rows back from `st.data_editor` (a pandas frame) as Polars with the snapshot table's types for the columns
     it has; a value that cannot take the type becomes empty and is then refused by the contract check."""
