@@ -43,6 +43,7 @@ def comparator_trend_chart(
                 alt.Tooltip("series:N", title="Area"),
                 alt.Tooltip("period_label:N", title="Period"),
                 alt.Tooltip("value:Q", format=f",.{decimals}f", title="Value"),
+                *([alt.Tooltip("authorities:N", title="Worked out from")] if "authorities" in data.columns else []),
             ],
         )
         .properties(height=300 * font_scale, width="container", description=description or "Trend")

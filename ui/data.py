@@ -835,6 +835,7 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dic
             area=snap.la_code,
             region=(where.region_code, where.region_name) if where.region_code else None,
             system=(where.system_name, list(where.localities)) if where.system else None,
+            count=row["unit"] == "count",
         ).collect()
         chart = bc.comparator_trend_chart(
             trend,
