@@ -4,6 +4,7 @@ headline figures (data/reference), so Bury is ranked among every English local a
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -166,3 +167,21 @@ def test_one_plan_of_one_is_shown_with_a_caution_and_no_rank_quartile_or_rag(sci
         0.0,
         "► No change",
     )
+
+
+def test_the_dfe_break_reaches_the_built_catalogue_and_an_older_snapshot_still_opens(islington):
+    from metrics import series
+    from metrics.schema import conform, validate_frame
+
+    snap = open_snapshot(islington / "2025-11-03")
+    cat = scan_table(snap, "kpi_catalogue").collect()
+    breaks = dict(zip(cat["kpi_id"], cat["series_breaks"].to_list(), strict=True))
+    # the 2023 person-level collection: calendar-year flows from 2022, the January census from January 2023
+    assert breaks["ehcp_20wk_pct"] == [date(2022, 1, 1)] and breaks["ehcp_caseload"] == [date(2023, 1, 1)]
+    kpi_row = cat.filter(pl.col("kpi_id") == "ehcp_20wk_pct").row(0, named=True)
+    got = series.indicator_series(scan_table(snap, "kpi_values"), kpi_row, area_code=ISLINGTON, phase="all").collect()
+    assert got.filter(pl.col("series_break"))["period_label"].to_list() == ["2022"]
+    # a catalogue written before the column existed reads as having no declared break
+    older = cat.drop("series_breaks")
+    assert validate_frame("kpi_catalogue", older) == ["missing column(s): series_breaks"]
+    assert validate_frame("kpi_catalogue", conform("kpi_catalogue", older)) == []

@@ -123,8 +123,32 @@ SIGNAL_WORDS = {
 
 def series_display(series: pl.DataFrame, comparators: pl.DataFrame, kpi: dict) -> pl.DataFrame:
     """The table twin of an indicator chart: every period with value, SPC centre and limits, signal, and the
-    comparators' values for the same period."""
+    comparators' values for the same period. The note marks the first period after a declared break in the series
+    and a figure on a small denominator, which has no SPC signal (METHODS §8)."""
+    from metrics.kpi import SMALL_DENOMINATOR
+
     unit, dec = kpi["unit"], kpi["decimals"]
+    brk = pl.col("series_break") if "series_break" in series.columns else pl.lit(False)
+    small = pl.col("small_number") if "small_number" in series.columns else pl.lit(False)
+    signal = (
+        pl.when(small)
+        .then(pl.lit(f"No signal: fewer than {SMALL_DENOMINATOR} cases"))
+        .otherwise(pl.col("signal").replace_strict(SIGNAL_WORDS, default=""))
+    )
+    note = pl.concat_str(
+        [
+            pl.when(brk).then(
+                pl.lit(
+                    "Break in the series: the publisher changed how the figures are collected from this period, so "
+                    "limits and runs start again here."
+                )
+            ),
+            pl.when(small).then(pl.lit(f"Small number: fewer than {SMALL_DENOMINATOR} cases, shown with caution.")),
+            pl.when(pl.col("note") != "").then(pl.col("note")),
+        ],
+        separator=" ",
+        ignore_nulls=True,
+    )
     out = series.sort("period_end").select(
         pl.col("period_label").alias("Period"),
         pl.struct("value", "status")
@@ -135,9 +159,9 @@ def series_display(series: pl.DataFrame, comparators: pl.DataFrame, kpi: dict) -
         pl.col("mean").round(dec + 1).alias("Mean"),
         pl.col("lpl").round(dec + 1).alias("Lower process limit"),
         pl.col("upl").round(dec + 1).alias("Upper process limit"),
-        pl.col("signal").replace_strict(SIGNAL_WORDS, default="").alias("SPC signal"),
+        signal.alias("SPC signal"),
         pl.col("rule").str.replace_all("_", " ").alias("SPC rule"),
-        pl.col("note").alias("Note"),
+        note.alias("Note"),
     )
     for name in comparators["area_name"].unique(maintain_order=True).to_list() if comparators.height else []:
         comp = comparators.filter(pl.col("area_name") == name).select(
