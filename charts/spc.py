@@ -124,9 +124,12 @@ def indicator_chart(
         )
     if comparators is not None and comparators.height:
         names = comparators["area_name"].unique(maintain_order=True).to_list()
-        comp = alt.Chart(comparators).encode(
+        starts = data.filter(pl.col("series_break"))["period_end"].to_list()  # the comparators break there too
+        comp_segment = pl.sum_horizontal([(pl.col("period_end") >= d).cast(pl.Int32) for d in starts] or [pl.lit(0)])
+        comp = alt.Chart(comparators.with_columns(segment=comp_segment)).encode(
             x=x,
             y=alt.Y("value:Q"),
+            detail=apart,
             color=alt.Color(
                 "area_name:N",
                 scale=alt.Scale(domain=names, range=COMPARATOR_COLOURS[: len(names)]),
