@@ -359,7 +359,10 @@ def _without_gaps(frame: pl.DataFrame, out: pl.DataFrame, parts: list[str], tota
     den = pl.sum_horizontal([_number(t)[0] for t in totals])
     given = ~pl.any_horizontal([_number(t)[0].is_null() for t in totals]) & (den > 0)
     gaps = frame.filter((level == "Local authority") & gap & given).select(
-        "time_period", "region_code", pl.col("la_name"), _gap=den
+        "time_period",
+        "region_code",
+        pl.col("la_name" if "la_name" in frame.columns else "new_la_code").alias("la_name"),
+        _gap=den,
     )
     if gaps.height == 0:
         return out
