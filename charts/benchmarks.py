@@ -3,22 +3,39 @@ local authority with the area highlighted."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import polars as pl
 
-from charts.palette import DARK_BLUE, DARK_PINK, FOCUS_REST, ORANGE, TURQUOISE
+from charts.palette import DARK_BLUE, DARK_GREY, DARK_PINK, FOCUS_REST, ORANGE, TURQUOISE
 
 
 def comparator_trend_chart(
-    trend: pl.DataFrame, *, area: str, unit_title: str, decimals: int, font_scale: float = 1.0, description: str = ""
-) -> alt.Chart:
+    trend: pl.DataFrame,
+    *,
+    area: str,
+    unit_title: str,
+    decimals: int,
+    font_scale: float = 1.0,
+    description: str = "",
+    breaks: list[date] | None = None,
+) -> alt.Chart | alt.LayerChart:
     """Lines per series (the area highlighted) over the periods, labelled as people say them; the series are the
-    area, then England and whichever comparators (region, system) the trend holds, in that order."""
+    area, then England and whichever comparators (region, system) the trend holds, in that order. A break the
+    publisher declares (`breaks`, the catalogue's series_breaks) is a labelled rule at the first period after it,
+    and no line runs across it."""
     data = trend.with_columns(series=pl.col("series").replace("area", area))
+    segment = pl.lit(0)
+    for d in breaks or []:
+        segment = segment + (pl.col("period_end") >= d).cast(pl.Int32)
+    data = data.with_columns(segment=segment)
     others = [s for s in data["series"].unique(maintain_order=True).to_list() if s not in (area, "England")]
     domain = [area, "England", *others][:4]
-    order = data.sort("period_end")["period_label"].unique(maintain_order=True).to_list()
-    return (
+    periods = data.sort("period_end").select("period_end", "period_label", "segment").unique(maintain_order=True)
+    order = periods["period_label"].unique(maintain_order=True).to_list()
+    after = periods.filter(pl.col("segment") != pl.col("segment").shift(1)).filter(pl.col("segment") > 0)
+    lines = (
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
@@ -39,14 +56,26 @@ def comparator_trend_chart(
             strokeWidth=alt.condition(  # a predicate, not an expression string: an area name is data, never code
                 alt.FieldEqualPredicate(field="series", equal=area), alt.value(3.5), alt.value(1.8)
             ),
+            detail=alt.Detail("segment:N"),
             tooltip=[
                 alt.Tooltip("series:N", title="Area"),
                 alt.Tooltip("period_label:N", title="Period"),
                 alt.Tooltip("value:Q", format=f",.{decimals}f", title="Value"),
+                *([alt.Tooltip("authorities:N", title="Worked out from")] if "authorities" in data.columns else []),
             ],
         )
-        .properties(height=300 * font_scale, width="container", description=description or "Trend")
     )
+    size = {"height": 300 * font_scale, "width": "container", "description": description or "Trend"}
+    if after.height == 0:
+        return lines.properties(**size)
+    marks = alt.Chart(after.select("period_label", label=pl.lit("Break in series"))).encode(
+        x=alt.X("period_label:N", sort=order)
+    )
+    rule = marks.mark_rule(color=DARK_GREY, strokeDash=[8, 3], strokeWidth=1.5)
+    text = marks.mark_text(align="left", baseline="top", dx=4, y=2, fontSize=11 * font_scale, color=DARK_GREY).encode(
+        text="label:N"
+    )
+    return alt.layer(lines, rule, text).properties(**size)
 
 
 def strip(

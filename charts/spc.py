@@ -7,7 +7,15 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from charts.palette import DARK_GREY, LIGHT_PURPLE, SIGNAL_COLOURS, SIGNAL_LABELS, SIGNAL_SHAPES, TURQUOISE
+from charts.palette import (
+    DARK_GREY,
+    FOCUS_REST,
+    LIGHT_PURPLE,
+    SIGNAL_COLOURS,
+    SIGNAL_LABELS,
+    SIGNAL_SHAPES,
+    TURQUOISE,
+)
 
 UNIT_AXIS = {
     "percent": "Percent (%)",
@@ -17,6 +25,11 @@ UNIT_AXIS = {
     "days": "Days",
 }
 COMPARATOR_COLOURS = [TURQUOISE, LIGHT_PURPLE, DARK_GREY]
+SMALL = "small_number"  # a point on a small denominator: drawn, with a caution, and no signal (METHODS §8)
+LABELS = {**SIGNAL_LABELS, SMALL: "Small number: no signal"}
+COLOURS = {**SIGNAL_COLOURS, SMALL: FOCUS_REST}
+SHAPES = {**SIGNAL_SHAPES, SMALL: "square"}
+BREAK_TEXT = "Break in series"
 
 
 def indicator_chart(
@@ -31,9 +44,11 @@ def indicator_chart(
     height: int = 320,
     font_scale: float = 1.0,
 ) -> alt.LayerChart:
-    """SPC or run chart of one indicator. `series` has period_end, period_label, value, mean, upl, lpl, signal;
-    `comparators` has period_end, period_label, value, area_name. `title` None leaves the title to the page; the
-    `description` (one sentence from metrics.series.describe) becomes the chart's accessible description."""
+    """SPC or run chart of one indicator. `series` has period_end, period_label, value, mean, upl, lpl, signal and,
+    from metrics.spc, segment, series_break and small_number (optional); `comparators` has period_end, period_label,
+    value, area_name. `title` None leaves the title to the page; the `description` (one sentence from
+    metrics.series.describe) becomes the chart's accessible description. A declared break is a labelled rule at the
+    first period after it, and the lines stop at it; a small number is a grey square with no signal."""
     fmt = f",.{decimals}f"
     periods = series.select("period_end", "period_label")
     if comparators is not None and comparators.height:
@@ -46,9 +61,11 @@ def indicator_chart(
         axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelFontSize=11 * font_scale),
     )
     y_title = UNIT_AXIS.get(unit, unit)
-    data = series.with_columns(
-        signal_label=pl.col("signal").replace_strict(SIGNAL_LABELS, default="No value"),
-    )
+    defaults = {"segment": pl.lit(0), "series_break": pl.lit(False)}  # a series from before breaks were declared
+    data = series.with_columns(**{k: v for k, v in defaults.items() if k not in series.columns})
+    if "small_number" in series.columns:
+        data = data.with_columns(signal=pl.when(pl.col("small_number")).then(pl.lit(SMALL)).otherwise(pl.col("signal")))
+    data = data.with_columns(signal_label=pl.col("signal").replace_strict(LABELS, default="No value"))
     base = alt.Chart(data).encode(x=x)
     values_all = [v for v in data["value"].to_list() if v is not None]
     for col in ("upl", "lpl"):
@@ -71,16 +88,30 @@ def indicator_chart(
         alt.Tooltip("value:Q", title="Value", format=fmt),
         alt.Tooltip("signal_label:N", title="SPC"),
     ]
+    apart = alt.Detail("segment:N")  # each side of a declared break is its own line
     layers = [
-        base.mark_line(color=DARK_GREY, strokeWidth=1.5).encode(y=y),
+        base.mark_line(color=DARK_GREY, strokeWidth=1.5).encode(y=y, detail=apart),
         base.mark_point(filled=True, size=70 * font_scale, opacity=1).encode(
             y=alt.Y("value:Q"), color=_signal_colour(data, font_scale), shape=_signal_shape(data), tooltip=tooltip
         ),
-        base.mark_line(color=DARK_GREY, strokeWidth=1).encode(y=alt.Y("mean:Q")),
+        base.mark_line(color=DARK_GREY, strokeWidth=1).encode(y=alt.Y("mean:Q"), detail=apart),
     ]
+    breaks = data.filter(pl.col("series_break")).select("period_label").with_columns(label=pl.lit(BREAK_TEXT))
+    if breaks.height:
+        mark = alt.Chart(breaks).encode(x=x)
+        layers.append(mark.mark_rule(color=DARK_GREY, strokeDash=[8, 3], strokeWidth=1.5))
+        layers.append(
+            mark.mark_text(align="left", baseline="top", dx=4, y=2, fontSize=11 * font_scale, color=DARK_GREY).encode(
+                text=alt.Text("label:N")
+            )
+        )
     if data["upl"].is_not_null().any():
         for col in ("upl", "lpl"):
-            layers.append(base.mark_line(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(y=alt.Y(f"{col}:Q")))
+            layers.append(
+                base.mark_line(color=DARK_GREY, strokeDash=[5, 4], strokeWidth=1).encode(
+                    y=alt.Y(f"{col}:Q"), detail=apart
+                )
+            )
     if target is not None:
         tgt = pl.DataFrame({"target": [target], "label": [f"Target {target:{fmt}}{'%' if unit == 'percent' else ''}"]})
         layers.append(
@@ -93,9 +124,12 @@ def indicator_chart(
         )
     if comparators is not None and comparators.height:
         names = comparators["area_name"].unique(maintain_order=True).to_list()
-        comp = alt.Chart(comparators).encode(
+        starts = data.filter(pl.col("series_break"))["period_end"].to_list()  # the comparators break there too
+        comp_segment = pl.sum_horizontal([(pl.col("period_end") >= d).cast(pl.Int32) for d in starts] or [pl.lit(0)])
+        comp = alt.Chart(comparators.with_columns(segment=comp_segment)).encode(
             x=x,
             y=alt.Y("value:Q"),
+            detail=apart,
             color=alt.Color(
                 "area_name:N",
                 scale=alt.Scale(domain=names, range=COMPARATOR_COLOURS[: len(names)]),
@@ -122,14 +156,16 @@ def indicator_chart(
     )
 
 
-def _signal_colour(data: pl.DataFrame, font_scale: float) -> alt.Color | alt.ColorValue:
+def _signal_colour(data: pl.DataFrame, font_scale: float):
     """Points coloured by SPC signal, with a legend of only the signals present; plain grey on a run chart."""
-    if data["upl"].is_null().all():
-        return alt.value(DARK_GREY)
-    present = [s for s in SIGNAL_COLOURS if s in set(data["signal"].drop_nulls())]
+    if data["upl"].is_null().all():  # a run chart: plain grey, a small number lighter
+        return alt.condition(
+            alt.FieldEqualPredicate(field="signal", equal=SMALL), alt.value(COLOURS[SMALL]), alt.value(DARK_GREY)
+        )
+    present = [s for s in COLOURS if s in set(data["signal"].drop_nulls())]
     return alt.Color(
         "signal:N",
-        scale=alt.Scale(domain=present, range=[SIGNAL_COLOURS[s] for s in present]),
+        scale=alt.Scale(domain=present, range=[COLOURS[s] for s in present]),
         legend=alt.Legend(
             title="Variation",
             labelExpr=_label_expr(),
@@ -141,13 +177,13 @@ def _signal_colour(data: pl.DataFrame, font_scale: float) -> alt.Color | alt.Col
     )
 
 
-def _signal_shape(data: pl.DataFrame) -> alt.Shape | alt.ShapeValue:
+def _signal_shape(data: pl.DataFrame):
     if data["upl"].is_null().all():
-        return alt.value("circle")
-    present = [s for s in SIGNAL_SHAPES if s in set(data["signal"].drop_nulls())]
-    return alt.Shape(
-        "signal:N", scale=alt.Scale(domain=present, range=[SIGNAL_SHAPES[s] for s in present]), legend=None
-    )
+        return alt.condition(
+            alt.FieldEqualPredicate(field="signal", equal=SMALL), alt.value("square"), alt.value("circle")
+        )
+    present = [s for s in SHAPES if s in set(data["signal"].drop_nulls())]
+    return alt.Shape("signal:N", scale=alt.Scale(domain=present, range=[SHAPES[s] for s in present]), legend=None)
 
 
 LINE_KEY = {
@@ -158,5 +194,5 @@ LINE_KEY = {
 
 
 def _label_expr() -> str:
-    cases = " : ".join(f"datum.value == '{k}' ? '{v}'" for k, v in SIGNAL_LABELS.items())
+    cases = " : ".join(f"datum.value == '{k}' ? '{v}'" for k, v in LABELS.items())
     return f"{cases} : datum.value"

@@ -54,6 +54,7 @@ class Kpi:
     baseline_period: str | None = None
     spc_rebase: tuple[date, ...] = ()
     lag_months: int = 1
+    series_breaks: tuple[date, ...] = ()  # where the publisher declares a break: the first period after it starts
 
 
 def wait_kpi(service: str, system: str) -> Kpi:
@@ -330,6 +331,15 @@ DFE: dict[str, Kpi] = {
     ]
 }
 
+# The DfE declares a break in the SEN2 time series: from its 2023 collection the return is person-level, not each
+# authority's totals (the release's data guidance, "The time series"). That collection holds the January 2023 census
+# and the calendar year 2022 before it, so the census measures break before January 2023 and the year's flows before
+# 2022; the tribunal table's footnote cautions against comparing its 2023 decisions with earlier years.
+FROM_2023 = ("ehcp_caseload", "ehcp_personal_budgets", "ehcp_placement_", "ehcp_need_", "ehcp_tribunal_")
+for _kpi in DFE.values():
+    _kpi.series_breaks = (date(2023, 1, 1) if _kpi.kpi_id.startswith(FROM_2023) else date(2022, 1, 1),)
+
+
 ANNUAL_REVIEWS = Kpi(
     "annual_review_overdue_pct",
     3,
@@ -352,6 +362,7 @@ def catalogue_frame(kpis: list[Kpi], next_update: dict[str, date | None] | None 
     for k in kpis:
         row = {f.name: getattr(k, f.name) for f in fields(k) if f.name in TABLES["kpi_catalogue"].columns}
         row["spc_rebase"] = list(k.spc_rebase)
+        row["series_breaks"] = list(k.series_breaks)
         row["next_update"] = next_update.get(k.kpi_id)
         rows.append(row)
     return pl.DataFrame(rows, schema=TABLES["kpi_catalogue"].columns)

@@ -1495,6 +1495,7 @@ def build_tables(as_at: date) -> dict[str, pl.DataFrame]:
                 "source": k.source,
                 "next_update": _next_update(k, latest_end.get(k.kpi_id)),
                 "spc_rebase": list(k.spc_rebase),
+                "series_breaks": list(k.series_breaks),
             }
             for k in CATALOGUE
         ],

@@ -254,11 +254,39 @@ def _rows(
     )
 
 
+AGREE = 0.05 + 1e-9  # a published percentage (one decimal place) agrees with its counts within half a unit
+
+
+def _fmt_count(x: float | None) -> str:
+    return "x" if x is None else f"{x:,.0f}"
+
+
+def _disagreement(published: float | None, numerator: float | None, denominator: float | None) -> str:
+    """The note on a row whose published percentage is not what its counts give (METHODS §8), both to the one
+    decimal place the DfE publishes."""
+    if published is None or numerator is None or not denominator:
+        return ""  # worked out for every row, used only where the two disagree
+    return (
+        f"The published {published:.1f}% differs from its counts: {_fmt_count(numerator)} of "
+        f"{_fmt_count(denominator)} is {100 * numerator / denominator:.1f}%."
+    )
+
+
 def _share_rows(
-    frame: pl.DataFrame, kpi_id: str, parts: list[str], total: str | list[str], kind: str = "academic"
+    frame: pl.DataFrame,
+    kpi_id: str,
+    parts: list[str],
+    total: str | list[str],
+    kind: str = "academic",
+    published: str | None = None,
 ) -> pl.DataFrame:
-    """A share (%) computed from its parts over a total (one column, or the sum of several), e.g. a placement's
-    share of the caseload; a marker in any part or the total makes it null, and a zero total gives no share."""
+    """A share (%) of its parts over a total (one column, or the sum of several), with the counts beside it.
+
+    Where the file carries the publisher's own percentage (`published`), that is the value, as published, marker
+    and all; where it and the counts disagree by more than its rounding, the row's note says so. Otherwise the
+    share is worked out from the counts: a marker in any part or the total makes it null (never 0), and a zero
+    total gives none. Region and England rows worked out from counts leave out, from the total as well as the
+    parts, every authority whose parts are not available ("x") though its total is published (`_without_gaps`)."""
     nums = [_number(p) for p in parts]
     dens = [_number(t) for t in ([total] if isinstance(total, str) else total)]
     numerator = pl.sum_horizontal([v for v, _ in nums])
@@ -267,62 +295,177 @@ def _share_rows(
     first_status = pl.coalesce(
         [pl.when(s != "").then(s) for _, s in nums + dens] + [pl.when(den == 0).then(pl.lit("z"))]
     )
-    den = pl.when(pl.any_horizontal([v.is_null() for v, _ in dens])).then(None).otherwise(den)
-    return frame.select(
+    den_kept = pl.when(pl.any_horizontal([v.is_null() for v, _ in dens])).then(None).otherwise(den)
+    num_kept = pl.when(pl.any_horizontal([v.is_null() for v, _ in nums])).then(None).otherwise(numerator)
+    if published is not None:
+        value, status = _number(published)
+        rows = frame.with_columns(
+            _value=value,
+            _status=status,
+            _num=num_kept,
+            _den=den_kept,
+        )
+        disagree = (
+            pl.col("_value").is_not_null()
+            & pl.col("_num").is_not_null()
+            & (pl.col("_den") > 0)
+            & ((100 * pl.col("_num") / pl.col("_den") - pl.col("_value")).abs() > AGREE)
+        )
+        note = (
+            pl.when(disagree)
+            .then(
+                pl.struct("_value", "_num", "_den").map_elements(
+                    lambda r: _disagreement(r["_value"], r["_num"], r["_den"]), return_dtype=pl.String
+                )
+            )
+            .otherwise(pl.lit(""))
+        )
+        return rows.select(
+            pl.lit(kpi_id).alias("kpi_id"),
+            *_period(kind),
+            _area_code().alias("area_code"),
+            pl.lit("all").alias("phase"),
+            pl.col("_value").alias("value"),
+            pl.col("_num").alias("numerator"),
+            pl.col("_den").alias("denominator"),
+            pl.col("_status").alias("status"),
+            note.alias("note"),
+        )
+    out = frame.select(
         pl.lit(kpi_id).alias("kpi_id"),
         *_period(kind),
         _area_code().alias("area_code"),
         pl.lit("all").alias("phase"),
         pl.when(missing).then(None).otherwise(100 * numerator / den).alias("value"),
         pl.when(missing).then(None).otherwise(numerator).alias("numerator"),
-        den.alias("denominator"),
+        den_kept.alias("denominator"),
         pl.when(missing).then(first_status.fill_null("x")).otherwise(pl.lit("")).alias("status"),
         pl.lit("").alias("note"),
+    )
+    return _without_gaps(frame, out, parts, total)
+
+
+def _without_gaps(frame: pl.DataFrame, out: pl.DataFrame, parts: list[str], total: str | list[str]) -> pl.DataFrame:
+    """Region and England shares worked out from counts, without the authorities whose parts are not available.
+
+    A local authority that returned its total but not the detail (the DfE's January 2024 caseload: Hackney and
+    Peterborough, "x" in every placement column) is in the published region and England totals and in none of
+    their parts, so a share of the published total would be too low. Its total is taken off the region's and
+    England's, leaving it out of numerator and denominator alike, and the row's note says how many were left out
+    and who. A part suppressed for confidentiality ("c") stays: the publisher's aggregates include it."""
+    totals = [total] if isinstance(total, str) else total
+    level = pl.col("geographic_level")
+    gap = pl.any_horizontal([pl.col(p).str.strip_chars().str.to_lowercase().is_in(["x", ""]) for p in parts])
+    den = pl.sum_horizontal([_number(t)[0] for t in totals])
+    given = ~pl.any_horizontal([_number(t)[0].is_null() for t in totals]) & (den > 0)
+    gaps = frame.filter((level == "Local authority") & gap & given).select(
+        "time_period",
+        "region_code",
+        pl.col("la_name" if "la_name" in frame.columns else "new_la_code").alias("la_name"),
+        _gap=den,
+    )
+    if gaps.height == 0:
+        return out
+    by_region = gaps.group_by("time_period", "region_code").agg(
+        pl.col("_gap").sum(), pl.len().alias("_n"), pl.col("la_name").sort().alias("_names")
+    )
+    by_nation = gaps.group_by("time_period").agg(
+        pl.col("_gap").sum(), pl.len().alias("_n"), pl.col("la_name").sort().alias("_names")
+    )
+    keyed = frame.select(
+        _area_code().alias("area_code"),
+        "time_period",
+        "region_code",
+        level.alias("_level"),
+    ).with_row_index("_row")
+    region_rows = keyed.filter(pl.col("_level") == "Regional").join(
+        by_region, on=["time_period", "region_code"], how="inner"
+    )
+    nation_rows = keyed.filter(pl.col("_level") == "National").join(by_nation, on="time_period", how="inner")
+    fix = pl.concat([region_rows, nation_rows]).select("_row", "_gap", "_n", "_names")
+    if fix.height == 0:
+        return out
+    rows = out.with_row_index("_row").join(fix, on="_row", how="left")
+    adjusted = pl.col("denominator") - pl.col("_gap")
+    usable = pl.col("_gap").is_not_null() & pl.col("numerator").is_not_null() & (adjusted > 0)
+    names = pl.col("_names").list.join(", ")
+    note = pl.format(
+        "Worked out from the published counts leaving out {} authorit{} whose figures are not available ({}), "
+        "from the total as well as the parts.",
+        pl.col("_n"),
+        pl.when(pl.col("_n") == 1).then(pl.lit("y")).otherwise(pl.lit("ies")),
+        names,
+    )
+    return (
+        rows.with_columns(
+            value=pl.when(usable).then(100 * pl.col("numerator") / adjusted).otherwise(pl.col("value")),
+            denominator=pl.when(usable).then(adjusted).otherwise(pl.col("denominator")),
+            note=pl.when(usable).then(note).otherwise(pl.col("note")),
+        )
+        .sort("_row")
+        .select(out.columns)
     )
 
 
 # file stem → how to read it; each returns kpi_values rows
-PLACEMENTS = {
-    "ehcp_placement_mainstream_pct": ["mainstream_total"],
-    "ehcp_placement_special_pct": ["special_total"],
-    "ehcp_placement_independent_pct": ["special_independent", "special_non_maintained"],
-    "ehcp_placement_ap_pct": ["ap_pru_total"],
+PLACEMENTS = {  # the share, its parts, and the publisher's own percentage column where the file has one
+    "ehcp_placement_mainstream_pct": (["mainstream_total"], "mainstream_total_pc"),
+    "ehcp_placement_special_pct": (["special_total"], "special_total_pc"),
+    "ehcp_placement_independent_pct": (["special_independent", "special_non_maintained"], None),
+    "ehcp_placement_ap_pct": (["ap_pru_total"], "ap_pru_total_pc"),
 }
 
 
-# file stem → shares worked out from counts: (kpi_id, numerator columns, denominator column or columns)
-SHARES: dict[str, list[tuple[str, list[str], str | list[str]]]] = {
-    "caseload": [(k, parts, "ehcplans") for k, parts in PLACEMENTS.items()],
+# file stem → shares: (kpi_id, numerator columns, denominator column or columns, the publisher's percentage column
+# or None where the file publishes none and the share is worked out from the counts)
+SHARES: dict[str, list[tuple[str, list[str], str | list[str], str | None]]] = {
+    "timeliness_20_week": [
+        ("ehcp_20wk_pct", ["plans_issued_within_20_weeks"], "plans_issued_den", "pc_plans_issued_within_20_weeks"),
+        ("ehcp_20wk_excl_pct", ["plans_issued_20_weeks_ex"], "plans_issued_den_ex", "pc_plans_issued_20_weeks_ex"),
+    ],
+    "sen2_mi": [
+        ("ehcp_20wk_pct", ["incexc20weekehc"], "totincexcehc", "incexc20weekrate"),
+        ("ehcp_20wk_excl_pct", ["noexc20weekehc"], "totnoexcehc", "noexc20weekrate"),
+    ],
+    "caseload": [(k, parts, "ehcplans", pc) for k, (parts, pc) in PLACEMENTS.items()],
     "annual_reviews": [
-        ("ehcp_review_meeting_pct", ["review_meeting_in_year"], "review_expected"),
+        ("ehcp_review_meeting_pct", ["review_meeting_in_year"], "review_expected", None),
         (
             "ehcp_review_4wk_pct",
             ["number_decsion_4weeks"],
             ["number_decsion_4weeks", "number_decision_gt_4weeks"],
+            "pc_decsion_4weeks",
         ),
     ],
     "assessments": [
-        ("ehcp_assess_issued_pct", ["assess_issued"], "assess_in_year"),
+        ("ehcp_assess_issued_pct", ["assess_issued"], "assess_in_year", "assess_issued_pc"),
         (
             "ehcp_assess_not_issue_16wk_pct",
             ["outcome_decision_within_time"],
             ["outcome_decision_within_time", "outcome_decision_over_time"],
+            "outcome_decision_within_time_pc",
         ),
     ],
     "requests": [
-        ("ehcp_requests_assessed_pct", ["requests_decided_to_assess"], "requests_received_in_year"),
+        (
+            "ehcp_requests_assessed_pct",
+            ["requests_decided_to_assess"],
+            "requests_received_in_year",
+            "request_assess_pc",
+        ),
         (
             "ehcp_request_6wk_pct",
             ["request_outcome_six_weeks"],
             ["request_outcome_six_weeks", "request_outcome_over_6_weeks"],
+            "request_outcome_six_weeks_pc",
         ),
     ],
     "ceased_plans": [
-        ("ehcp_ceased_needs_met_pct", ["needs_met"], "total_ceased"),
-        ("ehcp_ceased_education_employment_pct", ["he", "employ"], "total_ceased"),
-        ("ehcp_ceased_moved_pct", ["transfer", "moved_outside_eng"], "total_ceased"),
+        ("ehcp_ceased_needs_met_pct", ["needs_met"], "total_ceased", None),
+        ("ehcp_ceased_education_employment_pct", ["he", "employ"], "total_ceased", None),
+        ("ehcp_ceased_moved_pct", ["transfer", "moved_outside_eng"], "total_ceased", None),
     ],
-    "sen_needs_all_plans": [(f"ehcp_need_{k}_pct", [f"number_{k}"], "ehc_plans") for k in NEED_NAMES],
+    "sen_needs_all_plans": [(f"ehcp_need_{k}_pct", [f"number_{k}"], "ehc_plans", f"{k}_pc") for k in NEED_NAMES],
 }
 SHARE_KIND = {"caseload": "academic", "sen_needs_all_plans": "academic", "personal_budgets": "academic"}
 MEETING = re.compile(r"^review_meeting_(\d{2})$")
@@ -349,23 +492,6 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
         return [], [f"{name}: not an EES file (missing {', '.join(sorted(needed - cols))})"]
     frame = _all_rows(frame)
     want: dict[str, tuple] = {
-        "timeliness_20_week": (
-            "calendar",
-            [
-                (
-                    "ehcp_20wk_pct",
-                    "pc_plans_issued_within_20_weeks",
-                    "plans_issued_within_20_weeks",
-                    "plans_issued_den",
-                ),
-                (
-                    "ehcp_20wk_excl_pct",
-                    "pc_plans_issued_20_weeks_ex",
-                    "plans_issued_20_weeks_ex",
-                    "plans_issued_den_ex",
-                ),
-            ],
-        ),
         "requests": ("calendar", [("ehcp_requests", "requests_received_in_year", None, None)]),
         "ceased_plans": ("calendar", [("ehcp_ceased", "total_ceased", None, None)]),
         "personal_budgets": ("academic", [("ehcp_personal_budgets", "personal_budget", None, None)]),
@@ -374,8 +500,6 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
         "sen2_mi": (
             "calendar",
             [
-                ("ehcp_20wk_pct", "incexc20weekrate", "incexc20weekehc", "totincexcehc"),
-                ("ehcp_20wk_excl_pct", "noexc20weekrate", "noexc20weekehc", "totnoexcehc"),
                 ("ehcp_requests", "inreqehc", None, None),
                 ("ehcp_new_plans", "newallehc", None, None),
             ],
@@ -396,13 +520,15 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
         frame, found = _meeting_in_year(frame)
         problems += [f"{name}: {p}" for p in found]
         cols = set(frame.columns)
-    for kpi_id, parts, total in shares:
+    for kpi_id, parts, total, published in shares:
         totals = [total] if isinstance(total, str) else total
         missing = [c for c in (*parts, *totals) if c not in cols]
         if missing:
             problems.append(f"{name}: column(s) {', '.join(missing)} not found (needed for {kpi_id})")
             continue
-        out.append(_share_rows(frame, kpi_id, parts, total, SHARE_KIND.get(stem, "calendar")))
+        # the publisher's own percentage where the file has it; a file without the column is worked out from counts
+        pc = published if published in cols else None
+        out.append(_share_rows(frame, kpi_id, parts, total, SHARE_KIND.get(stem, "calendar"), pc))
     return out, problems
 
 
@@ -491,9 +617,11 @@ def read_tribunal(
     """`ehcp_tribunal_appeal_rate_pct` from the release's supporting file "SEND Tribunals and appeal rate
     2014-20YY.csv": appeals registered over total appealable decisions, per calendar year, for every local
     authority (its three-digit code matched to the GSS code through the release's other files), each region (its
-    authorities summed, when every one of them has figures) and England. The table is not tidy: title rows, a row of
-    years over three columns each, region names as rows of their own, footnotes; every cell that is neither a
-    number nor one of its markers (-, .., ~, x) is a problem."""
+    authorities' counts summed, leaving out those without figures) and England. The value is the table's own
+    rate where it gives one (a blank appeals cell beside a published 0.00% is none, not "x"); the note says where
+    the rate and the counts disagree. The table is not tidy: title rows, a row of years over three columns each,
+    region names as rows of their own, footnotes; every cell that is neither a number nor one of its markers
+    (-, .., ~, x) is a problem."""
     empty = pl.DataFrame(schema=TABLES["kpi_values"].columns)
     if not old_codes:
         return empty, [
@@ -507,18 +635,20 @@ def read_tribunal(
     head = next((i for i, r in enumerate(rows) if len(r) > 2 and r[0].strip().lower() == "local authority"), None)
     if head is None or head + 1 >= len(rows):
         return empty, [f"{name}: no header row starting 'Local Authority, LA code' (the tribunal appeal-rate table)"]
-    years = {}
+    years: dict[int, tuple[int, int | None]] = {}  # first column of a year → (year, its published rate column)
     for i, cell in enumerate(rows[head]):
         if re.fullmatch(r"\d{4}", cell.strip()):
             sub = [c.strip().lower() for c in rows[head + 1][i : i + 3]]
-            if len(sub) == 3 and sub[0].startswith("appeals") and sub[1].startswith("total appealable"):
-                years[i] = int(cell)
+            if len(sub) >= 2 and sub[0].startswith("appeals") and sub[1].startswith("total appealable"):
+                rate = i + 2 if len(sub) == 3 and "appeal rate" in sub[2] else None
+                years[i] = (int(cell), rate)
     if not years:
         return empty, [
             f"{name}, row {head + 1}: no year columns with 'Appeals registered' and 'Total Appealable Decisions'"
         ]
     problems: list[str] = []
     out: list[dict] = []
+    names: dict[str, str] = {}
     for n, r in enumerate(rows[head + 2 :], start=head + 3):
         label = r[0].strip() if r else ""
         if label.lower().startswith("sources"):
@@ -530,27 +660,42 @@ def read_tribunal(
             area = old_codes.get(code)
             if area is None:
                 continue  # an authority not in this release's other files (e.g. before a reorganisation)
+            names[area] = re.sub(r"\d+$", "", label)  # "Cumbria8": its footnote number is not its name
         else:
             continue  # a region's heading row, a blank row or a note
-        for i, year in years.items():
+        for i, (year, rate_col) in years.items():
             cells = [r[j] if j < len(r) else "" for j in (i, i + 1)]
             if not any(c.strip() for c in cells):
                 continue  # both blank: the authority did not exist that year (Cumbria after its split)
-            (appeals, s1, ok1), (decisions, s2, ok2) = (_tribunal_number(c) for c in cells)
-            for ok, col, cell in ((ok1, i, cells[0]), (ok2, i + 1, cells[1])):
+            rate_cell = r[rate_col] if rate_col is not None and rate_col < len(r) else ""
+            (appeals, s1, ok1), (decisions, s2, ok2), (rate, s3, ok3) = (
+                _tribunal_number(c) for c in (*cells, rate_cell)
+            )
+            for ok, col, cell in ((ok1, i, cells[0]), (ok2, i + 1, cells[1]), (ok3, rate_col, rate_cell)):
                 if not ok:
                     problems.append(
                         f"{name}, row {n}, column {col + 1} ({year}): value '{cell.strip()[:40]}' — expected a "
-                        "number of appeals or decisions, or one of the markers -, .., ~, x"
+                        "number of appeals or decisions, a rate, or one of the markers -, .., ~, x"
                     )
+            if rate_cell.strip() == "":
+                rate, s3 = None, ""  # no rate column, or a blank one: worked out from the counts below
+            if appeals is None and not cells[0].strip() and rate == 0 and decisions:
+                appeals = 0.0  # a blank appeals cell beside decisions the publisher rates 0.00%: none (METHODS §8)
             have = appeals is not None and decisions is not None and decisions > 0
+            worked = 100 * appeals / decisions if have else None
+            value = rate if rate is not None else worked
+            note = ""
+            if rate is not None and worked is not None and abs(worked - rate) > AGREE:
+                note = _disagreement(rate, appeals, decisions)
             out.append(
                 {
                     "area_code": area,
                     "year": year,
+                    "value": value,
                     "numerator": appeals if have else None,
                     "denominator": decisions if have else None,
-                    "status": "" if have else (s1 or s2 or "x"),
+                    "status": "" if value is not None else (s3 or s1 or s2 or "x"),
+                    "note": note,
                 }
             )
         if len(problems) >= 50:
@@ -558,33 +703,17 @@ def read_tribunal(
             break
     if problems:
         return empty, problems
-    frame = pl.DataFrame(
-        out,
-        schema={
-            "area_code": pl.String,
-            "year": pl.Int32,
-            "numerator": pl.Float64,
-            "denominator": pl.Float64,
-            "status": pl.String,
-        },
-    )
-    region_of = {c: rc for c, (rc, _) in regions.items()}
-    las = frame.filter(pl.col("area_code") != "E92000001").with_columns(
-        region=pl.col("area_code").replace_strict(region_of, default=None)
-    )
-    by_region = (
-        las.drop_nulls("region")
-        .group_by("region", "year")
-        .agg(
-            numerator=pl.when(pl.col("numerator").is_null().any()).then(None).otherwise(pl.col("numerator").sum()),
-            denominator=pl.when(pl.col("denominator").is_null().any())
-            .then(None)
-            .otherwise(pl.col("denominator").sum()),
-        )
-        .rename({"region": "area_code"})
-        .with_columns(status=pl.when(pl.col("numerator").is_null()).then(pl.lit("x")).otherwise(pl.lit("")))
-    )
-    every = pl.concat([frame, by_region.select(frame.columns)]).unique(["area_code", "year"], keep="first")
+    schema = {
+        "area_code": pl.String,
+        "year": pl.Int32,
+        "value": pl.Float64,
+        "numerator": pl.Float64,
+        "denominator": pl.Float64,
+        "status": pl.String,
+        "note": pl.String,
+    }
+    frame = pl.DataFrame(out, schema=schema)
+    every = pl.concat([frame, _tribunal_regions(frame, regions, names)]).unique(["area_code", "year"], keep="first")
     return (
         every.select(
             kpi_id=pl.lit("ehcp_tribunal_appeal_rate_pct"),
@@ -593,16 +722,60 @@ def read_tribunal(
             period_label=pl.col("year").cast(pl.String),
             area_code="area_code",
             phase=pl.lit("all"),
-            value=100 * pl.col("numerator") / pl.col("denominator"),
+            value="value",
             numerator="numerator",
             denominator="denominator",
             status="status",
-            note=pl.lit(""),
+            note="note",
         )
         .cast(TABLES["kpi_values"].columns)
         .sort("area_code", "period_end"),
         [],
     )
+
+
+def _tribunal_regions(frame: pl.DataFrame, regions: dict[str, tuple[str, str]], names: dict[str, str]) -> pl.DataFrame:
+    """Each region's appeal rate, which the table does not give: its authorities' appeals over their appealable
+    decisions, leaving out of both every authority without figures that year and saying how many (METHODS §8)."""
+    region_of = {c: rc for c, (rc, _) in regions.items()}
+    las = frame.filter(pl.col("area_code") != "E92000001").with_columns(
+        region=pl.col("area_code").replace_strict(region_of, default=None)
+    )
+    counted = pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null()
+    grouped = (
+        las.drop_nulls("region")
+        .group_by("region", "year")
+        .agg(
+            numerator=pl.col("numerator").filter(counted).sum(),
+            denominator=pl.col("denominator").filter(counted).sum(),
+            used=counted.sum(),
+            of=pl.len(),
+            left_out=pl.col("area_code").filter(~counted).sort(),
+        )
+        .sort("region", "year")
+    )
+    rows = []
+    for g in grouped.iter_rows(named=True):
+        have = g["used"] > 0 and g["denominator"] > 0
+        gone = [names.get(c, c) for c in g["left_out"]]
+        note = f"The sum of its {g['of']} authorities' counts; the table gives no region figure."
+        if gone:
+            note = (
+                f"The sum of {g['used']} of its {g['of']} authorities' counts, leaving out {len(gone)} whose figures "
+                f"are not available ({', '.join(gone)}); the table gives no region figure."
+            )
+        rows.append(
+            {
+                "area_code": g["region"],
+                "year": g["year"],
+                "value": 100 * g["numerator"] / g["denominator"] if have else None,
+                "numerator": g["numerator"] if have else None,
+                "denominator": g["denominator"] if have else None,
+                "status": "" if have else "x",
+                "note": note if have else "",
+            }
+        )
+    return pl.DataFrame(rows, schema=frame.schema)
 
 
 def combine(results: list[EesResult]) -> tuple[pl.DataFrame, list[str]]:

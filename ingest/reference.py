@@ -4,6 +4,8 @@ A small derived table — local authority × year × measure, with the regions a
 "Education, health and care plans" release by `python -m ingest reference <release zip>`, so that the demonstration
 snapshot ranks the area among every English local authority on the default run. It is not a copy of the published
 files: only the headline measures below, the latest years of each, and the figures the dashboard works them out from.
+Each value is the publisher's own percentage where the release publishes one, with its counts beside it and a note
+where the two disagree (METHODS §8); a share the release does not publish is worked out from its counts.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ COLUMNS = {
     "numerator": pl.Float64,
     "denominator": pl.Float64,
     "status": pl.String,
+    "note": pl.String,  # where the published percentage and its counts disagree, or an aggregate left some out
 }
 
 
@@ -69,7 +72,7 @@ def make_extract(values: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
         keep.append(rows.filter(pl.col("period_end").is_in(ends.implode())))
     out = pl.concat(keep).with_columns(
         area_name=pl.col("area_code").replace_strict(names, default=pl.col("area_code")),
-        value=pl.col("value").round(4),  # shares worked out from counts; the counts are kept exactly
+        value=pl.col("value").round(4),  # published figures are kept as published; worked-out shares to 4 places
     )
     return out.select(list(COLUMNS)).sort("kpi_id", "area_code", "period_end")
 
@@ -96,6 +99,9 @@ def write_extract(zip_path: Path) -> tuple[int, list[str]]:
         "attribution": "Contains public sector information licensed under the Open Government Licence v3.0",
         "rows": extract.height,
         "measures": list(MEASURES),
+        "value": "the publisher's own percentage where the release publishes one, as published; otherwise worked out "
+        "from the counts (numerator, denominator), leaving out authorities whose figures are not available",
+        "note": "says where a published percentage and its counts disagree, or which authorities an aggregate leaves out",
     }
     ABOUT.write_text(json.dumps(about, indent=2) + "\n", encoding="utf-8")
     return extract.height, []
@@ -109,7 +115,7 @@ def read_extract() -> tuple[pl.DataFrame, dict[str, str], dict]:
     frame = pl.read_csv(EXTRACT, schema=COLUMNS)
     names = dict(frame.select("area_code", "area_name").unique().iter_rows())
     about = json.loads(ABOUT.read_text(encoding="utf-8")) if ABOUT.is_file() else {}
-    values = frame.with_columns(phase=pl.lit("all"), status=pl.col("status").fill_null(""), note=pl.lit("")).select(
-        list(TABLES["kpi_values"].columns)
-    )
+    values = frame.with_columns(
+        phase=pl.lit("all"), status=pl.col("status").fill_null(""), note=pl.col("note").fill_null("")
+    ).select(list(TABLES["kpi_values"].columns))
     return values.cast(TABLES["kpi_values"].columns), names, about

@@ -1,7 +1,9 @@
-"""Benchmarking the area on the DfE EHCP measures (METHODS §5): against England, its region, the local authorities
-of its health and care system and its statistical neighbours; rank among the system's authorities and among all
-English local authorities; quartile among all English local authorities (type 7 quantiles, "A" the best quarter for
-the polarity). Pure Polars."""
+"""Benchmarking the area on the DfE EHCP measures (METHODS §5, §8): against England and its region (the publisher's
+own rows), the local authorities of its health and care system and its statistical neighbours (aggregated here,
+leaving out authorities without figures and saying how many); rank among the system's authorities and among all
+English local authorities, worked on values as displayed with ties shown "="; quartile among all English local
+authorities (type 7 quantiles of the displayed values, "A" the best quarter for the polarity); no rank or quartile
+for a figure on a small denominator. Pure Polars."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import date
 import polars as pl
 
 from metrics.areas import ENGLAND
+from metrics.kpi import SMALL_DENOMINATOR, small_number
 
 LA_PREFIXES = ("E06", "E08", "E09", "E10")  # unitary, metropolitan, London, county councils
 NATIONAL_MIN = 100  # fewer local authorities than this: the snapshot does not hold the national picture
@@ -29,15 +32,49 @@ def quartile_letter(value: float | None, q1: float, q2: float, q3: float, polari
     return "A" if value <= q1 else "B" if value <= q2 else "C" if value <= q3 else "D"
 
 
-def _rank(values: pl.DataFrame, area: str, polarity: str) -> tuple[int | None, int, bool]:
-    """Rank of the area (1 = best for the polarity; highest first for neutral), ties sharing the lower rank."""
-    have = values.drop_nulls("value")
-    if area not in set(have["area_code"]):
-        return None, have.height, False
+def shown(value: pl.Expr, decimals: int) -> pl.Expr:
+    """A value as the table shows it, rounded to the indicator's (the publisher's) decimal places: what ranks and
+    quartiles are worked on, so two authorities both shown as 50.0% share a rank (METHODS §8)."""
+    scale = 10.0**decimals
+    return (value * scale).round(0) / scale
+
+
+def _rankable(frame: pl.DataFrame, decimals: int) -> pl.DataFrame:
+    """The authorities that are ranked: with a value, not on a small denominator (METHODS §8), as displayed."""
+    return frame.filter(pl.col("value").is_not_null() & ~small_number(pl.col("denominator"))).with_columns(
+        shown=shown(pl.col("value"), decimals)
+    )
+
+
+def _rank(ranked: pl.DataFrame, area: str, polarity: str) -> tuple[int | None, int, bool]:
+    """Rank of the area among `ranked` (1 = best for the polarity; highest first for neutral), worked on the shown
+    values; equal shown values share the better rank ("=3rd"), as LAIT does. Returns (rank, how many ranked, tied)."""
+    if area not in set(ranked["area_code"]):
+        return None, ranked.height, False
     descending = polarity != "lower_is_better"
-    ranked = have.with_columns(r=pl.col("value").rank(method="min", descending=descending))
-    r = int(ranked.filter(pl.col("area_code") == area)["r"][0])
-    return r, have.height, ranked.filter(pl.col("r") == r).height > 1
+    with_rank = ranked.with_columns(r=pl.col("shown").rank(method="min", descending=descending))
+    r = int(with_rank.filter(pl.col("area_code") == area)["r"][0])
+    return r, ranked.height, with_rank.filter(pl.col("r") == r).height > 1
+
+
+def pooled(rows: pl.DataFrame, codes: list[str], *, count: bool) -> tuple[float | None, int, int]:
+    """The figure of a group of authorities we aggregate ourselves (a health system, the neighbours), and how many
+    of the group it uses: (value, used, of). A count is the sum of the authorities with one. A percentage is pooled
+    from counts, leaving out of numerator and denominator alike every authority whose figure is suppressed or
+    missing (METHODS §8); where no authority has counts, it is the mean of their values."""
+    group = rows.filter(pl.col("area_code").is_in(codes))
+    of = len(set(codes))
+    have = group.filter(pl.col("value").is_not_null())
+    if count:
+        return (have["value"].sum() if have.height else None), have.height, of
+    counted = have.filter(
+        pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)
+    )
+    if counted.height:
+        return 100 * counted["numerator"].sum() / counted["denominator"].sum(), counted.height, of
+    if have.height:
+        return have["value"].mean(), have.height, of
+    return None, 0, of
 
 
 def benchmark_table(
@@ -49,10 +86,14 @@ def benchmark_table(
     system: list[str],
     neighbours: list[str],
 ) -> pl.DataFrame:
-    """One row per DfE indicator the area has: latest period, the area's value, England, its region, the system's
-    and neighbours' averages (pooled where numerators exist, else the mean), rank among the system's authorities
-    and among all English LAs, and quartile. Counts are listed but not ranked (areas differ in size). Returns a
-    DataFrame."""
+    """One row per DfE indicator the area has: latest period, the area's value as published with its counts and
+    note, England and its region (the publisher's own rows), the system's and neighbours' figures (`pooled`, with
+    how many authorities each uses), rank among the system's authorities and among all English LAs, and quartile.
+
+    Ranks and quartiles are worked on values as displayed, ties shown with "=", counting the authorities ranked;
+    a figure on a small denominator is shown with a caution and gets no rank or quartile, nor is it ranked among
+    (METHODS §8). Counts are not ranked (areas differ in size); the system's count is the sum of its authorities.
+    Returns a DataFrame."""
     rows = []
     for kpi in catalogue.iter_rows(named=True):
         series = values.filter((pl.col("kpi_id") == kpi["kpi_id"]) & (pl.col("phase") == "all")).collect()
@@ -63,30 +104,27 @@ def benchmark_table(
         at = series.filter(pl.col("period_end") == last["period_end"])
         count = kpi["unit"] == "count"
         polarity = "neutral" if count else kpi["polarity"]
+        small = not count and last["denominator"] is not None and last["denominator"] < SMALL_DENOMINATOR
 
         def value_of(code: str, _at=at) -> float | None:
             hit = _at.filter(pl.col("area_code") == code)["value"]
             return hit[0] if len(hit) else None
 
-        def group(codes: list[str], _at=at) -> float | None:
-            g = _at.filter(pl.col("area_code").is_in(codes)).drop_nulls("value")
-            if g.height == 0:
-                return None
-            if g["numerator"].null_count() == 0 and g["denominator"].null_count() == 0 and g["denominator"].sum():
-                return 100 * g["numerator"].sum() / g["denominator"].sum()
-            return g["value"].mean()
-
         las = at.filter(is_la(pl.col("area_code")))
-        sys_rank = _rank(at.filter(pl.col("area_code").is_in(system)), area, polarity)
-        all_rank = _rank(las, area, polarity)
-        have = las.drop_nulls("value")["value"]
-        national = have.len() >= NATIONAL_MIN
+        national = las.drop_nulls("value").height >= NATIONAL_MIN
+        ranked = _rankable(las, kpi["decimals"])
+        sys_rank = _rank(ranked.filter(pl.col("area_code").is_in(system)), area, polarity)
+        all_rank = _rank(ranked, area, polarity)
         if not national:  # a rank "in England" among a handful of authorities would mislead
-            all_rank = (None, have.len(), False)
+            all_rank = (None, ranked.height, False)
         quart = None
-        if national and not count:
+        if national and not count and not small:
+            have = ranked["shown"]
             q1, q2, q3 = (have.quantile(q, interpolation="linear") for q in (0.25, 0.5, 0.75))
-            quart = quartile_letter(last["value"], q1, q2, q3, polarity)
+            mine_shown = pl.select(shown(pl.lit(last["value"], pl.Float64), kpi["decimals"])).item()
+            quart = quartile_letter(mine_shown, q1, q2, q3, polarity)
+        sys_value, sys_used, sys_count = pooled(at, system, count=count) if system else (None, 0, 0)
+        nb_value, nb_used, nb_count = pooled(at, neighbours, count=False) if neighbours and not count else (None, 0, 0)
         rows.append(
             {
                 "kpi_id": kpi["kpi_id"],
@@ -97,14 +135,22 @@ def benchmark_table(
                 "period_end": last["period_end"],
                 "period_label": last["period_label"],
                 "value": last["value"],
+                "numerator": last["numerator"],
+                "denominator": last["denominator"],
+                "note": last["note"] or "",
+                "small_number": small,
                 "england": value_of(ENGLAND),
                 "region": value_of(region) if region else None,
-                "system": None if count or not system else group(system),
-                "neighbours": None if count or not neighbours else group(neighbours),
-                "system_rank": None if count or not system else sys_rank[0],
+                "system": sys_value,
+                "system_used": sys_used,
+                "system_count": sys_count,
+                "neighbours": nb_value,
+                "neighbours_used": nb_used,
+                "neighbours_count": nb_count,
+                "system_rank": None if count or small or not system else sys_rank[0],
                 "system_of": sys_rank[1],
                 "system_tied": sys_rank[2],
-                "england_rank": None if count else all_rank[0],
+                "england_rank": None if count or small else all_rank[0],
                 "england_of": all_rank[1],
                 "england_tied": all_rank[2],
                 "quartile": quart,
@@ -119,10 +165,18 @@ def benchmark_table(
         "period_end": pl.Date,
         "period_label": pl.String,
         "value": pl.Float64,
+        "numerator": pl.Float64,
+        "denominator": pl.Float64,
+        "note": pl.String,
+        "small_number": pl.Boolean,
         "england": pl.Float64,
         "region": pl.Float64,
         "system": pl.Float64,
+        "system_used": pl.Int64,
+        "system_count": pl.Int64,
         "neighbours": pl.Float64,
+        "neighbours_used": pl.Int64,
+        "neighbours_count": pl.Int64,
         "system_rank": pl.Int64,
         "system_of": pl.Int64,
         "system_tied": pl.Boolean,
@@ -164,24 +218,38 @@ def comparator_trend(
     area: str,
     region: tuple[str, str] | None,
     system: tuple[str, list[str]] | None,
+    count: bool = False,
 ) -> pl.LazyFrame:
-    """Per period: the area, England, the region (code, name) and the system's average (name, localities; pooled
-    where numerators exist, else the mean of its authorities); grain: period × series."""
+    """Per period: the area, England, the region (code, name) as published, and the system's figure (name,
+    localities) worked out as `pooled` does: a count summed, a percentage pooled from the counts of the authorities
+    that have them (the mean of their values where none has), leaving out the rest; `authorities` says how many
+    were used ("9 of 10 authorities"), empty for the published series. Grain: period × series."""
     rows = values.filter((pl.col("kpi_id") == kpi_id) & (pl.col("phase") == "all"))
     series = {area: "area", ENGLAND: "England", **({region[0]: region[1]} if region else {})}
     named = rows.filter(pl.col("area_code").is_in(list(series))).select(
-        "period_end", "period_label", "value", series=pl.col("area_code").replace_strict(series)
+        "period_end",
+        "period_label",
+        "value",
+        series=pl.col("area_code").replace_strict(series),
+        authorities=pl.lit(""),
     )
     if system is None:
         return named.sort("series", "period_end")
     g = rows.filter(pl.col("area_code").is_in(system[1]) & pl.col("value").is_not_null())
-    system_avg = (
+    counted = pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null() & (pl.col("denominator") > 0)
+    if count:
+        value, used = pl.col("value").sum(), pl.len()
+    else:
+        pooled_value = 100 * pl.col("numerator").filter(counted).sum() / pl.col("denominator").filter(counted).sum()
+        value = pl.when(counted.any()).then(pooled_value).otherwise(pl.col("value").mean())
+        used = pl.when(counted.any()).then(counted.sum()).otherwise(pl.len())
+    of = len(set(system[1]))
+    system_rows = (
         g.group_by("period_end", "period_label")
-        .agg(
-            value=pl.when(pl.col("numerator").is_null().any() | (pl.col("denominator").sum() == 0))
-            .then(pl.col("value").mean())
-            .otherwise(100 * pl.col("numerator").sum() / pl.col("denominator").sum())
+        .agg(value=value, used=used.cast(pl.Int64))
+        .with_columns(
+            series=pl.lit(system[0]),
+            authorities=pl.format("{} of {} authorities", pl.col("used"), pl.lit(of)),
         )
-        .with_columns(series=pl.lit(system[0]))
     )
-    return pl.concat([named, system_avg.select(named.collect_schema().names())]).sort("series", "period_end")
+    return pl.concat([named, system_rows.select(named.collect_schema().names())]).sort("series", "period_end")

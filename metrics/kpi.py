@@ -11,6 +11,7 @@ import polars as pl
 from metrics.schema import WORKSTREAMS
 
 RAG_TOLERANCE = 0.05  # METHODS §2: amber when the target is missed by no more than 5% of the target
+SMALL_DENOMINATOR = 10  # METHODS §8: a figure on fewer gets a caution and no rank, quartile, RAG or SPC signal
 SPARK_POINTS = 24
 
 
@@ -21,11 +22,21 @@ def half_unit(decimals: pl.Expr) -> pl.Expr:
     return 0.5 * pl.lit(10.0).pow(-decimals.cast(pl.Float64)) - 1e-9
 
 
-def rag_expr(value: pl.Expr, target: pl.Expr, polarity: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+def small_number(denominator: pl.Expr) -> pl.Expr:
+    """True where a percentage or rate rests on fewer than SMALL_DENOMINATOR cases (METHODS §8): the Isles of
+    Scilly's one plan of one on time is 100%, and says nothing a rank, quartile, RAG or SPC signal could. False where
+    there is no denominator (a count)."""
+    return (denominator < SMALL_DENOMINATOR).fill_null(False)
+
+
+def rag_expr(
+    value: pl.Expr, target: pl.Expr, polarity: pl.Expr, decimals: pl.Expr, denominator: pl.Expr | None = None
+) -> pl.Expr:
     """RAG word (Green/Amber/Red/Grey) of a value against the PIP target; METHODS §2.
 
     The value is compared as displayed (rounded to the indicator's decimals), so a board never sees "90%" marked
-    amber against a 90% target. Grey: no target, no value or a neutral indicator.
+    amber against a 90% target. Grey: no target, no value, a neutral indicator, or a figure on a small denominator
+    (METHODS §8, `small_number`).
     """
     scale = pl.lit(10.0).pow(decimals.cast(pl.Float64))
     shown = (value * scale).round(0) / scale
@@ -34,6 +45,8 @@ def rag_expr(value: pl.Expr, target: pl.Expr, polarity: pl.Expr, decimals: pl.Ex
     lower = polarity == "lower_is_better"
     return (
         pl.when(value.is_null() | value.is_nan() | target.is_null() | target.is_nan() | ~(higher | lower))
+        .then(pl.lit("Grey"))
+        .when(small_number(denominator) if denominator is not None else pl.lit(False))
         .then(pl.lit("Grey"))
         .when((higher & (shown >= target)) | (lower & (shown <= target)))
         .then(pl.lit("Green"))
@@ -123,7 +136,9 @@ def summary(
         catalogue.join(latest.drop("area_code", "phase"), on="kpi_id", how="left")
         .join(fallback, on="kpi_id", how="left")
         .with_columns(
-            rag=rag_expr(pl.col("value"), pl.col("target"), pl.col("polarity"), pl.col("decimals")),
+            rag=rag_expr(
+                pl.col("value"), pl.col("target"), pl.col("polarity"), pl.col("decimals"), pl.col("denominator")
+            ),
             trend=trend_expr(pl.col("value"), pl.col("previous_value"), pl.col("polarity"), pl.col("decimals")),
             phase_fallback=pl.col("phase_fallback").fill_null(False),
         )

@@ -63,6 +63,7 @@ class Table:
     enums: dict[str, tuple] = field(default_factory=dict)
     nullable: frozenset[str] = frozenset()
     description: str = ""
+    added: frozenset[str] = frozenset()  # nullable columns newer than SCHEMA_VERSION 1: read as null when absent
 
 
 TABLES: dict[str, Table] = {
@@ -87,6 +88,7 @@ TABLES: dict[str, Table] = {
                 "source": pl.String(),
                 "next_update": pl.Date(),
                 "spc_rebase": pl.List(pl.Date()),
+                "series_breaks": pl.List(pl.Date()),
             },
             key=("kpi_id",),
             enums={
@@ -96,8 +98,11 @@ TABLES: dict[str, Table] = {
                 "polarity": POLARITIES,
                 "frequency": FREQUENCIES,
             },
-            nullable=frozenset({"target", "target_date", "baseline_value", "baseline_period", "next_update"}),
+            nullable=frozenset(
+                {"target", "target_date", "baseline_value", "baseline_period", "next_update", "series_breaks"}
+            ),
             description="one row per indicator: definition, unit, polarity, PIP target and baseline",
+            added=frozenset({"series_breaks"}),
         ),
         Table(
             "kpi_values",
@@ -238,6 +243,15 @@ TABLES: dict[str, Table] = {
 def empty_frame(name: str) -> pl.DataFrame:
     """An empty frame with the exact columns and dtypes of a snapshot table."""
     return pl.DataFrame(schema=TABLES[name].columns)
+
+
+def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A table as read from a snapshot written before a column was added to the contract (`Table.added`): the
+    column is added empty, which means what its absence meant (no declared series break). Nothing else changes,
+    so every other difference from the contract is still reported by validate_frame."""
+    table = TABLES[name]
+    missing = [c for c in sorted(table.added) if c not in frame.columns]
+    return frame.with_columns(pl.lit(None, table.columns[c]).alias(c) for c in missing) if missing else frame
 
 
 def validate_frame(name: str, frame: pl.DataFrame) -> list[str]:

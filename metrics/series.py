@@ -6,15 +6,22 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.formatting import fmt_value, periods, plural
-from metrics.kpi import for_area_phase
+from metrics.kpi import SMALL_DENOMINATOR, for_area_phase
 from metrics.spc import MIN_POINTS, icons, spc
 
 
 def indicator_series(values: pl.LazyFrame, kpi: dict, *, area_code: str, phase: str) -> pl.LazyFrame:
     """The area's series for one indicator with SPC columns (metrics.spc); unit: the indicator's; grain: period.
-    Uses the phase's rows when the indicator has them, otherwise all phases (`phase_fallback`)."""
+    Uses the phase's rows when the indicator has them, otherwise all phases (`phase_fallback`). The publisher's
+    declared breaks (the catalogue's `series_breaks`) split it, and small numbers get no signal (METHODS §8)."""
     rows = for_area_phase(values.filter(pl.col("kpi_id") == kpi["kpi_id"]), area_code, phase)
-    return spc(rows, polarity=kpi["polarity"], rebase=list(kpi["spc_rebase"] or []))
+    return spc(
+        rows,
+        polarity=kpi["polarity"],
+        rebase=list(kpi["spc_rebase"] or []),
+        breaks=list(kpi.get("series_breaks") or []),
+        denominator="denominator",
+    )
 
 
 def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str]) -> pl.LazyFrame:
@@ -89,12 +96,24 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
                 parts.append(f"It has been at or {word} {goal} since {pts['period_label'][start]}.")
         else:
             parts.append(f"It has not yet reached the target of {fmt_value(target, unit, dec)}.")
+    if "series_break" in pts.columns:
+        after = pts.filter(pl.col("series_break"))["period_label"].to_list()
+        if after:
+            parts.append(
+                f"The publisher declares a break in the series before {' and before '.join(after)}: the figures "
+                "before it were collected differently, so control limits and runs start again after it."
+            )
+    if "small_number" in pts.columns and last["small_number"]:
+        parts.append(
+            f"The latest figure rests on fewer than {SMALL_DENOMINATOR} cases, so it carries a caution and no SPC "
+            "signal."
+        )
     if pts.height < MIN_POINTS:
         parts.append(f"Too few points for control limits (they need {MIN_POINTS}).")
     else:
         found = icons(result, polarity=polarity, target=target)
         specials = pts.filter(pl.col("rule") != "")
-        if found["variation"] == "common_cause" and specials.height == 0:
+        if found["variation"] in ("common_cause", "none") and specials.height == 0:
             parts.append("No special cause: the variation is what the process normally produces.")
         else:
             rule = last["rule"] or "none at the latest point"
@@ -105,7 +124,7 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
                 "neutral_high": "a special-cause rise",
                 "neutral_low": "a special-cause fall",
             }
-            latest = what.get(last["signal"], "a change")
+            latest = what.get(last["signal"], "no signal (too few cases)")
             parts.append(
                 f"{plural(specials.height, 'point shows', 'points show')} special cause; the latest point shows "
                 f"{latest}" + (f" ({rule.replace('_', ' ')} rule)." if last["rule"] else ".")

@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics.schema import SCHEMA_VERSION, TABLES, validate_frame
+from metrics.schema import SCHEMA_VERSION, TABLES, conform, validate_frame
 
 SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -292,6 +292,7 @@ def open_snapshot(path: Path | str, *, key: bytes | None = None) -> Snapshot:
             raise SnapshotError(f"{where}: not a readable Parquet file ({type(exc).__name__})") from exc
         if frame.height != entry["rows"]:
             raise SnapshotError(f"{where}: {frame.height} rows, the manifest says {entry['rows']}")
+        frame = conform(name, frame)  # a snapshot from before a column was added reads as it always did
         problems = validate_frame(name, frame)
         if problems:
             raise SnapshotError(f"{where}: " + "; ".join(problems))

@@ -12,6 +12,8 @@ from datetime import date
 
 import polars as pl
 
+from metrics.kpi import small_number
+
 SIGMA3 = 2.66  # 3σ process limits = mean ± 2.66 × mean moving range
 SIGMA2 = 1.7733  # 2σ "near" limits = mean ± 1.7733 × mean moving range
 MIN_POINTS = 13
@@ -34,6 +36,8 @@ def spc(
     polarity: str = "higher_is_better",
     baseline_points: int | None = None,
     rebase: list[date] | None = None,
+    breaks: list[date] | None = None,
+    denominator: str | None = None,
 ) -> pl.LazyFrame:
     """XmR limits and special-cause rules per point; unit of `value`; grain: the input rows. Source: NHS England
     Making Data Count (METHODS §1).
@@ -43,6 +47,12 @@ def spc(
     neutral_low, common_cause; null for a row with no value) and `rules_met` (every rule met, with its direction,
     e.g. ["trend_high", "shift_high"]). Null values are skipped, never treated as numbers. `rebase` dates start a
     new group with its own limits; `baseline_points` fixes each group's limits on its first N points.
+
+    `breaks` are where the publisher declares a break in the series (METHODS §8): each starts a new group too, so
+    no limit, run or trend spans it, and the first row after it has `series_break` true; `segment` counts the
+    breaks before a row (a chart draws each segment's line apart). With `denominator` (a column name), a point on
+    fewer than metrics.kpi.SMALL_DENOMINATOR cases is skipped like a null and marked `small_number`: it is shown,
+    with a caution, but gets no signal and moves no limit.
     """
     if polarity not in ("higher_is_better", "lower_is_better", "neutral"):
         raise ValueError(f"unknown polarity {polarity!r}")
@@ -50,11 +60,20 @@ def spc(
         raise ValueError("a fixed baseline needs at least 12 points")
     x = pl.col(value)
     group = pl.lit(0, pl.Int32)
-    for d in sorted(rebase or []):
+    for d in sorted({*(rebase or []), *(breaks or [])}):
         group = group + (pl.col(order) >= pl.lit(d)).cast(pl.Int32)
-    rows = frame.sort(order).with_row_index("_row")
+    segment = pl.lit(0, pl.Int32)
+    for d in sorted(set(breaks or [])):
+        segment = segment + (pl.col(order) >= pl.lit(d)).cast(pl.Int32)
+    small = small_number(pl.col(denominator)) if denominator else pl.lit(False)
+    rows = (
+        frame.sort(order)
+        .with_row_index("_row")
+        .with_columns(segment=segment, small_number=small)
+        .with_columns(series_break=(pl.col("segment") != pl.col("segment").shift(1)).fill_null(False))
+    )
     pts = (
-        rows.filter(x.is_not_null())
+        rows.filter(x.is_not_null() & ~pl.col("small_number"))
         .select("_row", x.cast(pl.Float64).alias("_x"), group.alias("_g"))
         # the 13-point minimum applies to each baseline group, not to the whole series (METHODS §1)
         .with_columns(_i=pl.int_range(pl.len()).over("_g"), _enough=pl.len().over("_g") >= MIN_POINTS)
@@ -141,16 +160,17 @@ def icons(result: pl.DataFrame, *, polarity: str, target: float | None) -> dict:
     """Variation and assurance icons from an `spc()` result (METHODS §1); grain: one series.
 
     Variation: the state of the last point with a value (improvement wins over concern when it meets both);
-    "none" when that point's baseline group has fewer than 13 points. Assurance: the target against the last
+    "none" when that point's baseline group has fewer than 13 points or the point is a small number. Assurance: the target against the last
     point's process limits — higher is better: above the upper limit "fail", below the lower "pass", else
     "hit_and_miss"; lower is better swaps pass and fail; "none" without a target, for a neutral indicator or
     without limits.
     """
-    pts = result.filter(pl.col("signal").is_not_null())
+    small = pl.col("small_number") if "small_number" in result.columns else pl.lit(False)
+    pts = result.filter(pl.col("signal").is_not_null() | small)
     if pts.height == 0:
         return {"variation": "none", "assurance": "none"}
     last = pts.row(-1, named=True)
-    if last["upl"] is None:  # the latest group is too short for limits, whatever earlier groups had
+    if last.get("small_number") or last["upl"] is None:  # a small latest figure, or a group too short for limits
         return {"variation": "none", "assurance": "none"}
     variation = _variation(last["rules_met"] or [], polarity)
     assurance = "none"

@@ -4,6 +4,7 @@ neighbours on the DfE education, health and care plan (SEN2) measures, with rank
 import streamlit as st
 
 from metrics.formatting import md_escape
+from metrics.kpi import SMALL_DENOMINATOR
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
 from ui.state import context
@@ -35,10 +36,22 @@ source_line = (
 )
 table = benchmark_display(rows, where)
 show_table(table)
+system_words = (
+    f"The {md_escape(where.system_short)} figure is worked out here: a count is the sum of its authorities, a "
+    "percentage is pooled from their counts, leaving out of both any authority whose figure is suppressed or not "
+    "available (the cell then says how many it uses). "
+    if where.system
+    else ""
+)
 st.caption(
-    f"Source: {source_line}. Ranks: 1st = best for the indicator (for indicators with no better direction, the "
-    "highest value is 1st). Quartile A is the best quarter of English local authorities (type 7 quantiles). Counts "
-    "are not ranked because authorities differ in size. "
+    f"Source: {source_line}. The area's, England's and the region's figures are the publisher's own, with the area's "
+    "counts beside its figure; where a published percentage and its counts disagree, the note says so. "
+    + system_words
+    + "Ranks: 1st = best for the indicator (for indicators with no better direction, the highest value is 1st), "
+    "worked on the figure as shown, to the publisher's decimal places; equal figures share a rank, shown with "
+    '"=", and "of" counts the authorities ranked. Quartile A is the best quarter of English local authorities '
+    f"(type 7 quantiles of the figures as shown). A percentage on fewer than {SMALL_DENOMINATOR} cases is shown with a "
+    "caution and is neither ranked nor given a quartile. Counts are not ranked because authorities differ in size. "
     + ("" if where.neighbours else "No statistical neighbours are configured (set them in the build config). ")
     + f"This snapshot holds {rows['england_of'].max()} local authorities."
 )

@@ -65,17 +65,17 @@ def test_every_2025_table_the_board_needs(r2025):
 
     # annual reviews: meetings held in 2024 (review_meeting_24) of those expected; decisions within 4 weeks
     assert got("ehcp_review_meeting_pct") == (pytest.approx(100 * 1304 / 2422), 1304, 2422, "")  # 53.8%
-    assert got("ehcp_review_4wk_pct") == (pytest.approx(49.7876, abs=1e-4), 1055, 1055 + 1064, "")  # published 49.8
+    assert got("ehcp_review_4wk_pct") == (49.8, 1055, 1055 + 1064, "")  # as published; 1,055 of 2,119 is 49.79
     assert got("ehcp_review_meeting_pct", "E92000001")[0] == pytest.approx(100 * 330000 / 560000)
     assert v.filter(pl.col("kpi_id") == "ehcp_review_meeting_pct").height == 2  # the Female row is not read
     # requests: share the council agreed to assess, decisions within 6 weeks; England's are x, never 0
-    assert got("ehcp_requests_assessed_pct")[:3] == (pytest.approx(63.9286, abs=1e-4), 358, 560)  # published 63.9
-    assert got("ehcp_request_6wk_pct")[0] == pytest.approx(100 * 535 / 564)  # 94.9
+    assert got("ehcp_requests_assessed_pct")[:3] == (63.9, 358, 560)  # as published; 358 of 560 is 63.93
+    assert got("ehcp_request_6wk_pct")[:3] == (94.9, 535, 535 + 29)  # 535 of 564 is 94.86: they agree, no note
     assert got("ehcp_requests_assessed_pct", "E92000001") == (None, None, 154489, "x")  # the count is kept
-    assert got("ehcp_requests_assessed_pct", end=date(2023, 12, 31))[0] == pytest.approx(100 * 418 / 675)  # 61.9
+    assert got("ehcp_requests_assessed_pct", end=date(2023, 12, 31))[0] == 61.9  # 418 of 675
     # assessments: led to a plan; decisions not to issue within 16 weeks (x in 2022)
-    assert got("ehcp_assess_issued_pct")[0] == pytest.approx(100 * 347 / 357)  # 97.2
-    assert got("ehcp_assess_issued_pct", end=date(2022, 12, 31))[0] == pytest.approx(100 * 442 / 446)  # 99.1
+    assert got("ehcp_assess_issued_pct")[0] == 97.2  # 347 of 357
+    assert got("ehcp_assess_issued_pct", end=date(2022, 12, 31))[0] == 99.1  # 442 of 446
     assert got("ehcp_assess_not_issue_16wk_pct")[:3] == (80.0, 8, 10)
     assert got("ehcp_assess_not_issue_16wk_pct", end=date(2022, 12, 31))[::3] == (None, "x")
     # ceased plans by reason, 2024: 217 in all
@@ -85,9 +85,9 @@ def test_every_2025_table_the_board_needs(r2025):
     assert got("ehcp_ceased_moved_pct")[:2] == (pytest.approx(100 * 68 / 217), 66 + 2)
     # personal budgets at the January census (202223 → January 2023); primary need of all plans, January 2025
     assert got("ehcp_personal_budgets", end=date(2023, 1, 31))[0] == 237
-    assert got("ehcp_need_asd_pct", end=jan25)[:3] == (pytest.approx(100 * 654 / 2804), 654, 2804)  # 23.3
-    assert got("ehcp_need_slcn_pct", end=jan25)[0] == pytest.approx(100 * 812 / 2804)  # 29.0
-    assert got("ehcp_need_semh_pct", end=jan25)[0] == pytest.approx(100 * 686 / 2804)  # 24.5
+    assert got("ehcp_need_asd_pct", end=jan25)[:3] == (23.3, 654, 2804)  # 654 of 2,804 is 23.32
+    assert got("ehcp_need_slcn_pct", end=jan25)[0] == 29.0  # 812 of 2,804 is 28.96
+    assert got("ehcp_need_semh_pct", end=jan25)[0] == 24.5  # 686 of 2,804 is 24.47
     assert {"annual_reviews.csv", "SEND Tribunals and appeal rate 2014-2024.csv"} <= set(r2025.files)
 
 
@@ -98,14 +98,22 @@ def test_tribunal_appeal_rate_from_the_untidy_supporting_file(r2025):
         r = row(v, "ehcp_tribunal_appeal_rate_pct", area, date(year, 12, 31))
         return r["value"], r["numerator"], r["denominator"], r["status"]
 
-    assert got("E08000002", 2024) == (pytest.approx(100 * 65 / 3046), 65, 3046, "")  # published as 2.10%
-    assert got("E08000002", 2022)[0] == pytest.approx(100 * 16 / 2393)  # "2,393" with its comma
+    assert got("E08000002", 2024) == (2.1, 65, 3046, "")  # the table's own 2.10%; 65 of 3,046 is 2.13%
+    assert got("E08000002", 2022)[1:3] == (16, 2393)  # "2,393" with its comma; published 0.70%
     assert got("E08000007", 2022) == (0.0, 0, 1000, "")  # " - " is nil
     assert got("E08000007", 2023) == (None, None, None, "x")  # " .. " is not available
     assert got("E92000001", 2024)[0] == pytest.approx(2.5)  # the "England Total4,9" row
-    # the region: its authorities summed (Bury, Stockport and the fixture's Hartlepool), x when one is missing
+    # the region, which the table does not give: its authorities' counts summed (Bury, Stockport and the
+    # fixture's Hartlepool): (65 + 10 + 22) / (3,046 + 2,000 + 1,035) = 97 / 6,081 = 1.60%
     assert got("E12000002", 2024)[:3] == (pytest.approx(100 * 97 / 6081), 97, 6081)
-    assert got("E12000002", 2023) == (None, None, None, "x")
+    # 2023: Stockport has no figures (".."), so it is left out of both, and the note says so:
+    # (37 + 22) / (2,959 + 934) = 59 / 3,893 = 1.52%
+    assert got("E12000002", 2023) == (pytest.approx(100 * 59 / 3893), 59, 3893, "")
+    note = row(v, "ehcp_tribunal_appeal_rate_pct", "E12000002", date(2023, 12, 31))["note"]
+    assert note == (
+        "The sum of 2 of its 3 authorities' counts, leaving out 1 whose figures are not available (Stockport); the "
+        "table gives no region figure."
+    )
     # code 999 is in no other file of the release: not guessed at
     assert v.filter(pl.col("kpi_id") == "ehcp_tribunal_appeal_rate_pct").height == 3 * 5
 
@@ -118,8 +126,8 @@ def test_a_bad_cell_in_the_tribunal_file_is_reported_with_its_row_and_column(tmp
     rows, problems = read_tribunal("t.csv", bad, {"351": "E08000002"}, {})
     assert rows.height == 0
     assert problems == [
-        "t.csv, row 7, column 3 (2022): value 'sixteen' — expected a number of appeals or decisions, or one of "
-        "the markers -, .., ~, x"
+        "t.csv, row 7, column 3 (2022): value 'sixteen' — expected a number of appeals or decisions, a rate, or "
+        "one of the markers -, .., ~, x"
     ]
     assert "no header row" in read_tribunal("t.csv", b"title\nnot,tidy\n", {"351": "E08000002"}, {})[1][0]
     alone = read_ehcp(FIX / "ees_2025" / "supporting-files" / "SEND Tribunals and appeal rate 2014-2024.csv")
@@ -168,3 +176,72 @@ def test_bad_sources(tmp_path, content, message):
         path.write_bytes(content)
     got = read_ehcp(path)
     assert got.values.height == 0 and any(message in p for p in got.problems)
+
+
+@pytest.fixture(scope="module")
+def published():
+    """tests/fixtures/ees_published: made-up figures in the 2025 release's exact layout, where the publisher's own
+    percentages and its counts part company, as they do in the real files."""
+    got = read_ehcp(FIX / "ees_published")
+    assert got.problems == []
+    return got.values
+
+
+def test_the_publishers_percentage_is_the_value_and_a_disagreement_is_noted(published):
+    r = row(published, "ehcp_request_6wk_pct", "E09000019", date(2024, 12, 31))
+    # Islington: published 96.6%; its counts, 572 within 6 weeks and 9 after, give 572 / 581 = 98.45%, shown 98.5%
+    assert (r["value"], r["numerator"], r["denominator"], r["status"]) == (96.6, 572, 581, "")
+    assert r["note"] == "The published 96.6% differs from its counts: 572 of 581 is 98.5%."
+    london = row(published, "ehcp_request_6wk_pct", "E12000007", date(2024, 12, 31))
+    # the region's own row: published 83.4%; 19,306 / (19,306 + 3,784) = 19,306 / 23,090 = 83.61%
+    assert (london["value"], london["numerator"], london["denominator"]) == (83.4, 19306, 23090)
+    assert london["note"] == "The published 83.4% differs from its counts: 19,306 of 23,090 is 83.6%."
+    camden = row(published, "ehcp_request_6wk_pct", "E09000007", date(2024, 12, 31))
+    assert (camden["value"], camden["note"]) == (75.0, "")  # 300 of 400 is exactly the published 75.0%
+    # 20-week timeliness is the published column too: the Isles of Scilly's one plan, on time
+    scilly = row(published, "ehcp_20wk_pct", "E06000053", date(2024, 12, 31))
+    assert (scilly["value"], scilly["numerator"], scilly["denominator"]) == (100.0, 1, 1)
+
+
+def test_a_suppressed_authority_is_left_out_of_its_regions_worked_out_share(published):
+    jan24 = date(2024, 1, 31)
+    # mainstream: the publisher's own London and England percentages, which leave Hackney out of both parts and
+    # total (250 of the 500 plans of Camden and Islington = 50.0%); London's counts alone give 250 / 600 = 41.7%
+    london = row(published, "ehcp_placement_mainstream_pct", "E12000007", jan24)
+    assert (london["value"], london["numerator"], london["denominator"]) == (50.0, 250, 600)
+    assert london["note"] == "The published 50.0% differs from its counts: 250 of 600 is 41.7%."
+    assert row(published, "ehcp_placement_mainstream_pct", "E92000001", jan24)["value"] == 47.4
+    hackney = row(published, "ehcp_placement_mainstream_pct", "E09000012", jan24)
+    assert (hackney["value"], hackney["status"], hackney["denominator"]) == (None, "x", 100)
+    # independent and non-maintained special schools: the release publishes no percentage, so it is worked out,
+    # and Hackney's 100 plans come off London's 600 and England's 2,000 as its placements are "x":
+    # London (30 + 6) / (600 − 100) = 36 / 500 = 7.2% (not 36 / 600 = 6.0%);
+    # England (80 + 20) / (2,000 − 100) = 100 / 1,900 = 5.26% (not 100 / 2,000 = 5.0%)
+    indep = row(published, "ehcp_placement_independent_pct", "E12000007", jan24)
+    assert (indep["value"], indep["numerator"], indep["denominator"]) == (pytest.approx(7.2), 36, 500)
+    assert indep["note"] == (
+        "Worked out from the published counts leaving out 1 authority whose figures are not available (Hackney), "
+        "from the total as well as the parts."
+    )
+    england = row(published, "ehcp_placement_independent_pct", "E92000001", jan24)
+    assert (england["value"], england["denominator"]) == (pytest.approx(100 * 100 / 1900), 1900)
+    south_west = row(published, "ehcp_placement_independent_pct", "E12000009", jan24)
+    assert (south_west["value"], south_west["note"]) == (pytest.approx(100 * 64 / 1400), "")  # nobody left out
+
+
+def test_tribunal_blank_appeals_are_the_published_nil_and_regions_leave_out_the_missing(published):
+    def got(area, year):
+        r = row(published, "ehcp_tribunal_appeal_rate_pct", area, date(year, 12, 31))
+        return r["value"], r["numerator"], r["denominator"], r["status"]
+
+    # the Isles of Scilly, 2023: a blank appeals cell beside 20 appealable decisions, published as 0.00%
+    assert got("E06000053", 2023) == (0.0, 0, 20, "")
+    assert got("E06000053", 2022) == (0.0, 0, 16, "")  # " - " is nil too
+    # London, 2023: Hackney is ".." (not available), so it is left out of appeals and decisions alike:
+    # (12 + 11) / (1,100 + 1,000) = 23 / 2,100 = 1.095%
+    assert got("E12000007", 2023) == (pytest.approx(100 * 23 / 2100), 23, 2100, "")
+    assert got("E09000012", 2023) == (None, None, None, "x")
+    # London, 2024: all three: (18 + 30 + 12) / (1,200 + 2,000 + 1,000) = 60 / 4,200 = 1.43%
+    assert got("E12000007", 2024)[:3] == (pytest.approx(100 * 60 / 4200), 60, 4200)
+    # the authorities' own rates are the table's: Cornwall 52 / 4,000 = 1.30% as published
+    assert got("E06000052", 2023)[0] == 1.3

@@ -218,3 +218,77 @@ def test_a_short_latest_group_gives_no_icons_though_an_earlier_group_has_limits(
     # the earlier group alone still gets its icons: target 20 above the upper limit 16.25 → "fail"
     first = spc(series(ALTERNATING).lazy()).collect()
     assert icons(first, polarity="higher_is_better", target=20.0) == {"variation": "common_cause", "assurance": "fail"}
+
+
+LEVELS = [10, 12] * 6 + [10] + [20, 22] * 6 + [20]  # 13 points about 11, then 13 about 21
+
+
+def test_a_declared_break_starts_a_new_baseline_and_no_run_spans_it():
+    # without the break: x̄ = (142 + 272) / 26 = 15.92; the first 13 lie below it and the next 13 above: shifts
+    # (and, with m̄R = (24 × 2 + 10) / 25 = 2.32, 2σ lines at 15.92 ± 4.11, two of three beyond them)
+    plain = run(LEVELS)
+    assert set(plain["rule"]) == {"shift", "two_of_three"}
+    # the publisher declares a break before the 14th period (2024-02-01): two groups, each with its own limits.
+    # Group 1: x̄ = (7 × 10 + 6 × 12) / 13 = 142 / 13 = 10.923, every moving range 2, UPL = 10.923 + 2.66 × 2;
+    # group 2: x̄ = (7 × 20 + 6 × 22) / 13 = 272 / 13 = 20.923 (the jump across the break is no moving range)
+    r = run(LEVELS, breaks=[date(2024, 2, 1)])
+    assert r["mean"][0] == pytest.approx(142 / 13) and r["upl"][0] == pytest.approx(142 / 13 + 5.32)
+    assert r["mean"][13] == pytest.approx(272 / 13) and r["upl"][13] == pytest.approx(272 / 13 + 5.32)
+    assert set(r["rule"]) == {""} and set(r["signal"]) == {"common_cause"}
+    # the first period after the break is marked, and the chart draws two segments
+    assert r["series_break"].to_list() == [False] * 13 + [True] + [False] * 12
+    assert r["segment"].to_list() == [0] * 13 + [1] * 13
+
+
+def test_a_small_number_is_shown_without_a_signal_and_moves_no_limit():
+    frame = series([*ALTERNATING[:7], 100, *ALTERNATING[7:]]).with_columns(
+        denominator=pl.Series([50.0] * 7 + [1.0] + [50.0] * 8)
+    )
+    # 100% on a denominator of 1 would be astronomical; under 10 it is skipped like a null: the other 15 points
+    # give the flat series' x̄ = 164 / 15 and m̄R = 2, and no signal anywhere
+    r = spc(frame.lazy(), denominator="denominator").collect()
+    assert r["small_number"].to_list() == [False] * 7 + [True] + [False] * 8
+    assert r["signal"][7] is None and r["rule"][7] == ""
+    assert r["mean"][0] == pytest.approx(164 / 15) and r["upl"][0] == pytest.approx(164 / 15 + 5.32)
+    assert set(r["signal"].drop_nulls()) == {"common_cause"}
+    # a small latest figure gives no variation icon (its own point has no signal), not the previous point's
+    last_small = spc(
+        frame.with_columns(denominator=pl.Series([50.0] * 15 + [3.0])).lazy(), denominator="denominator"
+    ).collect()
+    assert icons(last_small, polarity="higher_is_better", target=None) == {"variation": "none", "assurance": "none"}
+
+
+def test_the_break_is_marked_on_the_chart_and_in_its_table():
+    from charts.spc import BREAK_TEXT, indicator_chart
+    from ui.tables import series_display
+
+    years = [date(y, 12, 31) for y in range(2019, 2025)]
+    frame = pl.DataFrame(
+        {
+            "period_end": years,
+            "period_label": [str(d.year) for d in years],
+            "value": [60.0, 61.5, 63.0, 64.3, 70.0, 2 / 3 * 100],
+            "numerator": [150.0, 160.0, 170.0, 180.0, 210.0, 2.0],
+            "denominator": [250.0, 260.0, 270.0, 280.0, 300.0, 3.0],
+            "status": [""] * 6,
+            "note": [""] * 6,
+        }
+    )
+    # the DfE's break before calendar year 2022; 2024's 2 of 3 is a small number
+    r = spc(frame.lazy(), breaks=[date(2022, 1, 1)], denominator="denominator").collect()
+    kpi = {"unit": "percent", "decimals": 1}
+    table = series_display(r, pl.DataFrame(), kpi)
+    notes = dict(zip(table["Period"], table["Note"], strict=True))
+    assert notes["2022"].startswith("Break in the series: the publisher changed how the figures are collected")
+    assert notes["2021"] == "" and notes["2023"] == ""
+    assert notes["2024"] == "Small number: fewer than 10 cases, shown with caution."
+    assert dict(zip(table["Period"], table["SPC signal"], strict=True))["2024"] == "No signal: fewer than 10 cases"
+    spec = indicator_chart(r, title=None, unit="percent", decimals=1, target=None).to_dict()
+    layers = spec["layer"]
+    rules = [lay for lay in layers if lay["mark"] == "rule" or lay["mark"].get("type") == "rule"]
+    texts = [lay for lay in layers if isinstance(lay["mark"], dict) and lay["mark"].get("type") == "text"]
+    assert len(rules) == 1 and len(texts) == 1  # no target: the one rule is the break, labelled
+    label_data = spec["datasets"][texts[0]["data"]["name"]]
+    assert label_data == [{"period_label": "2022", "label": BREAK_TEXT}]
+    lines = [lay for lay in layers if isinstance(lay["mark"], dict) and lay["mark"].get("type") == "line"]
+    assert all(lay["encoding"]["detail"]["field"] == "segment" for lay in lines)  # no line runs across the break

@@ -154,12 +154,14 @@ def test_benchmarks_compare_leeds_with_its_own_region_and_system(leeds, monkeypa
         "Indicator",
         "Period",
         "Area",
+        "Counts",
         "England",
         "Yorkshire and The Humber",
         "West Yorkshire",
         "Rank in West Yorkshire",
         "Rank in England",
         "Quartile (A = best)",
+        "Note",
     ]
     row = table[table["Indicator"] == "New EHC plans issued within 20 weeks (DfE)"].iloc[0]
     # 2024: Leeds 600 of 800 (75%); the five West Yorkshire authorities pooled (600+300+180+100+240)/2300 = 61.7%;

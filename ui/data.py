@@ -835,9 +835,13 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dic
             area=snap.la_code,
             region=(where.region_code, where.region_name) if where.region_code else None,
             system=(where.system_name, list(where.localities)) if where.system else None,
+            count=row["unit"] == "count",
         ).collect()
+        cat = scan_table(snap, "kpi_catalogue").filter(pl.col("kpi_id") == kpi_id).collect()
+        breaks = cat["series_breaks"].to_list()[0] if cat.height else None
         chart = bc.comparator_trend_chart(
             trend,
+            breaks=list(breaks or []),
             area=area,
             unit_title=UNIT_AXIS[row["unit"]],
             decimals=row["decimals"],

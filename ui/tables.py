@@ -124,8 +124,32 @@ SIGNAL_WORDS = {
 
 def series_display(series: pl.DataFrame, comparators: pl.DataFrame, kpi: dict) -> pl.DataFrame:
     """The table twin of an indicator chart: every period with value, SPC centre and limits, signal, and the
-    comparators' values for the same period."""
+    comparators' values for the same period. The note marks the first period after a declared break in the series
+    and a figure on a small denominator, which has no SPC signal (METHODS §8)."""
+    from metrics.kpi import SMALL_DENOMINATOR
+
     unit, dec = kpi["unit"], kpi["decimals"]
+    brk = pl.col("series_break") if "series_break" in series.columns else pl.lit(False)
+    small = pl.col("small_number") if "small_number" in series.columns else pl.lit(False)
+    signal = (
+        pl.when(small)
+        .then(pl.lit(f"No signal: fewer than {SMALL_DENOMINATOR} cases"))
+        .otherwise(pl.col("signal").replace_strict(SIGNAL_WORDS, default=""))
+    )
+    note = pl.concat_str(
+        [
+            pl.when(brk).then(
+                pl.lit(
+                    "Break in the series: the publisher changed how the figures are collected from this period, so "
+                    "limits and runs start again here."
+                )
+            ),
+            pl.when(small).then(pl.lit(f"Small number: fewer than {SMALL_DENOMINATOR} cases, shown with caution.")),
+            pl.when(pl.col("note") != "").then(pl.col("note")),
+        ],
+        separator=" ",
+        ignore_nulls=True,
+    )
     out = series.sort("period_end").select(
         pl.col("period_label").alias("Period"),
         pl.struct("value", "status")
@@ -136,9 +160,9 @@ def series_display(series: pl.DataFrame, comparators: pl.DataFrame, kpi: dict) -
         pl.col("mean").round(dec + 1).alias("Mean"),
         pl.col("lpl").round(dec + 1).alias("Lower process limit"),
         pl.col("upl").round(dec + 1).alias("Upper process limit"),
-        pl.col("signal").replace_strict(SIGNAL_WORDS, default="").alias("SPC signal"),
+        signal.alias("SPC signal"),
         pl.col("rule").str.replace_all("_", " ").alias("SPC rule"),
-        pl.col("note").alias("Note"),
+        note.alias("Note"),
     )
     for name in comparators["area_name"].unique(maintain_order=True).to_list() if comparators.height else []:
         comp = comparators.filter(pl.col("area_name") == name).select(
@@ -506,17 +530,44 @@ def trend_display_waits(trend: pl.DataFrame, area: str, pooled: str) -> pl.DataF
 
 
 def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:
-    """The benchmark table as people read it: value, comparators (England, the area's region and system, its
-    neighbours; a column only for a comparator the area has), ranks "Nth of M" and quartile."""
+    """The benchmark table as people read it: the area's value as published with its counts, comparators (England,
+    the area's region and system, its neighbours; a column only for a comparator the area has; the system's and
+    neighbours' figures say how many authorities they use when some are left out), ranks "=Nth of M" and quartile,
+    and a note (the publisher's percentage against its counts, a small-number caution). METHODS §8."""
     from metrics.areas import ordinal
+    from metrics.kpi import SMALL_DENOMINATOR
+
+    small_words = f"fewer than {SMALL_DENOMINATOR} cases"
 
     def rank(r, key):
+        if r["unit"] == "count":
+            return "Not ranked (a count)"
+        if r["small_number"]:
+            return f"Not ranked: {small_words}"
         if r[f"{key}_rank"] is None:
-            if r["unit"] == "count":
-                return "Not ranked (a count)"
             return "Needs the full DfE release" if key == "england" else "x"
         word = ("=" if r[f"{key}_tied"] else "") + f"{ordinal(r[f'{key}_rank'])} of {r[f'{key}_of']}"
         return word + (" (highest first)" if r["polarity"] == "neutral" else "")
+
+    def quartile(r):
+        if r["quartile"]:
+            return r["quartile"]
+        if r["polarity"] == "neutral":
+            return "Not applicable"
+        return f"Not given: {small_words}" if r["small_number"] else "Needs the full DfE release"
+
+    def counts(r):
+        if r["unit"] == "count" or r["numerator"] is None or r["denominator"] is None:
+            return ""
+        return f"{r['numerator']:,.0f} of {r['denominator']:,.0f}"
+
+    def note(r):
+        parts = []
+        if r["small_number"]:
+            parts.append(f"Small number: {counts(r)}, {small_words}; shown without rank or quartile.")
+        if r["note"]:
+            parts.append(r["note"])
+        return " ".join(parts)
 
     rows = []
     for r in frame.iter_rows(named=True):
@@ -524,19 +575,26 @@ def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:
         def v(x, _r=r):
             return fmt_value(x, _r["unit"], _r["decimals"]) if x is not None else "x"
 
+        def group(key, _r=r):
+            if _r[key] is None:
+                return "Not applicable" if _r["unit"] == "count" and key == "neighbours" else "x"
+            used, of = _r[f"{key}_used"], _r[f"{key}_count"]
+            return v(_r[key]) + (f" ({used} of {of} authorities)" if used < of else "")
+
         rows.append(
             {
                 "Indicator": r["title"],
                 "Period": r["period_label"],
                 "Area": v(r["value"]),
+                "Counts": counts(r),
                 "England": v(r["england"]),
                 **({setup.region_name: v(r["region"])} if setup.region_name else {}),
-                **({setup.system_short: v(r["system"])} if setup.system else {}),
-                **({"Neighbours": v(r["neighbours"])} if setup.neighbours else {}),
+                **({setup.system_short: group("system")} if setup.system else {}),
+                **({"Neighbours": group("neighbours")} if setup.neighbours else {}),
                 **({f"Rank in {setup.system_short}": rank(r, "system")} if setup.system else {}),
                 "Rank in England": rank(r, "england"),
-                "Quartile (A = best)": r["quartile"]
-                or ("Not applicable" if r["polarity"] == "neutral" else "Needs the full DfE release"),
+                "Quartile (A = best)": quartile(r),
+                "Note": note(r),
             }
         )
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
