@@ -93,6 +93,21 @@ def frame() -> None:
                 if p.visibility != "hidden":
                     st.page_link(p)
 
+    # Fail closed: when the secrets cannot say whether snapshots are signed (a file that does not parse, an unusable
+    # [snapshots]), no snapshot is shown as verified, and the page says why.
+    key_problem = data.key_problem()
+    if key_problem:
+        LOG.error("No snapshot can be checked: %s", key_problem)
+        with st.sidebar:
+            signin.panel(viewer, board=True)
+        st.error(
+            f"**No snapshot can be shown:** {md_escape(key_problem)}. Whether snapshots must be signed, and with which "
+            "key, is set in the secrets file, so none can be checked and none is shown as verified. The dashboard's "
+            "administrator should correct the secrets file (see the README, \u201cDeploying for a board\u201d).",
+            icon=":material/gpp_bad:",
+        )
+        st.stop()
+
     ids, unavailable = snapshot_ids()
 
     def show_unavailable() -> None:

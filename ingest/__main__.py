@@ -43,6 +43,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_index(args: argparse.Namespace) -> int:
+    from ingest.writer import WriteError, sign_index
+
+    try:
+        published, left_out = sign_index(args.out)
+    except WriteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"signed the index of published snapshots in {args.out}: {', '.join(published) or 'none'}")
+    for _name, why in left_out:
+        print(f"  not published, as it does not verify: {why}", file=sys.stderr)
+    return 0
+
+
 def _base(args: argparse.Namespace):
     """The base snapshot (--snapshot, else the newest under --out), verified; or an error message."""
     from metrics.snapshot import list_snapshots
@@ -230,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="verify one snapshot (manifest, hashes, schemas) and summarise it")
     check.add_argument("snapshot", type=Path)
     check.set_defaults(func=_cmd_check)
+    index = sub.add_parser(
+        "index",
+        help="sign the index of published snapshots afresh: every folder that verifies with the key now is published "
+        "(after upgrading, or after checking the folders by hand)",
+    )
+    index.add_argument("--out", type=Path, default=DEFAULT_OUT, help="snapshot folder (default data/snapshots)")
+    index.set_defaults(func=_cmd_index)
     build = sub.add_parser("build", help="build a snapshot from real files named in a TOML config")
     build.add_argument("--config", type=Path, required=True, help="the TOML config (see ingest.example.toml)")
     build.add_argument("--as-at", required=True, help="the snapshot's date, YYYY-MM-DD")

@@ -1,8 +1,12 @@
-"""The atomic snapshot writer: validate everything, write into a temporary sibling folder, fsync, rename into place.
+"""The atomic snapshot writer: validate everything, write into a temporary sibling folder, fsync, verify it as
+the dashboard will, then rename it into place under the snapshot folder's lock.
 
 An existing snapshot is never modified. Writing the same as_at again is refused unless `replace=True`, which moves
-the old folder aside (`<as_at>.replaced-<timestamp>`) and never deletes it. An interrupted write leaves at most a
-`.tmp-*` folder, which `list_snapshots` ignores.
+the old folder aside (`<as_at>.replaced-<timestamp>`) and never deletes it; the new manifest names the one it
+replaces. With a signing key, the signed index of published snapshots (`index.json`) is updated in the same step, so
+a moved-aside folder put back is not published. An interrupted write leaves at most a `.tmp-*` folder, which
+`list_snapshots` ignores. Two writers of one date at once: the first to take the lock wins, the other is told and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +20,23 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.lock import FileLock, LockBusy
 from metrics.schema import SCHEMA_VERSION, TABLES, validate_frame
-from metrics.snapshot import LA_CODE, configured_key, sha256_file, sign, snapshot_date
+from metrics.signing import SigningKeyError, sign, snapshot_key
+from metrics.snapshot import (
+    INDEX_FILE,
+    LA_CODE,
+    SnapshotError,
+    index_bytes,
+    list_snapshots,
+    open_snapshot,
+    read_index,
+    sha256_file,
+    snapshot_date,
+)
+
+LOCK_FILE = ".lock"  # in the snapshot folder: one publish at a time into it, whichever process or machine
+NO_MANIFEST = "no manifest"
 
 
 class WriteError(Exception):
@@ -30,6 +49,16 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _manifest_state(folder: Path) -> str | None:
+    """What stands at a snapshot's place: None (nothing), NO_MANIFEST, or the sha256 of its manifest.json."""
+    if not folder.exists() and not folder.is_symlink():
+        return None
+    try:
+        return sha256_file(folder / "manifest.json")
+    except OSError:
+        return NO_MANIFEST
 
 
 def write_snapshot(
@@ -49,12 +78,18 @@ def write_snapshot(
 ) -> Path:
     """Write one snapshot atomically and return its folder. Raises WriteError listing every problem at once.
 
-    The manifest is signed (HMAC-SHA256 over its canonical JSON) with `key`, by default the configured key
-    ($SEND_SNAPSHOT_KEY or `[snapshots] key` in the secrets), so every route that writes signs alike; no key, no
-    signature. `extra` adds the optional manifest blocks (`published_by`, `region`, `system`, and `changes`: the rows
+    The manifest is signed (HMAC-SHA256 over its canonical JSON) with `key`, by default the key every reader in this
+    process checks with (metrics.signing.snapshot_key: $SEND_SNAPSHOT_KEY, or `[snapshots] key` in the app's secrets
+    or the secrets file), so every route that writes signs alike; no key, no signature. Before it is renamed into
+    place the snapshot is opened with the readers' key, so one they would refuse is never published. `extra` adds the optional manifest blocks (`published_by`, `region`, `system`, and `changes`: the rows
     edited in the app, each with who changed it)."""
+    try:
+        readers_key = snapshot_key()  # what this process's readers check with (the app's: its own secrets)
+    except SigningKeyError as exc:
+        raise WriteError(f"Snapshot not written: {exc}") from exc
     if key == "configured":
-        key = configured_key()
+        key = readers_key
+    key = key.encode("utf-8") if isinstance(key, str) else key
     out_root = Path(out_root)
     problems: list[str] = []
     day = snapshot_date(as_at) if isinstance(as_at, str) else None
@@ -86,6 +121,9 @@ def write_snapshot(
         raise WriteError("Snapshot not written:\n  - " + "\n  - ".join(problems))
 
     out_root.mkdir(parents=True, exist_ok=True)
+    # What this write replaces, as it stands now: if it has changed by the time this write is ready to go into place,
+    # someone else published this date meanwhile, and this write is the one that loses.
+    base = _manifest_state(final)
     # a folder of its own for each write, so two publishes at once (two officers, one server) never share one
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{as_at}-", dir=out_root))
     try:
@@ -108,29 +146,103 @@ def write_snapshot(
         if config:
             manifest["config"] = config
         manifest.update(extra or {})
+        if base not in (None, NO_MANIFEST):
+            manifest["replaces"] = {"as_at": as_at, "manifest_sha256": base}
         if key:
             manifest["signature"] = sign(manifest, key)
         manifest_file = tmp / "manifest.json"
         manifest_file.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _fsync_path(manifest_file)
         _fsync_path(tmp)
-        if final.exists():
+        # Opened as every reader in this process will open it, with their key, before anyone can see it.
+        try:
+            written = open_snapshot(tmp, key=readers_key or key, name=as_at, published=False)
+        except SnapshotError as exc:
+            raise WriteError(f"Snapshot not written: it would not pass the dashboard's own check: {exc}") from exc
+        try:
+            with FileLock(out_root / LOCK_FILE, purpose=f"publishing {as_at}"):
+                _put_in_place(tmp, final, out_root, base, written.manifest_sha256, key, replace)
+        except LockBusy as exc:
+            raise WriteError(
+                f"Snapshot not written: another publish into this folder is still in progress ({exc}); try again in "
+                "a minute"
+            ) from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _put_in_place(
+    tmp: Path, final: Path, out_root: Path, base: str | None, digest: str, key: bytes | None, replace: bool
+) -> None:
+    """Under the folder's lock: check nobody published this date meanwhile, move the old snapshot aside, rename the
+    new one into place and, with a key, sign the index of published snapshots with it in."""
+    as_at = final.name
+    if _manifest_state(final) != base:
+        raise WriteError(
+            f"Snapshot not written: a snapshot for {as_at} was published by someone else a moment ago, while this one "
+            "was being written; reload to see it, then publish again with another date or replace it"
+        )
+    index_tmp = None
+    if key:
+        try:
+            published = read_index(out_root, key, missing_ok=True)
+        except SnapshotError as exc:  # never re-sign an index that was tampered with: that would bless its edits
+            raise WriteError(f"Snapshot not written: {exc}") from exc
+        published[as_at] = digest
+        # written beside the index and renamed over it only once the snapshot is in place
+        index_tmp = out_root / f".{INDEX_FILE}.tmp-{tmp.name}"
+        index_tmp.write_bytes(index_bytes(published, key))
+        _fsync_path(index_tmp)
+    try:
+        if base is not None:
             if not replace:  # another write of this date finished while this one was being written
                 raise WriteError(
                     f"Snapshot not written: a snapshot for {as_at} was published by someone else a moment ago; "
                     "reload to see it, then publish again with another date or replace it"
                 )
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-            aside = out_root / f"{as_at}.replaced-{stamp}"
-            os.rename(final, aside)
+            os.rename(final, out_root / f"{as_at}.replaced-{stamp}")
         try:
-            os.rename(tmp, final)  # the rename is the lock: it fails if the folder appeared in the meantime
+            os.rename(tmp, final)  # fails if a folder appeared in the meantime from a writer that took no lock
         except OSError as exc:
             raise WriteError(
                 f"Snapshot not written: a snapshot for {as_at} appeared while this one was being written ({exc})"
             ) from exc
+        if index_tmp is not None:
+            os.replace(index_tmp, out_root / INDEX_FILE)
+            index_tmp = None
         _fsync_path(out_root)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+    finally:
+        if index_tmp is not None:
+            index_tmp.unlink(missing_ok=True)
+
+
+def sign_index(out_root: Path | str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Sign the index of published snapshots afresh from the folders in `out_root` that verify with the key now
+    (after checking them by hand: whatever is there is published). Returns the published dates and the folders
+    left out with why. For snapshots written before the index was kept, or after a key is first set."""
+    out_root = Path(out_root)
+    try:
+        key = snapshot_key()
+    except SigningKeyError as exc:
+        raise WriteError(f"Index not signed: {exc}") from exc
+    if not key:
+        raise WriteError("Index not signed: no signing key is configured (the index is kept for signed snapshots)")
+    published, left_out = {}, []
+    try:
+        with FileLock(out_root / LOCK_FILE, purpose="signing the index of published snapshots"):
+            for path in list_snapshots(out_root):
+                try:
+                    published[path.name] = open_snapshot(path, key=key, published=False).manifest_sha256
+                except SnapshotError as exc:
+                    left_out.append((path.name, str(exc)))
+            file = out_root / f".{INDEX_FILE}.tmp-sign"
+            file.write_bytes(index_bytes(published, key))
+            _fsync_path(file)
+            os.replace(file, out_root / INDEX_FILE)
+            _fsync_path(out_root)
+    except LockBusy as exc:
+        raise WriteError(f"Index not signed: a publish into this folder is in progress ({exc})") from exc
+    return sorted(published, reverse=True), left_out

@@ -28,11 +28,12 @@ TEST_OFFICERS = {"emails": ["chair@partner.org.uk"], "domains": ["bury.gov.uk"]}
 
 
 def with_sign_in(at: AppTest, user: dict | None = None) -> AppTest:
-    """Configure sign-in (TEST_AUTH, TEST_OFFICERS) and, when given, the signed-in user's claims."""
+    """Configure sign-in (TEST_AUTH, TEST_OFFICERS) and, when given, the signed-in user's claims (with a verified
+    email unless they say otherwise)."""
     at.secrets["auth"] = TEST_AUTH
     at.secrets["officers"] = TEST_OFFICERS
     if user:
-        at.user = {"is_logged_in": True, **user}
+        at.user = {"is_logged_in": True, "email_verified": True, **user}
     return at
 
 

@@ -77,7 +77,7 @@ def test_the_command_prebuilds_the_newest_against_the_one_before(tmp_path, demo_
     for name in ("2025-09-30", "2025-10-31"):
         shutil.copytree(demo_root / name, tmp_path / name)
     monkeypatch.delenv("SEND_SNAPSHOT_KEY", raising=False)
-    monkeypatch.setattr("metrics.snapshot.SECRETS_FILES", ())
+    monkeypatch.setattr("metrics.signing.SECRETS_FILES", ())
     assert main(["--prebuild", "--root", str(tmp_path)]) == 0
     assert "board papers for 2025-10-31 against 2025-09-30 ready (pdf, pptx)" in capsys.readouterr().out
     snap, compare = open_snapshot(tmp_path / "2025-10-31"), open_snapshot(tmp_path / "2025-09-30")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -161,3 +162,181 @@ def test_manifest_as_at_must_match_folder(snapshot_factory, tmp_path):
     shutil.move(path, moved)
     with pytest.raises(SnapshotError, match="does not match the folder name"):
         open_snapshot(moved)
+
+
+# --- issue 24 item 11: two processes replacing one date; the lock shared across processes and machines ---------------
+
+# A writer process: N rounds of replacing one date; each round waits, just after the writer has made its temporary
+# folder (so after it has noted what it replaces), until the other process has got as far, so both always race.
+RACER = """
+import json, sys, tempfile, time
+from pathlib import Path
+import polars as pl
+from ingest.writer import WriteError, write_snapshot
+
+me, other, root, source, sync, rounds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]), int(sys.argv[6])
+tables = {f.stem: pl.read_parquet(f) for f in source.glob("*.parquet")}
+real_mkdtemp = tempfile.mkdtemp
+state = {"round": 0}
+
+def mkdtemp(*args, **kwargs):
+    made = real_mkdtemp(*args, **kwargs)
+    (sync / f"{state['round']}-{me}").touch()
+    deadline = time.monotonic() + 60
+    while not (sync / f"{state['round']}-{other}").exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    return made
+
+tempfile.mkdtemp = mkdtemp
+for n in range(rounds):
+    state["round"] = n
+    try:
+        write_snapshot(tables, out_root=root, as_at="2025-10-31", area={"la_code": "E08000002", "la_name": "Bury"},
+                       demo=True, replace=True, notes=[f"process {me}, round {n}"])
+        outcome = "ok"
+    except WriteError as exc:
+        outcome = "told: " + str(exc)
+    except BaseException as exc:
+        outcome = f"raw: {type(exc).__name__}: {exc}"
+    print(json.dumps({"round": n, "outcome": outcome}), flush=True)
+"""
+
+
+def test_two_processes_replacing_one_date_one_wins_the_other_is_told(demo_root, tmp_path, monkeypatch):
+    """Issue 24 item 11. Before, both writers moved the current snapshot aside in turn and both "succeeded" (the
+    second silently replacing the first's, which nobody saw), or the second's rename hit the first's and raised a raw
+    FileNotFoundError. Now, in every round, exactly one wins; the other is told and nothing of its is written."""
+    import subprocess
+    import sys
+
+    from metrics.snapshot import read_index
+
+    key = "a-board-signing-key-for-tests-0123456789"
+    monkeypatch.setenv("SEND_SNAPSHOT_KEY", key)
+    root, sync, rounds = tmp_path / "snapshots", tmp_path / "sync", 6
+    sync.mkdir()
+    tables = {name: pl.read_parquet(demo_root / "2025-10-31" / f"{name}.parquet") for name in TABLES}
+    write_snapshot(tables, out_root=root, as_at="2025-10-31", area=AREA, demo=True, notes=["the first"])
+    env = {**os.environ, "SEND_SNAPSHOT_KEY": key, "PYTHONPATH": str(Path(__file__).parents[1])}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, me, other, str(root), str(demo_root / "2025-10-31"), str(sync), str(rounds)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for me, other in (("A", "B"), ("B", "A"))
+    ]
+    results = {}
+    for name, proc in zip("AB", procs, strict=True):
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        results[name] = [json.loads(line)["outcome"] for line in out.splitlines()]
+    assert len(results["A"]) == len(results["B"]) == rounds
+    for n in range(rounds):
+        outcomes = sorted([results["A"][n], results["B"][n]])
+        assert not any(o.startswith("raw:") for o in outcomes), outcomes
+        assert outcomes[0] == "ok" and outcomes[1].startswith(
+            "told: Snapshot not written: a snapshot for 2025-10-31 was published by someone else a moment ago"
+        ), (n, outcomes)
+    winners = [f"process {'A' if results['A'][n] == 'ok' else 'B'}, round {n}" for n in range(rounds)]
+    # every winner's snapshot is the current one or moved aside, in order; no loser's is anywhere; nothing left over
+    assert [p.name for p in root.iterdir() if not p.name.startswith("2025-10-31")] == ["index.json"]  # no lock, no .tmp
+    kept = {}
+    for folder in root.iterdir():
+        if folder.name.startswith("2025-10-31"):
+            kept[folder.name] = json.loads((folder / "manifest.json").read_text())["notes"][-1]
+    assert sorted(kept.values()) == sorted(["the first", *winners])
+    assert kept["2025-10-31"] == winners[-1]
+    snap = open_snapshot(root / "2025-10-31", key=key.encode())
+    assert read_index(root, key.encode()) == {"2025-10-31": snap.manifest_sha256}
+    # each replacing manifest names the one it replaced: one unbroken chain from the first to the last winner
+    by_digest = {sha256_file(f / "manifest.json"): f for f in root.iterdir() if f.name.startswith("2025-10-31")}
+    chain, folder = [], root / "2025-10-31"
+    while True:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        chain.append(manifest["notes"][-1])
+        if "replaces" not in manifest:
+            break
+        folder = by_digest[manifest["replaces"]["manifest_sha256"]]
+    assert chain == [*reversed(winners), "the first"]
+
+
+def _holder(path: Path, **fields) -> None:
+    record = {"token": "t", "owner": "someone", "host": "elsewhere", "pid": 1, "purpose": "publishing", **fields}
+    path.write_text(json.dumps(record))
+
+
+def test_the_lock_is_exclusive_and_names_its_holder(tmp_path):
+    from ingest.lock import FileLock, LockBusy
+
+    with FileLock(tmp_path / ".lock", purpose="publishing 2025-10-31"):
+        with pytest.raises(LockBusy) as err:
+            FileLock(tmp_path / ".lock", purpose="something else", wait=0.2).acquire()
+        assert "publishing 2025-10-31, by " in str(err.value) and f"(process {os.getpid()})" in str(err.value)
+    assert not (tmp_path / ".lock").exists()  # released
+    with FileLock(tmp_path / ".lock", wait=0.2):  # and free again
+        pass
+
+
+def test_a_lock_left_by_a_dead_process_on_this_machine_is_broken_at_once(tmp_path):
+    """A holder killed outright (kill -9) never releases: its process is gone, so its lock is stale."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from ingest.lock import FileLock
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from ingest.lock import FileLock; "
+            f"FileLock({str(tmp_path / '.lock')!r}, purpose='held').acquire(); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert holder.stdout.readline().strip() == "held"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    started = time.monotonic()
+    with FileLock(tmp_path / ".lock", wait=5):
+        assert time.monotonic() - started < 1
+    assert [p.name for p in tmp_path.iterdir()] == []  # the stale file is gone, not kept under another name
+
+
+def test_a_lock_from_another_machine_is_stale_only_when_untouched_for_long(tmp_path):
+    import time
+
+    from ingest.lock import FileLock, LockBusy
+
+    lock = tmp_path / ".lock"
+    _holder(lock, host="another-app-server", pid=os.getpid())
+    with pytest.raises(LockBusy, match="publishing, by someone on another-app-server"):
+        FileLock(lock, wait=0.2, stale_after=300).acquire()
+    old = time.time() - 301
+    os.utime(lock, (old, old))  # untouched for longer than stale_after: its holder is taken to be gone
+    with FileLock(lock, wait=0.2, stale_after=300):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+
+
+def test_breaking_a_stale_lock_never_removes_a_fresh_one(tmp_path):
+    """Two processes judge the same lock stale; the first breaks it and locks afresh; the second's break must put
+    the fresh lock back, not remove it."""
+    from ingest.lock import FileLock
+
+    lock = tmp_path / ".lock"
+    _holder(lock)
+    judged = os.stat(lock)  # what the slower breaker saw
+    os.unlink(lock)
+    first = FileLock(lock, purpose="the first breaker")
+    first.acquire()  # the faster breaker's fresh lock
+    FileLock(lock)._break(judged)
+    assert json.loads(lock.read_text())["purpose"] == "the first breaker"
+    assert [p.name for p in tmp_path.iterdir()] == [".lock"]
+    first.release()
+    assert not lock.exists()

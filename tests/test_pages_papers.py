@@ -24,6 +24,7 @@ class FakeBuild:
 
     def __init__(self, cmd, **kwargs):
         FakeBuild.started.append(cmd)
+        FakeBuild.env = kwargs.get("env")
         self.code = None
         self.stderr = None
 
@@ -116,3 +117,21 @@ def test_the_public_get_the_published_papers_whatever_the_comparison_chosen(root
     at.run()
     assert buttons(at) == ["Download board pack (PDF)", "Download board slides (PowerPoint)"]
     assert "compare 31 October 2025 against 30 September 2025, as published" in " ".join(c.value for c in at.caption)
+
+
+def test_a_build_that_leaves_nothing_servable_is_reported(root):
+    at = app(as_at="2025-10-31", compare="2025-08-31").run()
+    at.button(key="prepare_papers").click().run()
+    next(iter(ui.papers._JOBS.values())).code = 0  # it ended, but kept nothing this server can read back
+    at.run()
+    assert any("could not be built" in e.value for e in at.error)
+
+
+def test_the_build_checks_and_seals_with_the_apps_own_key(root, monkeypatch):
+    """The key from the app's secrets (whatever file they came from) is handed to the build in its environment,
+    never on its command line."""
+    monkeypatch.delenv("SEND_SNAPSHOT_KEY", raising=False)
+    monkeypatch.setattr(ui.papers.data, "snapshot_key", lambda: b"the-apps-key")
+    assert ui.papers.start_build(root, "2025-10-31", "2025-09-30")
+    assert FakeBuild.env["SEND_SNAPSHOT_KEY"] == "the-apps-key"
+    assert not any("the-apps-key" in part for part in FakeBuild.started[0])

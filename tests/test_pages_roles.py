@@ -19,8 +19,18 @@ from tests.pages_helper import TEST_AUTH, TEST_OFFICERS, app, registered_pages, 
 
 USERS = {
     "public": None,
-    "stranger": {"is_logged_in": True, "email": "someone@example.com", "name": "A member of the public"},
-    "officer": {"is_logged_in": True, "email": "Data.Officer@bury.gov.uk", "name": "Data officer"},
+    "stranger": {
+        "is_logged_in": True,
+        "email": "someone@example.com",
+        "email_verified": True,
+        "name": "A member of the public",
+    },
+    "officer": {
+        "is_logged_in": True,
+        "email": "Data.Officer@bury.gov.uk",
+        "email_verified": True,
+        "name": "Data officer",
+    },
 }
 OFFICIAL = "Official – not for publication"
 

@@ -15,22 +15,51 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import indicator_chart
-from metrics import benchmarks, diff, kpi, plan, series, waits, wards
+from metrics import benchmarks, diff, kpi, plan, series, signing, waits, wards
 from metrics.schema import TABLES
-from metrics.snapshot import Snapshot, SnapshotError, open_snapshot, scan_table, signing_key
+from metrics.snapshot import INDEX_FILE, Snapshot, SnapshotError, open_snapshot, scan_table
 from ui.tables import heat_cells, series_display, stamped_csv
 
 LOG = logging.getLogger(__name__)
 RUN_LOCK = threading.RLock()  # held by a script run (app.py) and by a fragment's rerun: one at a time per server
 
 
-def snapshot_key() -> bytes | None:
-    """The snapshot signing key from $SEND_SNAPSHOT_KEY or `[snapshots] key` in the secrets (None: unsigned)."""
+def _streamlit_secrets() -> dict:
+    """The app's secrets as Streamlit read them (whichever files `--secrets.files` names); {} when there is no
+    secrets file. A file that does not parse raises SigningKeyError: never read as "no key"."""
+    from streamlit.errors import StreamlitSecretNotFoundError
+
     try:
-        secrets = st.secrets.to_dict()
-    except Exception:  # no secrets file, or one that does not parse: no key from it
-        secrets = {}
-    return signing_key(secrets)
+        return st.secrets.to_dict()
+    except StreamlitSecretNotFoundError as exc:
+        if getattr(exc, "error_id", "") == "no-secrets-found":
+            return {}
+        LOG.error("Secrets file could not be read: %s", exc)
+        raise signing.SigningKeyError(signing.unreadable(str(exc))) from exc
+    except Exception as exc:
+        LOG.error("Secrets file could not be read: %s", exc)
+        raise signing.SigningKeyError("the secrets file cannot be read") from exc
+
+
+# Every reader and writer in this process (the checks, Publish, the board pack) gets the key from the app's secrets.
+signing.use_secrets(_streamlit_secrets)
+
+
+def key_problem() -> str:
+    """Why no snapshot can be checked ("" when the key, or the lack of one, is clear): see metrics.signing."""
+    try:
+        signing.snapshot_key()
+    except signing.SigningKeyError as exc:
+        return str(exc)
+    return ""
+
+
+def snapshot_key() -> bytes | None:
+    """The snapshot signing key (None: unsigned); raises SnapshotError when it cannot be known (fail closed)."""
+    try:
+        return signing.snapshot_key()
+    except signing.SigningKeyError as exc:
+        raise SnapshotError(f"no snapshot can be checked: {exc}") from exc
 
 
 SNAPSHOT_FILES = ("manifest.json", *[f"{t}.parquet" for t in TABLES])
@@ -51,9 +80,9 @@ def new_run() -> None:
 
 
 def fingerprint(path: Path | str) -> str:
-    """Sizes and modification times of a snapshot's files, and which signing key is in force: cheap, and changes
-    whenever a file or the key does, so a cached handle is never reused after either changes. Worked out once per
-    snapshot per run of a session (see new_run)."""
+    """Sizes, modification times and inodes of a snapshot's files and of the signed index beside it, and which
+    signing key is in force: cheap, and changes whenever a file, the index or the key does, so a cached handle is
+    never reused after any of them changes. Worked out once per snapshot per run of a session (see new_run)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
@@ -61,14 +90,21 @@ def fingerprint(path: Path | str) -> str:
     folder = os.fspath(path)
     if memo is not None and folder in memo:
         return memo[folder]
-    key = snapshot_key()
-    parts = [f"key:{hashlib.sha256(key).hexdigest()[:16] if key else ''}"]
-    for name in SNAPSHOT_FILES:
+    try:
+        key = signing.snapshot_key()
+        parts = [f"key:{hashlib.sha256(key).hexdigest()[:16] if key else ''}"]
+    except signing.SigningKeyError as exc:
+        parts = [f"key-problem:{exc}"]
+    # the folder's files, and the signed index beside it, which says whether the folder is the published one
+    for file in (
+        *[os.path.join(folder, name) for name in SNAPSHOT_FILES],
+        os.path.join(os.path.dirname(os.path.normpath(folder)), INDEX_FILE),
+    ):
         try:
-            s = os.stat(os.path.join(folder, name))
-            parts.append(f"{name}:{s.st_size}:{s.st_mtime_ns}")
+            s = os.stat(file)
+            parts.append(f"{os.path.basename(file)}:{s.st_size}:{s.st_mtime_ns}:{s.st_ino}")
         except FileNotFoundError:
-            parts.append(f"{name}:missing")
+            parts.append(f"{os.path.basename(file)}:missing")
     value = "|".join(parts)
     if memo is not None:
         memo[folder] = value

@@ -13,6 +13,7 @@ seconds until it is ready. Who may start a build:
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ import streamlit as st
 
 from boardpack import papers
 from metrics.formatting import fmt_date
+from metrics.signing import KEY_ENV
 from metrics.snapshot import Snapshot
 from ui import data
 from ui.state import Context, snapshot_root
@@ -51,9 +53,15 @@ def start_build(root: Path, snap_id: str, compare_id: str | None) -> bool:
             return True
         cmd = [sys.executable, "-m", "boardpack", "--prebuild", "--root", str(root), "--snapshot", snap_id]
         cmd += ["--compare", compare_id] if compare_id else ["--no-compare"]
+        # The build signs and checks with the app's own key, whichever secrets file it came from, handed over in
+        # the child's environment (never on its command line, which other users of the machine can read).
+        key = data.snapshot_key()
+        env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+        if key is not None:
+            env[KEY_ENV] = key.decode("utf-8")
         try:
             _JOBS[job] = subprocess.Popen(
-                cmd, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
         except OSError as exc:
             LOG.warning("Could not start the board papers' build: %s", exc)
@@ -62,10 +70,11 @@ def start_build(root: Path, snap_id: str, compare_id: str | None) -> bool:
 
 
 def build_failed(root: Path, snap_id: str, compare_id: str | None) -> bool:
-    """Whether the last build of the pair on this server ended with an error (its message goes to the log)."""
+    """Whether the last build of the pair on this server has ended without giving papers that can be served: an
+    error, or papers this server cannot read back (its message goes to the log)."""
     with _JOBS_LOCK:
         job = _JOBS.get((str(root), snap_id, compare_id or ""))
-    if job is None or job.poll() in (None, 0):
+    if job is None or job.poll() is None:
         return False
     LOG.warning("The board papers' build failed: %s", (job.stderr.read() if job.stderr else b"").decode()[-2000:])
     return True

@@ -22,33 +22,71 @@ OFFICIAL = "Official – not for publication"
 
 
 # url → (checked at, problem). A provider that answered is trusted for ten minutes; one that did not is asked again
-# after twenty seconds, so a moment's slowness never hides the button for long.
+# after twenty seconds, so a moment's slowness never hides the button for long. Checks run in a background thread
+# (at most one per provider at a time) with a short deadline, so no page run ever waits on the provider, and a hung
+# one holds up nothing but its own check.
 _CHECKED: dict[str, tuple[float, str]] = {}
+_RUNNING: set[str] = set()
 _LOCK = threading.Lock()
 OK_FOR, RETRY_AFTER = 600.0, 20.0
+CHECK_DEADLINE = 4.0  # seconds for the whole check: connecting, the answer, reading it
+UNREACHABLE = "the identity provider cannot be reached just now"
 
 
-def provider_problem(metadata_url: str) -> str:
-    """Why the identity provider cannot be used just now ("" when it answers): its OpenID configuration is fetched
-    from `metadata_url` (the only network call the app makes), shared by every session."""
+def _fetch_problem(metadata_url: str) -> str:
+    """Fetch the provider's OpenID configuration (the only network call the app makes) within CHECK_DEADLINE."""
+    deadline = time.monotonic() + CHECK_DEADLINE
+    try:
+        with urllib.request.urlopen(metadata_url, timeout=CHECK_DEADLINE) as response:
+            body = b""
+            while len(body) <= 1 << 20:  # read in pieces, so a provider that dribbles is cut off at the deadline
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the provider's answer took too long")
+                piece = response.read(64 << 10)
+                if not piece:
+                    break
+                body += piece
+        metadata = json.loads(body)
+    except (
+        Exception
+    ) as exc:  # unreachable, refused, hung, not JSON: the viewer gets a plain message, the log the detail
+        LOG.warning("Identity provider at %s cannot be used: %s", metadata_url, exc)
+        return UNREACHABLE
+    ok = isinstance(metadata, dict) and "authorization_endpoint" in metadata
+    return "" if ok else "the identity provider's configuration has no sign-in address"
+
+
+def _check(metadata_url: str) -> None:
+    problem = UNREACHABLE
+    try:
+        problem = _fetch_problem(metadata_url)
+    finally:
+        with _LOCK:
+            _CHECKED[metadata_url] = (time.monotonic(), problem)
+            _RUNNING.discard(metadata_url)
+
+
+def provider_problem(metadata_url: str) -> str | None:
+    """Why the identity provider cannot be used just now ("" when it answered), as last found; None when it has not
+    been checked yet. Never waits: a check that is due starts in the background, shared by every session."""
     now = time.monotonic()
     with _LOCK:
         checked = _CHECKED.get(metadata_url)
-    if checked and now - checked[0] < (OK_FOR if not checked[1] else RETRY_AFTER):
-        return checked[1]
-    problem = "the identity provider cannot be reached just now"
-    for attempt in range(2):
-        try:
-            with urllib.request.urlopen(metadata_url, timeout=5) as response:
-                metadata = json.loads(response.read(1 << 20))
-            ok = isinstance(metadata, dict) and "authorization_endpoint" in metadata
-            problem = "" if ok else "the identity provider's configuration has no sign-in address"
-            break
-        except Exception as exc:  # unreachable, refused, not JSON: the viewer gets a plain message, the log the detail
-            LOG.warning("Identity provider at %s cannot be used (attempt %d): %s", metadata_url, attempt + 1, exc)
-    with _LOCK:
-        _CHECKED[metadata_url] = (now, problem)
-    return problem
+        due = checked is None or now - checked[0] >= (OK_FOR if not checked[1] else RETRY_AFTER)
+        if due and metadata_url not in _RUNNING:
+            _RUNNING.add(metadata_url)
+            threading.Thread(target=_check, args=(metadata_url,), name="identity-provider-check", daemon=True).start()
+    return None if checked is None else checked[1]
+
+
+@st.fragment(run_every=1.0)
+def _awaiting_provider(metadata_url: str) -> None:
+    """While the provider's first check runs: a line saying so, looked at again every second (this block only);
+    when the answer is in, the whole page runs once more and draws the button or the reason, and this stops."""
+    if provider_problem(metadata_url) is None:
+        st.caption("Checking whether signing in is available…")
+        return
+    st.rerun()
 
 
 def _who(viewer: Access) -> str:
@@ -71,8 +109,8 @@ def panel(viewer: Access, *, board: bool) -> None:
     if viewer.signin == SIGNIN_BROKEN:
         st.error(
             f"**Sign-in is not working:** {md_escape(viewer.problem)}. You see the public view, with figures below "
-            "local-authority level disclosure-controlled. The dashboard's administrator should check the "
-            "`[auth]` settings in the secrets file.",
+            "local-authority level disclosure-controlled. The dashboard's administrator should correct the secrets "
+            "file (its `[auth]` and `[officers]` sections).",
             icon=":material/error:",
         )
         return
@@ -95,6 +133,9 @@ def panel(viewer: Access, *, board: bool) -> None:
         "exact figures."
     )
     problem = provider_problem(viewer.metadata_url)
+    if problem is None:
+        _awaiting_provider(viewer.metadata_url)
+        return
     if problem:
         st.warning(f"Signing in is unavailable: {problem}.", icon=":material/cloud_off:")
         return
