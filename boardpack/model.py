@@ -33,6 +33,7 @@ from metrics.formatting import (
     fmt_date,
     fmt_target,
     fmt_value,
+    workstream_label,
 )
 from metrics.schema import WORKSTREAMS
 from metrics.snapshot import Snapshot, scan_table
@@ -124,7 +125,7 @@ def summary_rows(summary: pl.DataFrame) -> list[dict]:
     """The Summary table: every indicator with its latest value and period, target, RAG word, trend and icons."""
     return [
         {
-            "Workstream": r["workstream"],
+            "Workstream": workstream_label(r["workstream"]),
             "Indicator": r["title"],
             "Latest": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
             if r["period_label"]

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.catalogue import ANNUAL_REVIEWS, DFE, catalogue_frame, wait_kpi
+from ingest.catalogue import (
+    ANNUAL_REVIEWS,
+    DFE,
+    SHARED_IDS,
+    apply_plan,
+    catalogue_frame,
+    parse_plan,
+    plan_problems,
+    wait_kpi,
+)
 from ingest.derive import source_entry
 from ingest.ees import combine, read_ehcp
 from ingest.local import TEMPLATES, read_template
@@ -69,6 +78,11 @@ def build(
         system = None if found else system_of(cfg["system"])
     elif la_code:
         system = default_system(la_code)  # known systems: data/reference/systems.toml
+    plan: dict[str, dict] = {}  # the area's own plan; without one the shared indicators are grouped by topic
+    if "plan" in cfg:
+        found = plan_problems(cfg["plan"], f"{config_path.name} [plan]")
+        problems += found
+        plan = {} if found else parse_plan(cfg["plan"])
     localities = list(system.localities) if system else []
     tables = {name: empty_frame(name) for name in TABLES}
     manifest_sources: list[dict] = []
@@ -178,6 +192,16 @@ def build(
     elif "ward_demand" in local:
         problems.append("ward_demand: ward data needs ward boundaries ([sources] wards = …)")
 
+    own_rows = set(local["kpi_catalogue"]["kpi_id"]) if "kpi_catalogue" in local else set()
+    plan_errors = [  # checked once the templates are read: an area's own indicators may be planned too
+        f"{config_path.name} [plan] {k}: not an indicator the build knows (a DfE, waiting-time or annual-review "
+        "indicator, or one defined in kpi_catalogue)"
+        for k in sorted(set(plan) - SHARED_IDS - own_rows)
+    ] + [
+        f"{config_path.name} [plan] {k}: also defined in kpi_catalogue — set its workstream and target in one place"
+        for k in sorted(set(plan) & own_rows)
+    ]
+    problems += plan_errors
     if problems:
         raise BuildError(problems)
 
@@ -193,8 +217,8 @@ def build(
     if "annual_reviews" in local:
         values_parts.append(local["annual_reviews"])
         catalogue.append(ANNUAL_REVIEWS)
-    cat = catalogue_frame(catalogue)
-    if "kpi_catalogue" in local:  # local definitions add indicators and may set targets for the built-in ones
+    cat = catalogue_frame(apply_plan(catalogue, plan))
+    if own_rows:  # local definitions add indicators and may replace a shared one whole, with the area's target
         cat = pl.concat(
             [cat.join(local["kpi_catalogue"].select("kpi_id"), on="kpi_id", how="anti"), local["kpi_catalogue"]]
         )

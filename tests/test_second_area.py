@@ -15,14 +15,16 @@ import pytest
 from boardpack.model import build as pack_model
 from ingest.__main__ import main as ingest_main
 from metrics.areas import setup_of
-from metrics.snapshot import open_snapshot
+from metrics.schema import PLAN_WORKSTREAMS
+from metrics.snapshot import open_snapshot, scan_table
 from tests.leaks import sent
-from tests.pages_helper import app, registered_pages, unescape, with_sign_in
+from tests.pages_helper import app, page_text, registered_pages, unescape, with_sign_in
 
 FIX = Path(__file__).parent / "fixtures" / "area_leeds"
 LEEDS = "E08000035"
 WEST_YORKSHIRE = ["E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]
 OTHER_AREAS = re.compile(r"Greater Manchester|North West|\bGM\b|Bury")
+PLAN_NUMBER = re.compile(r"\b(?:PIP|AFI)\d")  # a workstream number of a plan (the first area's are PIP1 … AFI3)
 
 # NHS England CHS workbook organisations: (type, code, published name) and, per band sheet, speech and language
 # therapy's counts. Under 18 weeks = the five bands to 18 weeks; over 52 = the >52-104 and >104 sheets.
@@ -265,3 +267,109 @@ def test_an_area_with_only_its_area_block_opens_every_page(tmp_path, monkeypatch
     assert "No ICB is configured for this area" in text and "No providers are configured" in text
     bench = _run("pages/benchmarks.py", monkeypatch, out, officer=True).dataframe[0].value
     assert "Yorkshire and The Humber" in bench.columns and not any(c.startswith("Rank in West") for c in bench.columns)
+
+
+def test_an_area_from_public_files_alone_shows_no_target_rag_or_plan_number(leeds, monkeypatch):
+    """Leeds configured no plan: the DfE measures are grouped by topic, with no target, so no RAG rating. (The first
+    area's own plan put the 20-week measures under PIP6.1 with a 90% target: Leeds's 75% in 2024 showed Red.)"""
+    snap = open_snapshot(leeds / "2025-11-03")
+    cat = scan_table(snap, "kpi_catalogue").collect()
+    assert cat.height and cat["target"].null_count() == cat.height and cat["target_date"].null_count() == cat.height
+    assert not set(cat["workstream"]) & set(PLAN_WORKSTREAMS)
+    topic = dict(zip(cat["kpi_id"], cat["workstream"], strict=True))
+    assert topic["ehcp_20wk_pct"] == topic["ehcp_requests"] == "EHCP_ASSESS"
+    assert topic["ehcp_caseload"] == topic["ehcp_placement_special_pct"] == "CONTEXT"
+
+    summary = _run("pages/summary.py", monkeypatch, leeds, officer=True)
+    table = summary.dataframe[0].value
+    rags = {word for cell in table["RAG"] for word in cell}  # each cell a one-word list, shown as a pill
+    assert set(table["Target"]) == {"No target"} and rags <= {"No target", "No data"}
+    assert set(table["Workstream"]) == {"EHC plans: requests and assessments", "Context"}
+    metrics = {m.label: m.value for m in summary.metric}
+    assert metrics["Red: missing target"].startswith("0 of") and metrics["Green: meeting target"].startswith("0 of")
+
+    theme = _run("pages/theme_2.py", monkeypatch, leeds, officer=True)
+    assert theme.radio(key="theme_ws").options == ["EHC plans: requests and assessments", "Context"]
+    text = page_text(theme)
+    assert "EHC plans: requests and assessments" in [h.value for h in theme.header]
+    assert "no target" in text and "target 90%" not in text
+    for page in registered_pages():
+        at = _run(page, monkeypatch, leeds, officer=True)
+        found = PLAN_NUMBER.findall(page_text(at)) + PLAN_NUMBER.findall(
+            " ".join(str(d.value.to_dict()) for d in at.dataframe)
+        )
+        assert not found, (page, sorted(set(found)))
+
+    pack = pack_model(snap, None)
+    assert [w.title for w in pack.workstreams] == ["EHC plans: requests and assessments", "Context"]
+    assert {i.rag for w in pack.workstreams for i in w.indicators} == {"No target"}
+    assert {r["Workstream"] for r in pack.summary} == {"EHC plans: requests and assessments", "Context"}
+    assert not PLAN_NUMBER.findall(repr(pack))
+
+
+def test_an_areas_own_plan_places_the_shared_measures_and_sets_its_targets(tmp_path):
+    """[plan] in the build config: the area's workstream, theme and target for a shared indicator; the rest stay in
+    their topic with no target."""
+    (tmp_path / "ingest.toml").write_text(
+        f'''[area]\nla_code = "{LEEDS}"\nla_name = "Leeds"\n[sources]\nehcp = ["{FIX}"]\n
+[plan]
+ehcp_20wk_pct = {{ workstream = "PIP2", theme = 1, target = 70, target_date = 2026-03-31 }}
+ehcp_requests = {{ workstream = "AFI1" }}
+'''
+    )
+    out = tmp_path / "snapshots"
+    assert (
+        ingest_main(["build", "--config", str(tmp_path / "ingest.toml"), "--as-at", "2025-11-03", "--out", str(out)])
+        == 0
+    )
+    snap = open_snapshot(out / "2025-11-03")
+    cat = {r["kpi_id"]: r for r in scan_table(snap, "kpi_catalogue").collect().iter_rows(named=True)}
+    assert (cat["ehcp_20wk_pct"]["workstream"], cat["ehcp_20wk_pct"]["theme"], cat["ehcp_20wk_pct"]["target"]) == (
+        "PIP2",
+        1,
+        70.0,
+    )
+    assert str(cat["ehcp_20wk_pct"]["target_date"]) == "2026-03-31"
+    assert (cat["ehcp_requests"]["workstream"], cat["ehcp_requests"]["target"]) == ("AFI1", None)
+    assert (cat["ehcp_20wk_excl_pct"]["workstream"], cat["ehcp_20wk_excl_pct"]["target"]) == ("EHCP_ASSESS", None)
+    pack = pack_model(snap, None)
+    # Leeds 2024: 600 of 800 = 75%, at least its own 70% target: Green
+    planned = next(i for w in pack.workstreams for i in w.indicators if i.kpi_id == "ehcp_20wk_pct")
+    assert (planned.rag, planned.target) == ("Green", "70.0% by Mar 2026")
+
+
+def test_a_plan_with_mistakes_is_refused_with_each_one_quoted(tmp_path):
+    (tmp_path / "ingest.toml").write_text(
+        f'''[area]\nla_code = "{LEEDS}"\nla_name = "Leeds"\n[sources]\nehcp = ["{FIX}"]\n
+[plan]
+ehcp_20wk_pct = {{ workstream = "PIP9", target = "ninety", target_date = "soon", owner = "me" }}
+ehcp_requests = {{ theme = 4, target_date = 2026-03-31 }}
+ehcp_new_plan = {{ workstream = "PIP1" }}
+'''
+    )
+    from ingest.build import BuildError, build
+
+    with pytest.raises(BuildError) as err:
+        build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=lambda _m: None)
+    assert err.value.problems == [
+        "ingest.toml [plan] ehcp_20wk_pct: 'owner' is not a plan setting (expected workstream, theme, target, "
+        "target_date)",
+        "ingest.toml [plan] ehcp_20wk_pct: workstream 'PIP9' — expected one of PIP1, PIP2, PIP3, PIP4, PIP5, "
+        "PIP6.1, PIP6.2, AFI1, AFI2, AFI3, EHCP_ASSESS, EHCP_REVIEWS, COMMUNITY_WAITS, CONTEXT",
+        "ingest.toml [plan] ehcp_20wk_pct: target 'ninety' — expected a number such as 90",
+        "ingest.toml [plan] ehcp_20wk_pct: target_date 'soon' — expected a date such as 2026-03-31",
+        "ingest.toml [plan] ehcp_requests: theme '4' — expected 1, 2 or 3",
+        "ingest.toml [plan] ehcp_requests: target_date without a target — give the target too",
+    ]
+    # once the settings are right, a plan for an indicator nobody defines is refused too
+    text = (tmp_path / "ingest.toml").read_text().split("[plan]")[
+        0
+    ] + '[plan]\nehcp_new_plan = { workstream = "PIP1" }\n'
+    (tmp_path / "ingest.toml").write_text(text)
+    with pytest.raises(BuildError) as err:
+        build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=lambda _m: None)
+    assert err.value.problems == [
+        "ingest.toml [plan] ehcp_new_plan: not an indicator the build knows (a DfE, waiting-time or annual-review "
+        "indicator, or one defined in kpi_catalogue)"
+    ]
+    assert not (tmp_path / "out").exists()

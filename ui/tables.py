@@ -17,6 +17,7 @@ from metrics.formatting import (
     fmt_target,
     fmt_value,
     points,
+    workstream_label,
 )
 
 
@@ -32,7 +33,7 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
         rows.append(
             {
                 "Theme": str(r["theme"]),
-                "Workstream": r["workstream"].replace("CONTEXT", "Context"),
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "Latest": latest if r["period_label"] is not None else "No data",
                 "Period": r["period_label"] or "",
@@ -207,7 +208,7 @@ def new_periods_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Workstream": r["workstream"],
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "Period": r["period_label"],
                 "Value": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or ""),
@@ -222,7 +223,7 @@ def revisions_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Workstream": r["workstream"],
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "Period": r["period_label"],
                 "Was": fmt_value(r["before"], r["unit"], r["decimals"], r["before_status"] or ""),
@@ -245,7 +246,7 @@ def ratings_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Workstream": r["workstream"],
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "What changed": r["what"],
                 "Was": word(r["what"], r["before"]),
@@ -260,7 +261,7 @@ def ratings_display(frame: pl.DataFrame) -> pl.DataFrame:
 def action_changes_display(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         pl.col("action_id").alias("Ref"),
-        pl.col("workstream").alias("Workstream"),
+        pl.col("workstream").map_elements(workstream_label, return_dtype=pl.String).alias("Workstream"),
         pl.col("title").alias("Action"),
         pl.col("owner_role").alias("Owner (role)"),
         pl.col("before").replace_strict(ACTION_STATUS_WORDS, default="New action").alias("Was"),
