@@ -241,8 +241,90 @@ def test_a_system_config_with_mistakes_is_refused_with_each_one(tmp_path):
         build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=lambda _m: None)
     assert err.value.problems == [
         "ingest.toml [system]: name — expected the system's name, e.g. the ICB's area",
-        "ingest.toml [system]: localities — expected a list of local authority GSS codes such as 'E08000002'",
-        "ingest.toml [system]: providers — expected a list of NHS ODS codes such as 'RM3'",
+        "ingest.toml [system]: localities: 'Leeds' — expected a local authority GSS code: E06, E08, E09 or E10 and "
+        "six digits, such as 'E08000002'",
+        "ingest.toml [system]: providers 'RY6' — expected a list of NHS ODS codes such as 'RM3'",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_mistake_in_a_config_is_listed_at_once_with_its_value_before_any_source_is_read(tmp_path):
+    chs_workbook(tmp_path / "chs.xlsx")
+    (tmp_path / "ingest.toml").write_text(
+        f"""[area]
+la_code = "E8000035"
+la_name = ""
+[system]
+name = "West Yorkshire"
+localities = ["E08000032", "Bradford"]
+icb = "West Yorkshire"
+providers = ["RY6", "leeds community"]
+[comparators]
+neighbours = ["E08000036", "Sheffield"]
+[chs]
+provider_for = {{ E08000035 = "RY6 and RXF" }}
+[sources]
+ehcp = ["{FIX}", "missing.zip"]
+chs = ["chs.xlsx"]
+surveys = "parents.csv"
+[sytem]
+name = "West Yorkshire"
+"""
+    )
+    from ingest.build import BuildError, build
+
+    said: list[str] = []
+    with pytest.raises(BuildError) as err:
+        build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=said.append)
+    assert err.value.problems == [
+        "ingest.toml: [sytem] is not a section of the build config (expected [area], [sources], [system], "
+        "[comparators], [chs], [plan])",
+        "ingest.toml [area]: la_code 'E8000035' — expected a local authority GSS code: E06, E08, E09 or E10 and six "
+        "digits, such as 'E08000002'",
+        "ingest.toml [area]: la_name '' — expected the local authority's name, such as 'Leeds'",
+        "ingest.toml [system]: localities: 'Bradford' — expected a local authority GSS code: E06, E08, E09 or E10 "
+        "and six digits, such as 'E08000002'",
+        "ingest.toml [system]: icb 'West Yorkshire' — expected an integrated care board's ODS code, such as 'QOP'",
+        "ingest.toml [system]: providers: 'leeds community' — expected an NHS trust's ODS code, such as 'RM3'",
+        "ingest.toml [comparators]: neighbours: 'Sheffield' — expected a local authority GSS code: E06, E08, E09 or "
+        "E10 and six digits, such as 'E08000002'",
+        "ingest.toml [chs]: provider_for E08000035: 'RY6 and RXF' — expected an NHS trust's ODS code, such as 'RM3'",
+        "ingest.toml [sources]: ehcp 'missing.zip' — no such file or folder",
+        "ingest.toml [sources]: 'surveys' is not a source (expected ehcp, chs, wards, templates)",
+    ]
+    assert said == [] and not (tmp_path / "out").exists()  # no source was read, nothing written
+
+
+def test_a_well_formed_code_in_no_loaded_file_stops_the_build_and_names_it(tmp_path):
+    """E08000099 is a well-formed code of no authority in the DfE files read, QXX of no ICB and RZZ of no provider
+    in the NHS workbook: built, every page would say "No data" and nothing would be highlighted, with no warning."""
+    chs_workbook(tmp_path / "chs.xlsx")
+    (tmp_path / "ingest.toml").write_text(
+        f"""[area]
+la_code = "E08000099"
+la_name = "Nowhere"
+[system]
+name = "West Yorkshire"
+localities = ["E08000032", "E08000099"]
+icb = "QXX"
+providers = ["RY6", "RZZ"]
+[comparators]
+neighbours = ["E06000099"]
+[sources]
+ehcp = ["{FIX}"]
+chs = ["chs.xlsx"]
+"""
+    )
+    from ingest.build import BuildError, build
+
+    with pytest.raises(BuildError) as err:
+        build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=lambda _m: None)
+    assert err.value.problems == [
+        "ingest.toml [area]: la_code E08000099 is in none of the DfE files read (area_leeds) — check the code",
+        "ingest.toml [system]: locality E08000099 is in none of the DfE files read (area_leeds) — check the code",
+        "ingest.toml [comparators]: neighbour E06000099 is in none of the DfE files read (area_leeds) — check the code",
+        "ingest.toml [system]: icb QXX is in none of the NHS England workbooks read (chs.xlsx) — check the code",
+        "ingest.toml [system]: provider RZZ is in none of the NHS England workbooks read (chs.xlsx) — check the code",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -373,3 +455,15 @@ ehcp_new_plan = {{ workstream = "PIP1" }}
         "indicator, or one defined in kpi_catalogue)"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_system_that_leaves_out_the_area_itself_is_refused(tmp_path):
+    from ingest.build import config_problems
+
+    cfg = {
+        "area": {"la_code": LEEDS, "la_name": "Leeds"},
+        "system": {"name": "West Yorkshire", "localities": ["E08000032", "E08000033"]},
+    }
+    assert config_problems(cfg, "ingest.toml", tmp_path) == [
+        "ingest.toml [system]: localities — the area's own code E08000035 is not among them"
+    ]
