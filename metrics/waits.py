@@ -67,6 +67,13 @@ def _month_shift(d: date, months: int) -> date:
     return nxt - timedelta(days=1)
 
 
+def year_earlier_window(period_end: date, *, nearest: int = 1) -> tuple[date, date]:
+    """The months searched for a comparison a year before `period_end`: from the same month a year earlier (the one
+    wanted) to `nearest` months before (the latest used when the year-earlier month has no figure). The league's
+    column stops at 2 months before, since last month has a column of its own."""
+    return _month_shift(period_end, -12), _month_shift(period_end, -nearest)
+
+
 def _pct_rows(waiting_times: pl.LazyFrame, service: str, source: str) -> pl.LazyFrame:
     return waiting_times.filter((pl.col("service") == service) & (pl.col("source") == source)).with_columns(
         pct_under_18_weeks()
@@ -85,15 +92,27 @@ def league(
     """The league table for one month and service (METHODS §5): per locality the % waiting under 18 weeks with its
     95% Wilson interval, rank (1 = highest %, ties share the lower rank) of M localities with a return,
     significance against the pooled figure ("better"/"similar"/"worse"), change since the month before and
-    since 12 months earlier (percentage points), list size, over-52-week waits. A locality with no return is
+    since a year earlier (percentage points), list size, over-52-week waits. A locality with no return is
     kept with nulls (shown "x"). With `reference` (e.g. "ENG" in the NHS England workbook) that row's figure
-    replaces the pooled one: ICBs and providers are compared with England. Grain: locality."""
+    replaces the pooled one: ICBs and providers are compared with England. Grain: locality.
+
+    "A year earlier" is the same month a year before when the rows have it; otherwise the earliest month they have
+    from 11 to 2 months before; `year_end` says which (null when none), so the column can name it."""
     rows = _pct_rows(waiting_times, service, source)
     now = rows.filter(pl.col("period_end") == period_end)
     prev = rows.filter(pl.col("period_end") == _month_shift(period_end, -1)).select(
         "area_code", prev_pct=pl.col("pct_under_18")
     )
-    year = rows.filter(pl.col("period_end") == _month_shift(period_end, -12)).select(
+    same, last = year_earlier_window(period_end, nearest=2)
+    year_end = (
+        rows.filter(pl.col("waiting_total").is_not_null() & pl.col("period_end").is_between(same, last))
+        .select("period_end")
+        .unique()
+        .sort(pl.col("period_end") != same, "period_end")  # the same month first, else the earliest
+        .head(1)
+        .select(year_end="period_end", _k=pl.lit(1))
+    )
+    year = rows.join(year_end.select(period_end="year_end"), on="period_end").select(
         "area_code", year_pct=pl.col("pct_under_18")
     )
     pct, lcl, ucl = wilson(pl.col("waiting_under_18_weeks"), pl.col("waiting_total"))
@@ -102,7 +121,9 @@ def league(
         .join(now, on="area_code", how="left")
         .join(prev, on="area_code", how="left")
         .join(year, on="area_code", how="left")
-        .with_columns(pct=pct, lcl=lcl, ucl=ucl)
+        .with_columns(pct=pct, lcl=lcl, ucl=ucl, _k=pl.lit(1))
+        .join(year_end, on="_k", how="left")  # a left join on a constant: the month, or null when there is none
+        .drop("_k")
     )
     has = pl.col("pct").is_not_null()
     if reference is None:
@@ -229,8 +250,9 @@ def headline(
     league_frame: pl.DataFrame, trend: pl.DataFrame, *, area_code: str, service: str, name: str, members: str = ""
 ) -> str:
     """The sentence a board member reads first, e.g. "Bury is 9th of 10 for speech and language therapy: 34%
-    waiting under 18 weeks in July 2025, up from 9% in August 2024." (compared with the start of the latest 12
-    months of data); `name` is the area's, `members` what it is ranked among ("ICBs" → "12th of 42 ICBs")."""
+    waiting under 18 weeks in July 2025, up from 9% in July 2024." (compared with the same month a year earlier
+    when the area has a figure for it, otherwise with the earliest month it has in the year before, which the
+    sentence names); `name` is the area's, `members` what it is ranked among ("ICBs" → "12th of 42 ICBs")."""
     from metrics.areas import ordinal
 
     row = league_frame.filter(pl.col("area_code") == area_code)
@@ -242,8 +264,9 @@ def headline(
     place = ("=" if r["tied"] else "") + ordinal(r["rank"])
     among = f"{r['m']} {members}".strip()
     text = f"{name} is {place} of {among} for {what}: {r['pct']:.0f}% waiting under 18 weeks in {month:%B %Y}"
-    window = trend.filter((pl.col("period_end") >= _month_shift(month, -11)) & (pl.col("period_end") < month))
-    window = window.drop_nulls("pct")
+    same, last = year_earlier_window(month)
+    window = trend.filter(pl.col("period_end").is_between(same, last)).drop_nulls("pct")
+    window = window.sort(pl.col("period_end") != same, "period_end")  # the same month first, else the earliest
     if window.height:
         first = window.row(0, named=True)
         then, now = round(first["pct"]), round(r["pct"])

@@ -12,6 +12,7 @@ import pytest
 
 from metrics.schema import TABLES
 from metrics.waits import area_trend, derive_wait_kpis, funnel, headline, heat_table, league
+from ui.tables import league_display
 
 JUN, JUL = date(2025, 6, 30), date(2025, 7, 31)
 JUL24 = date(2024, 7, 31)
@@ -137,3 +138,42 @@ def test_a_national_league_is_compared_with_england_not_with_its_members_pooled(
     assert headline(lg, tr, area_code="Q1", service="salt", name="Q1 ICB", members="ICBs") == (
         "Q1 ICB is 2nd of 2 ICBs for speech and language therapy: 45% waiting under 18 weeks in July 2025."
     )
+
+
+AUG24, SEP24 = date(2024, 8, 31), date(2024, 9, 30)
+
+
+def test_a_year_earlier_is_the_same_month_when_there_is_one():
+    """July 2025 against July 2024, not August 2024 (11 months before), though both are loaded."""
+    rows = waits(
+        [
+            (JUL, "A", 1000, 600, 0),  # 60%
+            (AUG24, "A", 1000, 300, 0),  # 30%
+            (JUL24, "A", 1000, 250, 0),  # 25%
+        ]
+    )
+    lg = league(rows, period_end=JUL, service="salt", localities=["A"]).collect()
+    assert lg["year_end"].to_list() == [JUL24] and lg["change_12m"].to_list() == pytest.approx([35.0])  # 60 − 25
+    tr = area_trend(rows, service="salt", area_code="A", localities=["A"]).collect()
+    assert headline(lg, tr, area_code="A", service="salt", name="A").endswith(
+        "60% waiting under 18 weeks in July 2025, up from 25% in July 2024."
+    )
+    assert league_display(lg, {}, against="the system")["Since Jul 2024"].to_list() == ["▲ +35 points"]
+
+
+def test_without_the_same_month_a_year_earlier_the_month_used_is_named():
+    """No July 2024: the earliest month loaded in the year before, August 2024, named in the sentence and the
+    column; with none from 11 to 2 months before, no year-earlier column at all."""
+    rows = waits([(JUL, "A", 1000, 600, 0), (SEP24, "A", 1000, 400, 0), (AUG24, "A", 1000, 300, 0)])
+    lg = league(rows, period_end=JUL, service="salt", localities=["A"]).collect()
+    assert lg["year_end"].to_list() == [AUG24] and lg["change_12m"].to_list() == pytest.approx([30.0])  # 60 − 30
+    tr = area_trend(rows, service="salt", area_code="A", localities=["A"]).collect()
+    assert headline(lg, tr, area_code="A", service="salt", name="A").endswith("up from 30% in August 2024.")
+    table = league_display(lg, {}, against="the system")
+    assert "Since Aug 2024" in table.columns and not any(c.startswith("Since 12") for c in table.columns)
+    recent = waits([(JUL, "A", 1000, 600, 0), (JUN, "A", 1000, 550, 0)])  # June is last month's column's
+    lg = league(recent, period_end=JUL, service="salt", localities=["A"]).collect()
+    assert lg["year_end"].to_list() == [None] and lg["change_12m"].to_list() == [None]
+    assert [c for c in league_display(lg, {}, against="the system").columns if c.startswith("Since")] == [
+        "Since last month"
+    ]

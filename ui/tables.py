@@ -389,10 +389,14 @@ def _arrow(delta) -> str:
 
 def league_display(frame: pl.DataFrame, names: dict[str, str], *, against: str, unit: str = "Locality") -> pl.DataFrame:
     """The league table as people read it, best first: rank "9th of 10" (= for ties), % with its interval,
-    comparison with the reference figure (`against`: the pooled system figure, or England), changes, list size and
-    long waits; "x" where there was no return. `unit` heads the names column (locality, ICB, provider)."""
+    comparison with the reference figure (`against`: the pooled system figure, or England), changes since last
+    month and since the month a year earlier that the column names ("Since Jul 2024": the same month a year before,
+    or the month used when that one has no figures; no column when no month does), list size and long waits; "x"
+    where there was no return. `unit` heads the names column (locality, ICB, provider)."""
     from metrics.areas import ordinal
 
+    year_end = frame["year_end"].drop_nulls()
+    since_year = f"Since {year_end[0]:%b %Y}" if len(year_end) else None
     rows = []
     for r in frame.iter_rows(named=True):
         none = r["pct"] is None
@@ -406,7 +410,7 @@ def league_display(frame: pl.DataFrame, names: dict[str, str], *, against: str, 
                 if none
                 else SIG_WORDS.get(r["vs_pooled"], "").format(against),
                 "Since last month": _arrow(r["change_1m"]),
-                "Since 12 months earlier": _arrow(r["change_12m"]),
+                **({since_year: _arrow(r["change_12m"])} if since_year else {}),
                 "On the list": "x" if r["waiting_total"] is None else f"{r['waiting_total']:,}",
                 "Over 52 weeks": "x" if r["waiting_over_52_weeks"] is None else f"{r['waiting_over_52_weeks']:,}",
                 "Median wait (weeks)": "x" if r["median_wait_weeks"] is None else f"{r['median_wait_weeks']:.1f}",
