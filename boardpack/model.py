@@ -394,14 +394,32 @@ def _national_waits(snap: Snapshot, where) -> list[dict]:
                 wt, period_end=month, service=s, localities=members, source="chs_sitrep_provider", reference="ENG"
             ).collect()
             mine = [c for c in focus if c in members]
-            if not mine:
+            if not focus:
                 continue
             lines = []
-            for code in mine:
+            for code in focus:  # one not in the publication is said so, not left out
+                own = list(system.providers) if level == "icb" and system.providers else None
                 tr = waits.area_trend(
-                    wt, service=s, area_code=code, localities=members, source="chs_sitrep_provider", reference="ENG"
+                    wt,
+                    service=s,
+                    area_code=code,
+                    localities=members,
+                    source="chs_sitrep_provider",
+                    reference="ENG",
+                    providers=own,
                 ).collect()
-                lines.append(waits.headline(lg, tr, area_code=code, service=s, name=where.name(code), members=plural))
+                lines.append(
+                    waits.headline(
+                        lg,
+                        tr,
+                        area_code=code,
+                        service=s,
+                        name=where.name(code),
+                        members=plural,
+                        publication=waits.NHS_PUBLICATION,
+                        names=where.names,
+                    )
+                )
             table = league_display(
                 lg.filter(pl.col("area_code").is_in(mine)), where.names, against="England", unit=unit
             )

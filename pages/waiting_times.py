@@ -6,7 +6,7 @@ against England, the area's own highlighted."""
 import streamlit as st
 
 from metrics.formatting import md_escape
-from metrics.waits import SERVICE_NAMES, headline
+from metrics.waits import NHS_PUBLICATION, SERVICE_NAMES, gap_caution, headline
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import context
@@ -147,7 +147,16 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     names = {**where.names, **{c: f"{where.name(c)} (this area's)" for c in focus}}
     for code in focus:
         trend = data.area_trend(ctx.snapshot, service, level, code)
-        sentence = headline(league, trend, area_code=code, service=service, name=where.name(code), members=plural)
+        sentence = headline(
+            league,
+            trend,
+            area_code=code,
+            service=service,
+            name=where.name(code),
+            members=plural,
+            publication=NHS_PUBLICATION,
+            names=where.names,
+        )
         st.markdown("- " + md_escape(sentence))
     england = league["pooled_pct"][0]
     st.caption(
@@ -180,14 +189,14 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
         )
     with col_t:
         if focus:
+            trend = data.area_trend(ctx.snapshot, service, level, focus[0])
             st.subheader(f"{md_escape(where.name(focus[0]))} over time", anchor=False)
             chart("trend", focus[0])
+            caution = gap_caution(trend, trend["period_end"].to_list(), where.names, where.name(focus[0]))
+            if caution:  # an ICB's figure is its providers' returns added up: a missing one shrinks it
+                st.caption(md_escape(caution) + " Those months are ringed in orange.")
             with st.expander("Table of the trend"):
-                show_table(
-                    trend_display_waits(
-                        data.area_trend(ctx.snapshot, service, level, focus[0]), where.name(focus[0]), "England"
-                    )
-                )
+                show_table(trend_display_waits(trend, where.name(focus[0]), "England", where.names))
 
 
 def national_view():

@@ -61,12 +61,15 @@ TITLES = [
 ]
 
 
-def chs_workbook(path: Path) -> Path:
+def chs_workbook(path: Path, month: str = "July 2025", salt: dict | None = None) -> Path:
+    """The workbook for a month; `salt` replaces the speech and language therapy lines (an organisation left out
+    has no line, as when it made no return)."""
+    salt = SALT if salt is None else salt
     wb = openpyxl.Workbook()
     wb.active.title = "Cover page"
     for i, (sheet, title) in enumerate(zip(["Table 4", *[f"Table 4{c}" for c in "abcdefgh"]], TITLES, strict=True)):
         ws = wb.create_sheet(sheet)
-        ws["A1"] = f"{title} by service, July 2025"
+        ws["A1"] = f"{title} by service, {month}"
         ws.append([])
         ws.append([])
         ws.append([])
@@ -79,7 +82,8 @@ def chs_workbook(path: Path) -> Path:
             ]
         )
         for kind, code, name in ORGS:
-            ws.append([kind, code, name, SALT[code or "ENG"][i]])
+            if (code or "ENG") in salt:
+                ws.append([kind, code, name, salt[code or "ENG"][i]])
     wb.save(path)
     return path
 
@@ -467,3 +471,60 @@ def test_a_system_that_leaves_out_the_area_itself_is_refused(tmp_path):
     assert config_problems(cfg, "ingest.toml", tmp_path) == [
         "ingest.toml [system]: localities — the area's own code E08000035 is not among them"
     ]
+
+
+def test_an_icb_trend_over_a_month_its_provider_had_no_line_carries_a_caution(tmp_path, monkeypatch):
+    """June 2025's workbook has no speech and language therapy line for Leeds Community Healthcare (RY6), one of
+    West Yorkshire's providers: West Yorkshire ICB's June figure is its other providers' returns alone. The trend
+    says so; the provider's own headline for June says it is not in the publication, where it used to say it "made
+    no return" (a locality return's words)."""
+    june = {code: v for code, v in SALT.items() if code != "RY6"}
+    june["QWO"] = (400, 52, 52, 52, 52, 52, 40, 100, 0)  # 260 of 400 under 18 weeks: 65%
+    chs_workbook(tmp_path / "june.xlsx", "June 2025", june)
+    chs_workbook(tmp_path / "july.xlsx")
+    (tmp_path / "ingest.toml").write_text(
+        f"""[area]
+la_code = "{LEEDS}"
+la_name = "Leeds"
+[system]
+name = "West Yorkshire"
+localities = {WEST_YORKSHIRE!r}
+icb = "QWO"
+providers = ["RY6", "RXF"]
+[sources]
+chs = ["june.xlsx", "july.xlsx"]
+""".replace("'", '"')
+    )
+    out = tmp_path / "snapshots"
+    assert (
+        ingest_main(["build", "--config", str(tmp_path / "ingest.toml"), "--as-at", "2025-11-03", "--out", str(out)])
+        == 0
+    )
+    at = _run("pages/waiting_times.py", monkeypatch, out, officer=True)
+    text = unescape(" ".join(m.value for m in at.markdown))
+    caution = (
+        "Caution: Leeds Community Healthcare NHS Trust has no figures in the publication for June 2025, so West "
+        "Yorkshire ICB's figure for that month leaves out its waiting list."
+    )
+    # July 50% against June 65%, the earliest month loaded in the year before, which had the gap
+    assert (
+        "West Yorkshire ICB is 3rd of 3 ICBs for speech and language therapy: 50% waiting under 18 weeks in July "
+        f"2025, down from 65% in June 2025. {caution}" in text
+    )
+    captions = unescape(" ".join(c.value for c in at.caption))
+    assert f"{caution} Those months are ringed in orange." in captions
+    trend = next(d.value for d in at.dataframe if "Caution" in d.value.columns)
+    assert trend[["Month", "Caution"]].values.tolist() == [
+        ["Jun 2025", "Leaves out Leeds Community Healthcare NHS Trust (no figures that month)"],
+        ["Jul 2025", ""],
+    ]
+    at.session_state["wt_nhs_month"] = at.session_state["wt_nhs_month"].replace(month=6, day=30)
+    at.run()
+    text = unescape(" ".join(m.value for m in at.markdown))
+    assert (
+        "Leeds Community Healthcare NHS Trust is not in NHS England's community health services waiting lists for "
+        "speech and language therapy in June 2025." in text
+    )
+    assert "made no return" not in text
+    pack = pack_model(open_snapshot(out / "2025-11-03"), None)
+    assert pack.waits[0]["headline"].endswith(caution)

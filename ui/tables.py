@@ -489,24 +489,31 @@ def provider_display(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame
     )
 
 
-def trend_display_waits(trend: pl.DataFrame, area: str, pooled: str) -> pl.DataFrame:
+def trend_display_waits(
+    trend: pl.DataFrame, area: str, pooled: str, names: dict[str, str] | None = None
+) -> pl.DataFrame:
     """The area's waiting-time trend as a table: month, % under 18 weeks, the reference figure (`pooled` names it,
-    e.g. the system's pooled figure or England), rank, list size, long waits."""
+    e.g. the system's pooled figure or England), rank, list size, long waits; and, for an ICB whose providers had
+    no figures some month (area_trend with providers), a caution naming them in those months."""
     from metrics.areas import ordinal
 
-    return pl.DataFrame(
-        [
-            {
-                "Month": r["period_end"].strftime("%b %Y"),
-                f"{area}: under 18 weeks": "x" if r["pct"] is None else f"{r['pct']:.0f}%",
-                f"{pooled} figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
-                "Rank": "x" if r["rank"] is None else f"{ordinal(r['rank'])} of {r['m']}",
-                "On the list": "x" if r["total"] is None else f"{r['total']:,}",
-                "Over 52 weeks": "x" if r["over_52"] is None else f"{r['over_52']:,}",
-            }
-            for r in trend.iter_rows(named=True)
-        ]
-    )
+    gaps = "missing" in trend.columns and trend["missing"].list.len().sum() > 0
+    names = names or {}
+    rows = []
+    for r in trend.iter_rows(named=True):
+        row = {
+            "Month": r["period_end"].strftime("%b %Y"),
+            f"{area}: under 18 weeks": "x" if r["pct"] is None else f"{r['pct']:.0f}%",
+            f"{pooled} figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
+            "Rank": "x" if r["rank"] is None else f"{ordinal(r['rank'])} of {r['m']}",
+            "On the list": "x" if r["total"] is None else f"{r['total']:,}",
+            "Over 52 weeks": "x" if r["over_52"] is None else f"{r['over_52']:,}",
+        }
+        if gaps:
+            missing = [names.get(c, c) for c in r["missing"]]
+            row["Caution"] = f"Leaves out {', '.join(missing)} (no figures that month)" if missing else ""
+        rows.append(row)
+    return pl.DataFrame(rows)
 
 
 def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:
