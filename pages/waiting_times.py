@@ -72,7 +72,7 @@ def locality_view() -> None:
         for s in services:
             month = next((m for m in data.wait_months(ctx.snapshot, s) if m <= period), None)
             if month is None:
-                st.markdown(f"- No returns yet for {SERVICE_NAMES.get(s, s)}.")
+                st.markdown(f"- No returns for {SERVICE_NAMES.get(s, s)} up to {period:%B %Y}.")
                 continue
             sentence = headline(
                 data.league(ctx.snapshot, month, s),
@@ -107,11 +107,13 @@ def locality_view() -> None:
     st.markdown(f"### {md_escape(headline(league, trend, area_code=ctx.snapshot.la_code, service=service, name=area))}")
     st.subheader("League table")
     pooled = league["pooled_pct"][0]
+    short = where.system_short
+    called = system if short == system else f"{system} ({short})"  # the short name spelt out where it is first used
     st.caption(
-        f"{service_name(service)}, {period:%B %Y}. {md_escape(system)} figure (all returns pooled): "
+        f"{service_name(service)}, {period:%B %Y}. {md_escape(called)} figure (all returns pooled): "
         + ("x" if pooled is None else f"{pooled:.0f}%")
-        + f". Better or worse than {md_escape(where.system_short)} means the locality's 95% "
-        "interval lies wholly above or below it; ties share the rank (=)."
+        + f". Better or worse than {md_escape(short)} means the locality's 95% confidence interval lies wholly "
+        "above or below it; ties share the rank (=)."
     )
     table = league_display(league, where.names, against=where.system_short)
     show_table(table)
@@ -123,8 +125,9 @@ def locality_view() -> None:
             data.wait_chart(ctx.snapshot, "funnel", period=period, service=service, board=ctx.board), width="stretch"
         )
         st.caption(
-            f"Localities outside the 95% lines differ from the {md_escape(system)} figure by more than chance would "
-            "suggest for their list size; outside the 99.8% lines, very unlikely to be chance."
+            f"Each point is a locality. One outside the 95% lines differs from the {md_escape(system)} figure by "
+            "more than chance would suggest for its list size; outside the 99.8% lines, the difference is very "
+            "unlikely to be chance."
         )
     with col_t:
         st.subheader(f"{md_escape(area)} over time")
@@ -138,8 +141,11 @@ def locality_view() -> None:
 
 def national_league(level: str, period, service: str, focus: list[str]) -> None:
     """One national league (ICBs or providers) for a service and month, the area's own organisations first."""
-    word = {"icb": ("ICB", "ICBs", "integrated care boards"), "provider": ("Provider", "providers", "NHS providers")}
-    unit, plural, long = word[level]
+    word = {
+        "icb": ("ICB", "ICBs", "integrated care boards", "ICB's"),
+        "provider": ("Provider", "providers", "NHS providers", "provider's"),
+    }
+    unit, plural, long, whose = word[level]
     league = data.league(ctx.snapshot, period, service, level)
     if league.height == 0:
         st.markdown(f"No {long} reported {SERVICE_NAMES.get(service, service)} for {period:%B %Y}.")
@@ -162,7 +168,7 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     st.caption(
         f"{service_name(service)}, {period:%B %Y}: {league['m'][0]} {long} with children on the list. England: "
         + ("x" if england is None else f"{england:.0f}%")
-        + f". Better or worse than England means the {unit.lower()}'s 95% interval lies wholly above or below "
+        + f". Better or worse than England means the {whose} 95% confidence interval lies wholly above or below "
         "England's figure; ties share the rank (=). Source: NHS England community health services waiting lists."
     )
     table = league_display(league, names, against="England", unit=unit)
@@ -184,8 +190,8 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
         st.subheader(f"Funnel plot of {long}", anchor=False)
         chart("funnel", focus[0] if focus else "")
         st.caption(
-            f"Each point is one of the {long}; outside the 95% lines differs from England by more than chance "
-            "would suggest for its list size; outside the 99.8% lines, very unlikely to be chance."
+            f"Each point is one of the {long}. One outside the 95% lines differs from England by more than chance "
+            "would suggest for its list size; outside the 99.8% lines, the difference is very unlikely to be chance."
         )
     with col_t:
         if focus:

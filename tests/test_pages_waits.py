@@ -94,3 +94,14 @@ def test_the_page_the_pack_and_the_slides_compare_with_the_same_month_a_year_ear
     assert sentence in [
         shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
     ]
+
+
+def test_the_league_caption_spells_out_the_systems_short_name_and_reads_as_sentences():
+    at = run("salt")
+    captions = unescape(" ".join(c.value for c in at.caption))
+    # the short name ("GM", from data/reference/systems.toml) is spelt out where it is first used
+    assert (
+        "Greater Manchester (GM) figure (all returns pooled): 41%. Better or worse than GM means the locality's 95% "
+        "confidence interval lies wholly above or below it" in captions
+    )
+    assert "Each point is a locality. One outside the 95% lines differs from the Greater Manchester figure" in captions

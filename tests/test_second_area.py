@@ -211,6 +211,14 @@ def test_waiting_times_show_the_icb_and_provider_leagues_from_the_nhs_workbook(l
         "Humber and North Yorkshire ICB",
         "West Yorkshire ICB (this area's)",
     ]
+    captions = unescape(" ".join(c.value for c in at.caption))
+    assert "Better or worse than England means the ICB's 95% confidence interval lies wholly above" in captions
+    assert "the provider's 95% confidence interval" in captions and "icb's" not in captions
+    assert (
+        "Each point is one of the integrated care boards. One outside the 95% lines differs from England by more "
+        "than chance would suggest for its list size; outside the 99.8% lines, the difference is very unlikely to be "
+        "chance." in captions
+    )
     providers = next(d.value for d in at.dataframe if "Provider" in d.value.columns)  # the area's own first
     assert providers["Provider"].tolist() == [
         "Mid Yorkshire Teaching NHS Trust (this area's)",
