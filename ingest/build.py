@@ -21,6 +21,7 @@ from ingest.catalogue import (
     apply_plan,
     catalogue_frame,
     parse_plan,
+    plan_block,
     plan_problems,
     wait_kpi,
 )
@@ -340,6 +341,8 @@ def build(
     )
     tables["kpi_catalogue"] = cat.sort("theme", "workstream", "kpi_id")
     config = {"area_names": names, "comparators": {"neighbours": list(comparators.get("neighbours", []))}}
+    if plan:  # kept with the snapshot, so an update in the app places a DfE indicator it adds as the plan does
+        config["plan"] = plan_block(plan)
     extra = {}
     if la_code in regions:  # the area's region, as the DfE files give it
         extra["region"] = {"code": regions[la_code][0], "name": regions[la_code][1]}

@@ -427,3 +427,15 @@ def apply_plan(kpis: list[Kpi], plan: dict[str, dict]) -> list[Kpi]:
     """The definitions with an area's plan laid over them: for each indicator the plan names, its workstream, theme,
     target and target date as the plan sets them; everything else as defined."""
     return [replace(k, **plan[k.kpi_id]) if k.kpi_id in plan else k for k in kpis]
+
+
+def plan_block(plan: dict[str, dict]) -> dict[str, dict]:
+    """A plan as the manifest keeps it (`config.plan`, dates as text): a later update that adds a shared indicator
+    places it where the area's plan says, not in its topic."""
+    return {k: {s: v.isoformat() if isinstance(v, date) else v for s, v in p.items()} for k, p in plan.items()}
+
+
+def manifest_plan(manifest: dict) -> dict[str, dict]:
+    """The area's plan a snapshot was built with (none for one built before plans were recorded, or without)."""
+    block = (manifest.get("config") or {}).get("plan") or {}
+    return {} if plan_problems(block, "manifest") else parse_plan(block)

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from ingest import demo_facts as F  # noqa: N812 - short name for the facts table
-from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, apply_plan, wait_kpi
+from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, apply_plan, plan_block, wait_kpi
 from ingest.demo_geo import voronoi_wards
 from ingest.reference import MEASURES as REFERENCE_MEASURES
 from ingest.reference import read_extract
@@ -1572,7 +1572,11 @@ def write_demo(out_root: Path | str, replace: bool = False) -> list[Path]:
                 created_at=f"{(as_at + timedelta(days=3)).isoformat()}T09:00:00Z",
                 replace=replace,
                 notes=["Demonstration data: generated for the demo, except the published figures listed in KPIS.md."],
-                config={"area_names": {**read_extract()[1], **F.AREA_NAMES}, "comparators": {"neighbours": []}},
+                config={
+                    "area_names": {**read_extract()[1], **F.AREA_NAMES},
+                    "comparators": {"neighbours": []},
+                    "plan": plan_block(F.PLAN),
+                },
                 extra={"region": F.REGION, "system": F.SYSTEM.block()},
             )
         )

@@ -536,3 +536,35 @@ chs = ["june.xlsx", "july.xlsx"]
     assert "made no return" not in text
     pack = pack_model(open_snapshot(out / "2025-11-03"), None)
     assert pack.waits[0]["headline"].endswith(caution)
+
+
+def test_an_update_in_the_app_places_a_dfe_indicator_it_adds_as_the_areas_plan_says(tmp_path):
+    """Built from the 20-week file alone, with a plan that also places requests; a later upload of the requests
+    file adds that indicator under the plan's workstream (the snapshot keeps the plan), not its topic."""
+    from ingest.update import prepare, recognise
+
+    (tmp_path / "ingest.toml").write_text(
+        f"""[area]\nla_code = "{LEEDS}"\nla_name = "Leeds"\n[sources]\nehcp = ["{FIX / "timeliness_20_week.csv"}"]
+[plan]
+ehcp_requests = {{ workstream = "AFI1", theme = 1 }}
+ehcp_20wk_pct = {{ workstream = "PIP2", target = 70, target_date = 2026-03-31 }}
+"""
+    )
+    out = tmp_path / "snapshots"
+    assert (
+        ingest_main(["build", "--config", str(tmp_path / "ingest.toml"), "--as-at", "2025-11-03", "--out", str(out)])
+        == 0
+    )
+    base = open_snapshot(out / "2025-11-03")
+    assert base.manifest["config"]["plan"]["ehcp_20wk_pct"] == {
+        "workstream": "PIP2",
+        "target": 70.0,
+        "target_date": "2026-03-31",
+    }
+    upload = recognise("requests.csv", (FIX / "requests.csv").read_bytes())
+    plan = prepare(base, [upload], work_dir=tmp_path, as_at="2025-11-10")
+    assert not plan.problems, plan.problems
+    cat = plan.tables["kpi_catalogue"]
+    added = cat.filter(cat["kpi_id"] == "ehcp_requests").row(0, named=True)
+    assert (added["workstream"], added["theme"], added["target"]) == ("AFI1", 1, None)
+    assert cat.filter(cat["kpi_id"] == "ehcp_requests_assessed_pct")["workstream"].to_list() == ["EHCP_ASSESS"]
