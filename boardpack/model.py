@@ -33,6 +33,7 @@ from metrics.formatting import (
     fmt_date,
     fmt_target,
     fmt_value,
+    workstream_label,
 )
 from metrics.schema import WORKSTREAMS
 from metrics.snapshot import Snapshot, scan_table
@@ -124,7 +125,7 @@ def summary_rows(summary: pl.DataFrame) -> list[dict]:
     """The Summary table: every indicator with its latest value and period, target, RAG word, trend and icons."""
     return [
         {
-            "Workstream": r["workstream"],
+            "Workstream": workstream_label(r["workstream"]),
             "Indicator": r["title"],
             "Latest": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
             if r["period_label"]
@@ -393,14 +394,32 @@ def _national_waits(snap: Snapshot, where) -> list[dict]:
                 wt, period_end=month, service=s, localities=members, source="chs_sitrep_provider", reference="ENG"
             ).collect()
             mine = [c for c in focus if c in members]
-            if not mine:
+            if not focus:
                 continue
             lines = []
-            for code in mine:
+            for code in focus:  # one not in the publication is said so, not left out
+                own = list(system.providers) if level == "icb" and system.providers else None
                 tr = waits.area_trend(
-                    wt, service=s, area_code=code, localities=members, source="chs_sitrep_provider", reference="ENG"
+                    wt,
+                    service=s,
+                    area_code=code,
+                    localities=members,
+                    source="chs_sitrep_provider",
+                    reference="ENG",
+                    providers=own,
                 ).collect()
-                lines.append(waits.headline(lg, tr, area_code=code, service=s, name=where.name(code), members=plural))
+                lines.append(
+                    waits.headline(
+                        lg,
+                        tr,
+                        area_code=code,
+                        service=s,
+                        name=where.name(code),
+                        members=plural,
+                        publication=waits.NHS_PUBLICATION,
+                        names=where.names,
+                    )
+                )
             table = league_display(
                 lg.filter(pl.col("area_code").is_in(mine)), where.names, against="England", unit=unit
             )

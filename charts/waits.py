@@ -167,17 +167,43 @@ def funnel_chart(
     )
 
 
+CAUTION = "Caution: leaves out a provider"
+
+
 def trend_chart(
-    trend: pl.DataFrame, *, area: str, reference: str, font_scale: float = 1.0, description: str = ""
-) -> alt.Chart:
-    """The area's % under 18 weeks each month against the reference figure (named `reference`)."""
+    trend: pl.DataFrame,
+    *,
+    area: str,
+    reference: str,
+    font_scale: float = 1.0,
+    description: str = "",
+    names: dict[str, str] | None = None,
+) -> alt.Chart | alt.LayerChart:
+    """The area's % under 18 weeks each month against the reference figure (named `reference`). An ICB's months
+    that leave out a provider with no figures (a `missing` column, metrics.waits.area_trend with providers) are
+    ringed in orange, the provider named in the tooltip."""
+    names = names or {}
+    missing = (
+        trend["missing"].map_elements(lambda codes: ", ".join(names.get(c, c) for c in codes), return_dtype=pl.String)
+        if "missing" in trend.columns
+        else pl.Series([""] * trend.height, dtype=pl.String)
+    )
+    trend = trend.with_columns(caution=missing.fill_null(""))
     data = pl.concat(
         [
-            trend.select("period_end", pct="pct", series=pl.lit(area), rank_text=pl.format("{} of {}", "rank", "m")),
-            trend.select("period_end", pct="pooled_pct", series=pl.lit(reference), rank_text=pl.lit("")),
+            trend.select(
+                "period_end",
+                pct="pct",
+                series=pl.lit(area),
+                rank_text=pl.format("{} of {}", "rank", "m"),
+                caution="caution",
+            ),
+            trend.select(
+                "period_end", pct="pooled_pct", series=pl.lit(reference), rank_text=pl.lit(""), caution=pl.lit("")
+            ),
         ]
     )
-    return (
+    lines = (
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2.5)
         .encode(
@@ -198,7 +224,33 @@ def trend_chart(
                 alt.Tooltip("period_end:T", format="%b %Y", title="Month"),
                 alt.Tooltip("pct:Q", format=".0f", title="% under 18 weeks"),
                 alt.Tooltip("rank_text:N", title="Rank"),
+                *(
+                    [alt.Tooltip("caution:N", title="Leaves out (no figures)")]
+                    if trend["caution"].str.len_chars().sum()
+                    else []
+                ),
             ],
         )
-        .properties(height=300 * font_scale, width="container", description=description or "Trend")
     )
+    size = {"height": 300 * font_scale, "width": "container", "description": description or "Trend"}
+    flagged = data.filter((pl.col("caution") != "") & pl.col("pct").is_not_null())
+    if flagged.height == 0:
+        return lines.properties(**size)
+    rings = (
+        alt.Chart(flagged.with_columns(note=pl.lit(CAUTION)))
+        .mark_point(shape="circle", filled=False, size=320 * font_scale, strokeWidth=2.5 * font_scale)
+        .encode(
+            x=alt.X("period_end:T"),
+            y=alt.Y("pct:Q"),
+            stroke=alt.Stroke(
+                "note:N",
+                scale=alt.Scale(domain=[CAUTION], range=[ORANGE]),
+                legend=alt.Legend(title=None, orient="bottom", labelFontSize=11 * font_scale),
+            ),
+            tooltip=[
+                alt.Tooltip("period_end:T", format="%b %Y", title="Month"),
+                alt.Tooltip("caution:N", title="Leaves out (no figures)"),
+            ],
+        )
+    )
+    return alt.layer(lines, rings).properties(**size)

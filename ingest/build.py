@@ -14,13 +14,32 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.catalogue import ANNUAL_REVIEWS, DFE, catalogue_frame, wait_kpi
+from ingest.catalogue import (
+    ANNUAL_REVIEWS,
+    DFE,
+    SHARED_IDS,
+    apply_plan,
+    catalogue_frame,
+    parse_plan,
+    plan_block,
+    plan_problems,
+    wait_kpi,
+)
 from ingest.derive import source_entry
 from ingest.ees import combine, read_ehcp
 from ingest.local import TEMPLATES, read_template
 from ingest.waits import merge_waits, read_chs_workbook, read_locality_return
 from ingest.writer import write_snapshot
-from metrics.areas import default_system, system_of, system_problems
+from metrics.areas import (
+    LA_CODE,
+    LA_EXPECTED,
+    ODS_CODE,
+    code_problems,
+    default_system,
+    quoted,
+    system_of,
+    system_problems,
+)
 from metrics.schema import SERVICES, TABLES, empty_frame
 from metrics.waits import derive_wait_kpis
 
@@ -45,6 +64,80 @@ def _template_file(folder: Path, name: str) -> Path | None:
     return None
 
 
+SECTIONS = ("area", "sources", "system", "comparators", "chs", "plan")
+SOURCES = {"ehcp": "file or folder", "chs": "file", "wards": "file", "templates": "folder"}
+TRUST_EXPECTED = "an NHS trust's ODS code, such as 'RM3'"
+
+
+def config_problems(cfg: dict, name: str, base: Path) -> list[str]:
+    """Every mistake in a build config, each naming its section and quoting the value: unknown sections and
+    sources, codes that are not codes, source files that are not there, and the plan's settings. Nothing is read
+    but the config and the file system's list of files."""
+    problems = [
+        f"{name}: [{section}] is not a section of the build config (expected {', '.join(f'[{s}]' for s in SECTIONS)})"
+        for section in cfg
+        if section not in SECTIONS
+    ]
+    problems += [
+        f"{name}: [{section}] — expected a table of settings"
+        for section in SECTIONS
+        if section in cfg and not isinstance(cfg[section], dict)
+    ]
+    cfg = {k: v for k, v in cfg.items() if k in SECTIONS and isinstance(v, dict)}  # the rest is listed above
+    area = cfg.get("area", {})
+    if "la_code" not in area:
+        problems.append(f"{name} [area]: la_code is missing — expected {LA_EXPECTED}")
+    else:
+        problems += code_problems(area["la_code"], f"{name} [area]: la_code", LA_CODE, LA_EXPECTED)
+    if not isinstance(area.get("la_name"), str) or not area["la_name"].strip():
+        shown = f" {quoted(area['la_name'])}" if "la_name" in area else " is missing"
+        problems.append(f"{name} [area]: la_name{shown} — expected the local authority's name, such as 'Leeds'")
+    if "system" in cfg:
+        found = system_problems(cfg["system"], f"{name} [system]")
+        problems += found
+        if not found and isinstance(area.get("la_code"), str) and area["la_code"] not in cfg["system"]["localities"]:
+            problems.append(f"{name} [system]: localities — the area's own code {area['la_code']} is not among them")
+    neighbours = cfg.get("comparators", {}).get("neighbours", [])
+    if not isinstance(neighbours, list):
+        problems.append(f"{name} [comparators]: neighbours {quoted(neighbours)} — expected a list of GSS codes")
+    else:
+        for code in neighbours:
+            problems += code_problems(code, f"{name} [comparators]: neighbours:", LA_CODE, LA_EXPECTED)
+    provider_for = cfg.get("chs", {}).get("provider_for", {})
+    if not isinstance(provider_for, dict):
+        problems.append(f'{name} [chs]: provider_for {quoted(provider_for)} — expected {{ E08000002 = "RM3" }}')
+    else:
+        for locality, provider in provider_for.items():
+            problems += code_problems(locality, f"{name} [chs]: provider_for locality", LA_CODE, LA_EXPECTED)
+            problems += code_problems(provider, f"{name} [chs]: provider_for {locality}:", ODS_CODE, TRUST_EXPECTED)
+    for key, value in cfg.get("sources", {}).items():
+        if key not in SOURCES:
+            problems.append(f"{name} [sources]: '{key}' is not a source (expected {', '.join(SOURCES)})")
+            continue
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            problems.append(f"{name} [sources]: {key} {quoted(value)} — expected a path, or a list of paths")
+            continue
+        for value_, path in zip(values, _paths(values, base), strict=True):
+            kind = SOURCES[key]
+            there = path.is_dir() if kind == "folder" else path.is_file() if kind == "file" else path.exists()
+            if not there:  # the path as written: a relative one is looked for beside the config
+                problems.append(f"{name} [sources]: {key} '{value_}' — no such {kind}")
+    if "plan" in cfg:
+        problems += plan_problems(cfg["plan"], f"{name} [plan]")
+    return problems
+
+
+def _unknown_codes(codes: list[tuple[str, str]], known: set[str], files: list[str], what: str) -> list[str]:
+    """Codes of the config (each with where it was set) that none of the files read has: a mistyped code would
+    otherwise build an area of empty pages, or a system with a gap nobody sees."""
+    return [
+        f"{where} {code} is in none of the {what} read ({', '.join(files)}) — check the code"
+        for where, code in codes
+        if code not in known
+    ]
+
+
 def build(
     config_path: Path, *, as_at: str, out_root: Path, replace: bool = False, log: Callable[[str], None] = print
 ) -> Path:
@@ -55,20 +148,15 @@ def build(
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BuildError([f"{config_path}: not a readable TOML config ({exc})"]) from exc
     base = config_path.parent
-    problems: list[str] = []
-    area = cfg.get("area", {})
-    la_code, la_name = area.get("la_code"), area.get("la_name")
-    if not la_code or not la_name:
-        problems.append(f"{config_path}: [area] needs la_code and la_name")
+    problems = config_problems(cfg, config_path.name, base)
+    if problems:  # every mistake in the config at once, before any source is read
+        raise BuildError(problems)
+    la_code, la_name = cfg["area"]["la_code"], cfg["area"]["la_name"].strip()
     sources_cfg = cfg.get("sources", {})
     comparators = cfg.get("comparators", {})
-    system = None
-    if "system" in cfg:
-        found = system_problems(cfg["system"], f"{config_path.name} [system]")
-        problems += found
-        system = None if found else system_of(cfg["system"])
-    elif la_code:
-        system = default_system(la_code)  # known systems: data/reference/systems.toml
+    configured = system_of(cfg["system"]) if "system" in cfg else None
+    system = configured or default_system(la_code)  # known systems: data/reference/systems.toml
+    plan = parse_plan(cfg.get("plan", {}))  # the area's own plan; without one the shared indicators keep their topic
     localities = list(system.localities) if system else []
     tables = {name: empty_frame(name) for name in TABLES}
     manifest_sources: list[dict] = []
@@ -101,16 +189,24 @@ def build(
                 manifest_sources.append(entry)
     values_parts = []
     notes = []
+    cfg_name = config_path.name
     if ehcp_results:
         rows, notes = combine(ehcp_results)
         values_parts.append(rows)
         catalogue += [DFE[k] for k in DFE if k in set(rows["kpi_id"])]
+        problems += _unknown_codes(
+            [
+                (f"{cfg_name} [area]: la_code", la_code),
+                *[(f"{cfg_name} [system]: locality", c) for c in (configured.localities if configured else ())],
+                *[(f"{cfg_name} [comparators]: neighbour", c) for c in comparators.get("neighbours", [])],
+            ],
+            set(names),
+            [p.name for p in _paths(sources_cfg["ehcp"], base)],
+            "DfE files",
+        )
 
     # local templates (read first: the ward list and locality returns feed the rest)
     folder = _paths(sources_cfg.get("templates"), base)[0] if sources_cfg.get("templates") else None
-    if folder is not None and not folder.is_dir():
-        problems.append(f"{folder}: templates folder not found")
-        folder = None
     local: dict[str, pl.DataFrame] = {}
     ward_list = None
     if folder is not None:
@@ -142,11 +238,13 @@ def build(
                 manifest_sources.append(source_entry(wt, "Locality waiting-times return", "local"))
 
     # NHS England community health services workbooks
+    nhs_codes: set[str] = set()
     for path in _paths(sources_cfg.get("chs", []), base):
         log(f"CHS waiting lists: reading {path.name} …")
         nhs_names: dict[str, str] = {}
         frame, found = read_chs_workbook(path, nhs_names)
         problems += found
+        nhs_codes |= set(nhs_names) | set(frame["area_code"])
         for code, name in nhs_names.items():
             names.setdefault(code, name)
         if not found:
@@ -154,6 +252,24 @@ def build(
             manifest_sources.append(
                 source_entry(path, "NHS England community health services waiting lists", "NHS England")
             )
+
+    if nhs_codes:
+        problems += _unknown_codes(
+            [
+                *[
+                    (f"{cfg_name} [system]: icb", c)
+                    for c in ([configured.icb] if configured and configured.icb else [])
+                ],
+                *[(f"{cfg_name} [system]: provider", c) for c in (configured.providers if configured else ())],
+                *[
+                    (f"{cfg_name} [chs]: provider_for {k}:", v)
+                    for k, v in cfg.get("chs", {}).get("provider_for", {}).items()
+                ],
+            ],
+            nhs_codes,
+            [p.name for p in _paths(sources_cfg["chs"], base)],
+            "NHS England workbooks",
+        )
 
     # ward boundaries
     if sources_cfg.get("wards"):
@@ -178,6 +294,16 @@ def build(
     elif "ward_demand" in local:
         problems.append("ward_demand: ward data needs ward boundaries ([sources] wards = …)")
 
+    own_rows = set(local["kpi_catalogue"]["kpi_id"]) if "kpi_catalogue" in local else set()
+    plan_errors = [  # checked once the templates are read: an area's own indicators may be planned too
+        f"{cfg_name} [plan] {k}: not an indicator the build knows (a DfE, waiting-time or annual-review "
+        "indicator, or one defined in kpi_catalogue)"
+        for k in sorted(set(plan) - SHARED_IDS - own_rows)
+    ] + [
+        f"{cfg_name} [plan] {k}: also defined in kpi_catalogue — set its workstream and target in one place"
+        for k in sorted(set(plan) & own_rows)
+    ]
+    problems += plan_errors
     if problems:
         raise BuildError(problems)
 
@@ -193,8 +319,8 @@ def build(
     if "annual_reviews" in local:
         values_parts.append(local["annual_reviews"])
         catalogue.append(ANNUAL_REVIEWS)
-    cat = catalogue_frame(catalogue)
-    if "kpi_catalogue" in local:  # local definitions add indicators and may set targets for the built-in ones
+    cat = catalogue_frame(apply_plan(catalogue, plan))
+    if own_rows:  # local definitions add indicators and may replace a shared one whole, with the area's target
         cat = pl.concat(
             [cat.join(local["kpi_catalogue"].select("kpi_id"), on="kpi_id", how="anti"), local["kpi_catalogue"]]
         )
@@ -215,6 +341,8 @@ def build(
     )
     tables["kpi_catalogue"] = cat.sort("theme", "workstream", "kpi_id")
     config = {"area_names": names, "comparators": {"neighbours": list(comparators.get("neighbours", []))}}
+    if plan:  # kept with the snapshot, so an update in the app places a DfE indicator it adds as the plan does
+        config["plan"] = plan_block(plan)
     extra = {}
     if la_code in regions:  # the area's region, as the DfE files give it
         extra["region"] = {"code": regions[la_code][0], "name": regions[la_code][1]}

@@ -1,15 +1,20 @@
 """Indicator definitions shared by the demo generator and the real-data build: the DfE EHCP (SEN2) measures,
-the waiting-time indicators derived from `waiting_times`, and the annual-review indicator. A local catalogue
-template can add targets or further indicators."""
+the waiting-time indicators derived from `waiting_times`, and the annual-review indicator.
+
+Nothing here is any area's plan: every shared indicator is grouped by topic (metrics.schema.TOPIC_WORKSTREAMS, or
+the context) with no target. An area's own plan places them in its workstreams and sets its targets, from its build
+config's `[plan]` (read by `plan_problems`/`parse_plan`, applied by `apply_plan`) or from whole rows in its local
+`kpi_catalogue` template, which can also add further indicators."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 import polars as pl
 
-from metrics.schema import TABLES
+from metrics.schema import SERVICES, TABLES, WORKSTREAMS
 
 SERVICE_TITLES = {
     "camhs": "Child and adolescent mental health services (CAMHS)",
@@ -58,12 +63,12 @@ class Kpi:
 
 
 def wait_kpi(service: str, system: str) -> Kpi:
-    """The PIP3 indicator of one service, derived from the locality returns of the area's system (its short
-    name, e.g. "GM")."""
+    """The waiting-time indicator of one service, derived from the locality returns of the area's system (its short
+    name, e.g. the name people use for the ICB's area)."""
     return Kpi(
         f"wait_u18_{service}_pct",
         2,
-        "PIP3",
+        "COMMUNITY_WAITS",
         f"{SERVICE_TITLES[service]}: children waiting under 18 weeks",
         f"Children and young people on the {SERVICE_TITLES[service]} waiting list at the month end who had waited "
         f"18 weeks or less, as a percentage of everyone on that list. Derived from the {system} locality returns.",
@@ -72,8 +77,6 @@ def wait_kpi(service: str, system: str) -> Kpi:
         "monthly",
         0,
         f"NHS {system} locality returns",
-        target=80.0,
-        target_date=date(2026, 3, 31),
         lag_months=4 if service == "camhs" else 3,
     )
 
@@ -84,7 +87,7 @@ DFE: dict[str, Kpi] = {
         Kpi(
             "ehcp_20wk_pct",
             2,
-            "PIP6.1",
+            "EHCP_ASSESS",
             "New EHC plans issued within 20 weeks (DfE)",
             "New EHC plans issued within 20 weeks of the request, including exceptions, as a percentage of all new "
             "plans issued in the calendar year.",
@@ -93,13 +96,11 @@ DFE: dict[str, Kpi] = {
             "annual",
             1,
             "DfE SEN2",
-            target=90.0,
-            target_date=date(2025, 12, 31),
         ),
         Kpi(
             "ehcp_20wk_excl_pct",
             2,
-            "PIP6.1",
+            "EHCP_ASSESS",
             "New EHC plans within 20 weeks, excluding exceptions (DfE)",
             "As the DfE 20-week measure, excluding plans where an exception to the time limit applied.",
             "percent",
@@ -107,13 +108,11 @@ DFE: dict[str, Kpi] = {
             "annual",
             1,
             "DfE SEN2",
-            target=90.0,
-            target_date=date(2025, 12, 31),
         ),
         Kpi(
             "ehcp_requests",
             2,
-            "PIP6.1",
+            "EHCP_ASSESS",
             "Requests for an EHC needs assessment (DfE)",
             "Initial requests for an EHC needs assessment received in the calendar year.",
             "count",
@@ -125,7 +124,7 @@ DFE: dict[str, Kpi] = {
         Kpi(
             "ehcp_new_plans",
             2,
-            "PIP6.1",
+            "EHCP_ASSESS",
             "New EHC plans issued (DfE)",
             "New EHC plans issued in the calendar year.",
             "count",
@@ -137,7 +136,7 @@ DFE: dict[str, Kpi] = {
         Kpi(
             "ehcp_caseload",
             2,
-            "PIP6.1",
+            "CONTEXT",
             "Active EHC plans in January (DfE)",
             "EHC plans maintained by the local authority at the January census.",
             "count",
@@ -180,7 +179,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_review_meeting_pct",
                     3,
-                    "PIP6.2",
+                    "EHCP_REVIEWS",
                     "EHC plans with an annual review meeting in the year (DfE)",
                     "EHC plans whose annual review meeting was held in the calendar year, as a percentage of plans "
                     "where a review was expected.",
@@ -191,7 +190,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_review_4wk_pct",
                     3,
-                    "PIP6.2",
+                    "EHCP_REVIEWS",
                     "Annual review decisions sent within 4 weeks (DfE)",
                     "Annual reviews whose outcome was communicated within 4 weeks of the meeting, as a percentage "
                     "of reviews with an outcome communicated in the calendar year.",
@@ -202,7 +201,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_ceased",
                     3,
-                    "PIP6.2",
+                    "EHCP_REVIEWS",
                     "EHC plans ceased (DfE)",
                     "EHC plans that stopped being maintained in the calendar year, for any reason.",
                     "count",
@@ -212,7 +211,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_ceased_needs_met_pct",
                     3,
-                    "PIP6.2",
+                    "EHCP_REVIEWS",
                     "Ceased plans: needs met without a plan (DfE)",
                     "EHC plans ceased because the child's or young person's needs are now met without one, as a "
                     "percentage of all plans ceased in the calendar year.",
@@ -223,7 +222,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_ceased_education_employment_pct",
                     3,
-                    "PIP6.2",
+                    "EHCP_REVIEWS",
                     "Ceased plans: moved on to higher education or employment (DfE)",
                     "EHC plans ceased because the young person went into higher education or paid employment, as a "
                     "percentage of all plans ceased in the calendar year.",
@@ -234,7 +233,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_ceased_moved_pct",
                     3,
-                    "PIP6.2",
+                    "EHCP_REVIEWS",
                     "Ceased plans: moved to another area (DfE)",
                     "EHC plans ceased because the child or young person moved to another local authority or out of "
                     "England, as a percentage of all plans ceased in the calendar year.",
@@ -245,7 +244,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_requests_assessed_pct",
                     2,
-                    "PIP6.1",
+                    "EHCP_ASSESS",
                     "Requests where the council agreed to assess (DfE)",
                     "Requests for an EHC needs assessment where the local authority decided to carry out an "
                     "assessment, as a percentage of requests received in the calendar year.",
@@ -256,7 +255,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_request_6wk_pct",
                     2,
-                    "PIP6.1",
+                    "EHCP_ASSESS",
                     "Decisions on requests made within 6 weeks (DfE)",
                     "Requests for an EHC needs assessment decided within the 6-week time limit, as a percentage of "
                     "requests decided in the calendar year.",
@@ -267,7 +266,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_assess_issued_pct",
                     2,
-                    "PIP6.1",
+                    "EHCP_ASSESS",
                     "Assessments that led to an EHC plan (DfE)",
                     "EHC needs assessments in the calendar year after which a plan was issued, as a percentage of "
                     "all assessments.",
@@ -278,7 +277,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_assess_not_issue_16wk_pct",
                     2,
-                    "PIP6.1",
+                    "EHCP_ASSESS",
                     "Decisions not to issue a plan made within 16 weeks (DfE)",
                     "Assessments where the local authority decided not to issue a plan and told the family within "
                     "16 weeks, as a percentage of all decisions not to issue a plan in the calendar year.",
@@ -289,7 +288,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_personal_budgets",
                     2,
-                    "PIP6.1",
+                    "CONTEXT",
                     "EHC plans with a personal budget (DfE)",
                     "EHC plans with a personal budget in place (for education, health, social care or any "
                     "combination) at the January census.",
@@ -300,7 +299,7 @@ DFE: dict[str, Kpi] = {
                 (
                     "ehcp_tribunal_appeal_rate_pct",
                     2,
-                    "PIP6.1",
+                    "EHCP_ASSESS",
                     "Appeals to the SEND Tribunal (DfE and HMCTS)",
                     "Appeals registered with the special educational needs and disability (SEND) Tribunal, as a "
                     "percentage of all appealable decisions the local authority made in the calendar year (refusals "
@@ -343,7 +342,7 @@ for _kpi in DFE.values():
 ANNUAL_REVIEWS = Kpi(
     "annual_review_overdue_pct",
     3,
-    "PIP6.2",
+    "EHCP_REVIEWS",
     "EHC plans with an overdue annual review",
     "EHC plans due an annual review in the academic year whose review was not completed in time, as a "
     "percentage of plans due a review.",
@@ -366,3 +365,88 @@ def catalogue_frame(kpis: list[Kpi], next_update: dict[str, date | None] | None 
         row["next_update"] = next_update.get(k.kpi_id)
         rows.append(row)
     return pl.DataFrame(rows, schema=TABLES["kpi_catalogue"].columns)
+
+
+# ── an area's own plan ────────────────────────────────────────────────────────────────────────────────────────────
+PLAN_SETTINGS = ("workstream", "theme", "target", "target_date")
+SHARED_IDS = frozenset(
+    {*DFE, *(f"wait_u18_{s}_pct" for s in SERVICES), ANNUAL_REVIEWS.kpi_id}
+)  # every indicator this module defines, whichever sources a build reads
+
+
+def _as_date(value: object) -> date | None:
+    """A TOML date (`2026-03-31`, unquoted) or the same written as text; None for anything else."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def plan_problems(block: object, where: str) -> list[str]:
+    """Every problem with a `[plan]` config block (one table per indicator: its workstream, theme, target and target
+    date), each quoting the value and saying what was expected."""
+    if not isinstance(block, dict):
+        return [f"{where}: expected one table per indicator, such as [plan.ehcp_20wk_pct]"]
+    problems = []
+    for kpi_id, entry in block.items():
+        at = f"{where} {kpi_id}"
+        if not isinstance(entry, dict) or not entry:
+            problems.append(
+                f'{at}: expected settings such as workstream = "PIP1", target = 90, target_date = 2026-03-31'
+            )
+            continue
+        for key in sorted(set(entry) - set(PLAN_SETTINGS)):
+            problems.append(f"{at}: '{key}' is not a plan setting (expected {', '.join(PLAN_SETTINGS)})")
+        ws = entry.get("workstream")
+        if ws is not None and ws not in WORKSTREAMS:
+            problems.append(f"{at}: workstream '{ws}' — expected one of {', '.join(WORKSTREAMS)}")
+        theme = entry.get("theme")
+        if theme is not None and (isinstance(theme, bool) or theme not in (1, 2, 3)):
+            problems.append(f"{at}: theme '{theme}' — expected 1, 2 or 3")
+        target = entry.get("target")
+        if target is not None and (
+            isinstance(target, bool) or not isinstance(target, int | float) or not math.isfinite(target)
+        ):
+            problems.append(f"{at}: target '{target}' — expected a number such as 90")
+        if "target_date" in entry:
+            if _as_date(entry["target_date"]) is None:
+                problems.append(f"{at}: target_date '{entry['target_date']}' — expected a date such as 2026-03-31")
+            elif target is None:
+                problems.append(f"{at}: target_date without a target — give the target too")
+    return problems
+
+
+def parse_plan(block: dict) -> dict[str, dict]:
+    """A checked `[plan]` block (no `plan_problems`) as {kpi_id: {setting: value}}, targets as floats and dates as
+    dates."""
+    out = {}
+    for kpi_id, entry in block.items():
+        settings = {k: entry[k] for k in PLAN_SETTINGS if k in entry}
+        if "target" in settings:
+            settings["target"] = float(settings["target"])
+        if "target_date" in settings:
+            settings["target_date"] = _as_date(settings["target_date"])
+        out[kpi_id] = settings
+    return out
+
+
+def apply_plan(kpis: list[Kpi], plan: dict[str, dict]) -> list[Kpi]:
+    """The definitions with an area's plan laid over them: for each indicator the plan names, its workstream, theme,
+    target and target date as the plan sets them; everything else as defined."""
+    return [replace(k, **plan[k.kpi_id]) if k.kpi_id in plan else k for k in kpis]
+
+
+def plan_block(plan: dict[str, dict]) -> dict[str, dict]:
+    """A plan as the manifest keeps it (`config.plan`, dates as text): a later update that adds a shared indicator
+    places it where the area's plan says, not in its topic."""
+    return {k: {s: v.isoformat() if isinstance(v, date) else v for s, v in p.items()} for k, p in plan.items()}
+
+
+def manifest_plan(manifest: dict) -> dict[str, dict]:
+    """The area's plan a snapshot was built with (none for one built before plans were recorded, or without)."""
+    block = (manifest.get("config") or {}).get("plan") or {}
+    return {} if plan_problems(block, "manifest") else parse_plan(block)

@@ -9,14 +9,14 @@ periods; everything around them is generated and marked demonstration data. Role
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from ingest import demo_facts as F  # noqa: N812 - short name for the facts table
-from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, wait_kpi
+from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, apply_plan, plan_block, wait_kpi
 from ingest.demo_geo import voronoi_wards
 from ingest.reference import MEASURES as REFERENCE_MEASURES
 from ingest.reference import read_extract
@@ -429,7 +429,7 @@ CATALOGUE: list[Kpi] = [
         target=50.0,
         target_date=date(2026, 3, 31),
     ),
-    replace(ANNUAL_REVIEWS, target=10.0, target_date=date(2026, 8, 31)),
+    ANNUAL_REVIEWS,
     Kpi(
         "ap_children",
         3,
@@ -446,6 +446,8 @@ CATALOGUE: list[Kpi] = [
 # the DfE measures of the committed extract (data/reference) that the catalogue above does not define: the area's
 # real published figures, shown on the theme pages and ranked on Benchmarks
 CATALOGUE += [DFE[k] for k in REFERENCE_MEASURES if k not in {c.kpi_id for c in CATALOGUE}]
+# the shared indicators placed in the area's own plan, with its targets (ingest/demo_facts.py)
+CATALOGUE = apply_plan(CATALOGUE, F.PLAN)
 KPI = {k.kpi_id: k for k in CATALOGUE}
 
 
@@ -1571,7 +1573,11 @@ def write_demo(out_root: Path | str, replace: bool = False) -> list[Path]:
                 created_at=f"{(as_at + timedelta(days=3)).isoformat()}T09:00:00Z",
                 replace=replace,
                 notes=["Demonstration data: generated for the demo, except the published figures listed in KPIS.md."],
-                config={"area_names": {**read_extract()[1], **F.AREA_NAMES}, "comparators": {"neighbours": []}},
+                config={
+                    "area_names": {**read_extract()[1], **F.AREA_NAMES},
+                    "comparators": {"neighbours": []},
+                    "plan": plan_block(F.PLAN),
+                },
                 extra={"region": F.REGION, "system": F.SYSTEM.block()},
             )
         )

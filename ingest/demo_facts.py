@@ -193,6 +193,44 @@ DFE_RELEASE_2025 = {
     "published": "2025-06-26",
 }
 
+# The area's own Priority Impact Plan for the indicators every area shares (ingest.catalogue): the workstream each
+# sits in and the targets the board set. Another area's plan comes from its own build config (`[plan]`, see
+# ingest.example.toml, which carries this same plan) or its kpi_catalogue template; without one, the shared
+# indicators are grouped by topic with no target.
+_EHCP_20WK = {"workstream": "PIP6.1", "target": 90.0, "target_date": date(2025, 12, 31)}
+_WAITS = {"workstream": "PIP3", "target": 80.0, "target_date": date(2026, 3, 31)}
+PLAN: dict[str, dict] = {
+    "ehcp_20wk_pct": _EHCP_20WK,
+    "ehcp_20wk_excl_pct": _EHCP_20WK,
+    **{
+        kpi_id: {"workstream": "PIP6.1"}
+        for kpi_id in (
+            "ehcp_requests",
+            "ehcp_new_plans",
+            "ehcp_caseload",
+            "ehcp_requests_assessed_pct",
+            "ehcp_request_6wk_pct",
+            "ehcp_assess_issued_pct",
+            "ehcp_assess_not_issue_16wk_pct",
+            "ehcp_personal_budgets",
+            "ehcp_tribunal_appeal_rate_pct",
+        )
+    },
+    **{
+        kpi_id: {"workstream": "PIP6.2"}
+        for kpi_id in (
+            "ehcp_review_meeting_pct",
+            "ehcp_review_4wk_pct",
+            "ehcp_ceased",
+            "ehcp_ceased_needs_met_pct",
+            "ehcp_ceased_education_employment_pct",
+            "ehcp_ceased_moved_pct",
+        )
+    },
+    "annual_review_overdue_pct": {"workstream": "PIP6.2", "target": 10.0, "target_date": date(2026, 8, 31)},
+    **{f"wait_u18_{s}_pct": _WAITS for s in ("camhs", "salt", "ot", "physio", "community_paediatrics")},
+}
+
 # PIP3: the area's published % waiting under 18 weeks and its rank among the 10 GM localities.
 WAIT_FACTS = {
     # service: (year, month, percent, rank)

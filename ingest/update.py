@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.catalogue import DFE, catalogue_frame
+from ingest.catalogue import DFE, apply_plan, catalogue_frame, manifest_plan
 from ingest.derive import rederive_waits, source_entry
 from ingest.ees import TRIBUNAL
 from ingest.ees import USED as EES_STEMS  # the DfE files recognised by name
@@ -234,6 +234,7 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 # the DfE indicators new to this snapshot get their definitions, as `build` gives them; those the
                 # snapshot has already keep theirs (and any local target)
                 missing = [DFE[k] for k in DFE if k in set(rows["kpi_id"]) - set(t["kpi_catalogue"]["kpi_id"])]
+                missing = apply_plan(missing, manifest_plan(base.manifest))  # placed as the area's plan says
                 if missing:
                     extra = catalogue_frame(missing).select(t["kpi_catalogue"].columns)
                     t["kpi_catalogue"] = pl.concat([t["kpi_catalogue"], extra]).sort("theme", "workstream", "kpi_id")

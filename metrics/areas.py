@@ -7,6 +7,7 @@ built from, or the systems file.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -42,22 +43,55 @@ class System:
         return out
 
 
+# English local authorities with SEND duties: unitary (E06), metropolitan (E08), London (E09) and county (E10)
+LA_CODE = re.compile(r"E(06|08|09|10)\d{6}")
+ICB_CODE = re.compile(r"Q[A-Z0-9]{2}")  # an integrated care board's ODS code, as NHS England's workbooks give it
+ODS_CODE = re.compile(r"[A-Z0-9]{3,5}")  # an NHS trust's ODS code
+LA_EXPECTED = "a local authority GSS code: E06, E08, E09 or E10 and six digits, such as 'E08000002'"
+
+
+def quoted(value: object) -> str:
+    """A config value as its problem message shows it: in quotes, cut short if long."""
+    text = str(value)
+    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
+
+
+def code_problems(value: object, where: str, pattern: re.Pattern, expected: str) -> list[str]:
+    """The problem with one code in a config, quoting it, or none."""
+    if isinstance(value, str) and pattern.fullmatch(value):
+        return []
+    return [f"{where} {quoted(value)} — expected {expected}"]
+
+
 def system_problems(block: object, where: str) -> list[str]:
-    """Every problem with a `[system]` config or manifest block, each saying what was expected."""
+    """Every problem with a `[system]` config or manifest block, each quoting the value and saying what was
+    expected."""
     if not isinstance(block, dict):
         return [f"{where}: expected a table with name and localities"]
     problems = []
     if not isinstance(block.get("name"), str) or not block["name"].strip():
         problems.append(f"{where}: name — expected the system's name, e.g. the ICB's area")
     locs = block.get("localities")
-    if not isinstance(locs, list) or not locs or not all(isinstance(c, str) and len(c) == 9 for c in locs):
-        problems.append(f"{where}: localities — expected a list of local authority GSS codes such as 'E08000002'")
-    for key in ("short_name", "icb"):
-        if key in block and not isinstance(block[key], str):
-            problems.append(f"{where}: {key} — expected text")
+    if not isinstance(locs, list) or not locs:
+        shown = "" if locs is None else f" {quoted(locs)}"
+        problems.append(
+            f"{where}: localities{shown} — expected a list of local authority GSS codes such as 'E08000002'"
+        )
+    else:
+        for code in locs:
+            problems += code_problems(code, f"{where}: localities:", LA_CODE, LA_EXPECTED)
+    if "short_name" in block and not isinstance(block["short_name"], str):
+        problems.append(f"{where}: short_name {quoted(block['short_name'])} — expected text")
+    if "icb" in block:
+        problems += code_problems(
+            block["icb"], f"{where}: icb", ICB_CODE, "an integrated care board's ODS code, such as 'QOP'"
+        )
     provs = block.get("providers", [])
-    if not isinstance(provs, list) or not all(isinstance(p, str) and p for p in provs):
-        problems.append(f"{where}: providers — expected a list of NHS ODS codes such as 'RM3'")
+    if not isinstance(provs, list):
+        problems.append(f"{where}: providers {quoted(provs)} — expected a list of NHS ODS codes such as 'RM3'")
+    else:
+        for code in provs:
+            problems += code_problems(code, f"{where}: providers:", ODS_CODE, "an NHS trust's ODS code, such as 'RM3'")
     names = block.get("names", {})
     if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
         problems.append(f'{where}: names — expected code = "name" pairs')

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from metrics.schema import PLAN_WORKSTREAMS
+
 STATUS_WORDS = {
     "c": "c (suppressed)",
     "x": "x (not available)",
@@ -34,8 +36,19 @@ WORKSTREAM_TITLES = {
     "AFI1": "AFI1 Communication",
     "AFI2": "AFI2 Alternative provision and EOTAS",
     "AFI3": "AFI3 Workforce",
+    "EHCP_ASSESS": "EHC plans: requests and assessments",
+    "EHCP_REVIEWS": "EHC plans: annual reviews and ceased plans",
+    "COMMUNITY_WAITS": "Waiting times for community health services",
     "CONTEXT": "Context",
 }
+
+
+def workstream_label(code: str) -> str:
+    """A workstream as a table cell: a plan's own number ("PIP6.1") as the plan writes it, a topic grouping or the
+    context by its title ("EHC plans: requests and assessments"), since a topic has no number to show."""
+    return code if code in PLAN_WORKSTREAMS else WORKSTREAM_TITLES.get(code, code)
+
+
 THEME_TITLES = {
     1: "Theme 1 – Strategy, communication, workforce",
     2: "Theme 2 – Identification, access, new plans",

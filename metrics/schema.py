@@ -22,7 +22,11 @@ PHASE_LABELS = {
     "post16": "Post-16 (16–19)",
     "post19": "Post-19 (20–25)",
 }
-WORKSTREAMS = ("PIP1", "PIP2", "PIP3", "PIP4", "PIP5", "PIP6.1", "PIP6.2", "AFI1", "AFI2", "AFI3", "CONTEXT")
+PLAN_WORKSTREAMS = ("PIP1", "PIP2", "PIP3", "PIP4", "PIP5", "PIP6.1", "PIP6.2", "AFI1", "AFI2", "AFI3")
+# Where the shared indicators sit until an area's own plan places them (ingest.catalogue): groupings by topic, with
+# no plan number, so an area built from the public files alone is never shown another area's plan.
+TOPIC_WORKSTREAMS = ("EHCP_ASSESS", "EHCP_REVIEWS", "COMMUNITY_WAITS")
+WORKSTREAMS = (*PLAN_WORKSTREAMS, *TOPIC_WORKSTREAMS, "CONTEXT")  # the board's order: plan, topics, context last
 UNITS = ("percent", "count", "rate_per_1000", "weeks", "days")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 FREQUENCIES = ("monthly", "quarterly", "termly", "annual", "survey")

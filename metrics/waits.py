@@ -51,6 +51,7 @@ def derive_wait_kpis(waiting_times: pl.LazyFrame, area_code: str) -> pl.LazyFram
 
 
 Z95, Z998 = 1.959964, 3.090232
+NHS_PUBLICATION = "NHS England's community health services waiting lists"  # as a sentence names the workbooks
 SERVICE_NAMES = {
     "camhs": "child and adolescent mental health services (CAMHS)",
     "salt": "speech and language therapy",
@@ -65,6 +66,13 @@ def _month_shift(d: date, months: int) -> date:
     y, m = divmod(idx, 12)
     nxt = date(y + (m == 11), (m + 1) % 12 + 1, 1)
     return nxt - timedelta(days=1)
+
+
+def year_earlier_window(period_end: date, *, nearest: int = 1) -> tuple[date, date]:
+    """The months searched for a comparison a year before `period_end`: from the same month a year earlier (the one
+    wanted) to `nearest` months before (the latest used when the year-earlier month has no figure). The league's
+    column stops at 2 months before, since last month has a column of its own."""
+    return _month_shift(period_end, -12), _month_shift(period_end, -nearest)
 
 
 def _pct_rows(waiting_times: pl.LazyFrame, service: str, source: str) -> pl.LazyFrame:
@@ -85,15 +93,27 @@ def league(
     """The league table for one month and service (METHODS §5): per locality the % waiting under 18 weeks with its
     95% Wilson interval, rank (1 = highest %, ties share the lower rank) of M localities with a return,
     significance against the pooled figure ("better"/"similar"/"worse"), change since the month before and
-    since 12 months earlier (percentage points), list size, over-52-week waits. A locality with no return is
+    since a year earlier (percentage points), list size, over-52-week waits. A locality with no return is
     kept with nulls (shown "x"). With `reference` (e.g. "ENG" in the NHS England workbook) that row's figure
-    replaces the pooled one: ICBs and providers are compared with England. Grain: locality."""
+    replaces the pooled one: ICBs and providers are compared with England. Grain: locality.
+
+    "A year earlier" is the same month a year before when the rows have it; otherwise the earliest month they have
+    from 11 to 2 months before; `year_end` says which (null when none), so the column can name it."""
     rows = _pct_rows(waiting_times, service, source)
     now = rows.filter(pl.col("period_end") == period_end)
     prev = rows.filter(pl.col("period_end") == _month_shift(period_end, -1)).select(
         "area_code", prev_pct=pl.col("pct_under_18")
     )
-    year = rows.filter(pl.col("period_end") == _month_shift(period_end, -12)).select(
+    same, last = year_earlier_window(period_end, nearest=2)
+    year_end = (
+        rows.filter(pl.col("waiting_total").is_not_null() & pl.col("period_end").is_between(same, last))
+        .select("period_end")
+        .unique()
+        .sort(pl.col("period_end") != same, "period_end")  # the same month first, else the earliest
+        .head(1)
+        .select(year_end="period_end", _k=pl.lit(1))
+    )
+    year = rows.join(year_end.select(period_end="year_end"), on="period_end").select(
         "area_code", year_pct=pl.col("pct_under_18")
     )
     pct, lcl, ucl = wilson(pl.col("waiting_under_18_weeks"), pl.col("waiting_total"))
@@ -102,7 +122,9 @@ def league(
         .join(now, on="area_code", how="left")
         .join(prev, on="area_code", how="left")
         .join(year, on="area_code", how="left")
-        .with_columns(pct=pct, lcl=lcl, ucl=ucl)
+        .with_columns(pct=pct, lcl=lcl, ucl=ucl, _k=pl.lit(1))
+        .join(year_end, on="_k", how="left")  # a left join on a constant: the month, or null when there is none
+        .drop("_k")
     )
     has = pl.col("pct").is_not_null()
     if reference is None:
@@ -184,6 +206,28 @@ def heat_table(
     )
 
 
+def provider_gaps(
+    waiting_times: pl.LazyFrame, *, service: str, providers: list[str], source: str = "chs_sitrep_provider"
+) -> pl.LazyFrame:
+    """The months (of those loaded for the service) in which a provider of `providers` that has figures for the
+    service in some month has none: its line is missing from the publication, or blank. An ICB's figure is the sum
+    of its providers' returns, so that month's figure leaves the provider's list out. Columns period_end and
+    `missing` (the providers' codes, sorted). Grain: month with a gap."""
+    rows = waiting_times.filter((pl.col("source") == source) & (pl.col("service") == service))
+    lines = rows.filter(pl.col("area_code").is_in(providers) & pl.col("waiting_total").is_not_null()).select(
+        "period_end", "area_code"
+    )
+    return (
+        rows.select("period_end")
+        .unique()
+        .join(lines.select("area_code").unique(), how="cross")  # providers that report the service at all
+        .join(lines, on=["period_end", "area_code"], how="anti")
+        .group_by("period_end")
+        .agg(missing=pl.col("area_code").sort())
+        .sort("period_end")
+    )
+
+
 def area_trend(
     waiting_times: pl.LazyFrame,
     *,
@@ -192,9 +236,12 @@ def area_trend(
     localities: list[str],
     source: str = "gm_locality_return",
     reference: str | None = None,
+    providers: list[str] | None = None,
 ) -> pl.LazyFrame:
     """Per month: the area's % under 18 weeks, the pooled figure of the localities (or the `reference` row's
-    figure, e.g. England's), and the area's rank of M. Grain: month."""
+    figure, e.g. England's), and the area's rank of M. With `providers` (an ICB's own, in the NHS England
+    workbook) a `missing` column lists those with no figures that month (provider_gaps), empty when none.
+    Grain: month."""
     every = _pct_rows(waiting_times, service, source)
     rows = every.filter(pl.col("area_code").is_in(localities))
     valid = pl.col("pct_under_18").is_not_null()
@@ -210,7 +257,7 @@ def area_trend(
     if reference is not None:
         ref = every.filter(pl.col("area_code") == reference).select("period_end", ref_pct="pct_under_18")
         ranked = ranked.join(ref, on="period_end", how="left").with_columns(pooled_pct="ref_pct")
-    return (
+    out = (
         ranked.filter(pl.col("area_code") == area_code)
         .select(
             "period_end",
@@ -223,30 +270,88 @@ def area_trend(
         )
         .sort("period_end")
     )
+    if providers is None:
+        return out
+    gaps = provider_gaps(waiting_times, service=service, providers=providers, source=source)
+    return out.join(gaps, on="period_end", how="left").with_columns(
+        pl.col("missing").fill_null(pl.lit([], pl.List(pl.String)))
+    )
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def gap_caution(trend: pl.DataFrame, months: list[date], names: dict[str, str], who: str) -> str:
+    """A caution for the months of `trend` (area_trend with providers) whose figure leaves out a provider with no
+    figures that month, e.g. "Caution: Leeds Community Healthcare NHS Trust has no figures in the publication for
+    June 2025, so West Yorkshire ICB's figure for that month leaves out its waiting list."; empty when none does."""
+    if "missing" not in trend.columns:
+        return ""
+    gaps = trend.filter(pl.col("period_end").is_in(months) & (pl.col("missing").list.len() > 0))
+    by_org: dict[str, list[str]] = {}
+    for r in gaps.sort("period_end").iter_rows(named=True):
+        for code in r["missing"]:
+            by_org.setdefault(code, []).append(f"{r['period_end']:%B %Y}")
+    if not by_org:
+        return ""
+    parts = [f"{names.get(c, c)} has no figures in the publication for {_and(m)}" for c, m in by_org.items()]
+    whose = "its waiting list" if len(by_org) == 1 else "their waiting lists"
+    return (
+        f"Caution: {'; '.join(parts)}, so {who}'s figure for {'that month' if gaps.height == 1 else 'those months'} "
+        f"leaves out {whose}."
+    )
 
 
 def headline(
-    league_frame: pl.DataFrame, trend: pl.DataFrame, *, area_code: str, service: str, name: str, members: str = ""
+    league_frame: pl.DataFrame,
+    trend: pl.DataFrame,
+    *,
+    area_code: str,
+    service: str,
+    name: str,
+    members: str = "",
+    publication: str = "",
+    names: dict[str, str] | None = None,
 ) -> str:
     """The sentence a board member reads first, e.g. "Bury is 9th of 10 for speech and language therapy: 34%
-    waiting under 18 weeks in July 2025, up from 9% in August 2024." (compared with the start of the latest 12
-    months of data); `name` is the area's, `members` what it is ranked among ("ICBs" → "12th of 42 ICBs")."""
+    waiting under 18 weeks in July 2025, up from 9% in July 2024." (compared with the same month a year earlier
+    when the area has a figure for it, otherwise with the earliest month it has in the year before, which the
+    sentence names); `name` is the area's, `members` what it is ranked among ("ICBs" → "12th of 42 ICBs").
+
+    With no figure it says why: an organisation with no line in the `publication` (NHS England's workbook) "is not
+    in" it; a locality whose return left the list blank "made no return"; a list of nobody, or one without the
+    weeks waited, is said as such. When `trend` carries an ICB's provider gaps (area_trend with providers) and the
+    month or the one compared with leaves a provider out, a caution follows, naming it from `names`."""
     from metrics.areas import ordinal
 
     row = league_frame.filter(pl.col("area_code") == area_code)
     what = SERVICE_NAMES.get(service, service.replace("_", " "))
     month = league_frame["period_end"][0]
-    if row.height == 0 or row["pct"][0] is None:
-        return f"{name} made no return for {what} for {month:%B %Y}."
+    if row.height == 0:
+        where = publication or "the figures loaded"
+        return f"{name} is not in {where} for {what} in {month:%B %Y}."
     r = row.row(0, named=True)
+    if r["pct"] is None:
+        if r["waiting_total"] is None:
+            return f"{name} made no return for {what} for {month:%B %Y}."
+        if r["waiting_total"] == 0:
+            return f"{name} had nobody waiting for {what} at the end of {month:%B %Y}."
+        return (
+            f"{name} had {r['waiting_total']:,} waiting for {what} at the end of {month:%B %Y}; how long they had "
+            "waited was not given."
+        )
     place = ("=" if r["tied"] else "") + ordinal(r["rank"])
     among = f"{r['m']} {members}".strip()
     text = f"{name} is {place} of {among} for {what}: {r['pct']:.0f}% waiting under 18 weeks in {month:%B %Y}"
-    window = trend.filter((pl.col("period_end") >= _month_shift(month, -11)) & (pl.col("period_end") < month))
-    window = window.drop_nulls("pct")
+    same, last = year_earlier_window(month)
+    window = trend.filter(pl.col("period_end").is_between(same, last)).drop_nulls("pct")
+    window = window.sort(pl.col("period_end") != same, "period_end")  # the same month first, else the earliest
     if window.height:
         first = window.row(0, named=True)
         then, now = round(first["pct"]), round(r["pct"])
         word = "up from" if now > then else "down from" if now < then else "the same as"
         text += f", {word} {then}% in {first['period_end']:%B %Y}"
-    return text + "."
+    months = [month, first["period_end"]] if window.height else [month]
+    caution = gap_caution(trend, months, names or {}, name)
+    return text + "." + (f" {caution}" if caution else "")

@@ -6,7 +6,7 @@ against England, the area's own highlighted."""
 import streamlit as st
 
 from metrics.formatting import md_escape
-from metrics.waits import SERVICE_NAMES, headline
+from metrics.waits import NHS_PUBLICATION, SERVICE_NAMES, gap_caution, headline
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import context
@@ -72,7 +72,7 @@ def locality_view() -> None:
         for s in services:
             month = next((m for m in data.wait_months(ctx.snapshot, s) if m <= period), None)
             if month is None:
-                st.markdown(f"- No returns yet for {SERVICE_NAMES.get(s, s)}.")
+                st.markdown(f"- No returns for {SERVICE_NAMES.get(s, s)} up to {period:%B %Y}.")
                 continue
             sentence = headline(
                 data.league(ctx.snapshot, month, s),
@@ -107,11 +107,13 @@ def locality_view() -> None:
     st.markdown(f"### {md_escape(headline(league, trend, area_code=ctx.snapshot.la_code, service=service, name=area))}")
     st.subheader("League table")
     pooled = league["pooled_pct"][0]
+    short = where.system_short
+    called = system if short == system else f"{system} ({short})"  # the short name spelt out where it is first used
     st.caption(
-        f"{service_name(service)}, {period:%B %Y}. {md_escape(system)} figure (all returns pooled): "
+        f"{service_name(service)}, {period:%B %Y}. {md_escape(called)} figure (all returns pooled): "
         + ("x" if pooled is None else f"{pooled:.0f}%")
-        + f". Better or worse than {md_escape(where.system_short)} means the locality's 95% "
-        "interval lies wholly above or below it; ties share the rank (=)."
+        + f". Better or worse than {md_escape(short)} means the locality's 95% confidence interval lies wholly "
+        "above or below it; ties share the rank (=)."
     )
     table = league_display(league, where.names, against=where.system_short)
     show_table(table)
@@ -123,8 +125,9 @@ def locality_view() -> None:
             data.wait_chart(ctx.snapshot, "funnel", period=period, service=service, board=ctx.board), width="stretch"
         )
         st.caption(
-            f"Localities outside the 95% lines differ from the {md_escape(system)} figure by more than chance would "
-            "suggest for their list size; outside the 99.8% lines, very unlikely to be chance."
+            f"Each point is a locality. One outside the 95% lines differs from the {md_escape(system)} figure by "
+            "more than chance would suggest for its list size; outside the 99.8% lines, the difference is very "
+            "unlikely to be chance."
         )
     with col_t:
         st.subheader(f"{md_escape(area)} over time")
@@ -138,8 +141,11 @@ def locality_view() -> None:
 
 def national_league(level: str, period, service: str, focus: list[str]) -> None:
     """One national league (ICBs or providers) for a service and month, the area's own organisations first."""
-    word = {"icb": ("ICB", "ICBs", "integrated care boards"), "provider": ("Provider", "providers", "NHS providers")}
-    unit, plural, long = word[level]
+    word = {
+        "icb": ("ICB", "ICBs", "integrated care boards", "ICB's"),
+        "provider": ("Provider", "providers", "NHS providers", "provider's"),
+    }
+    unit, plural, long, whose = word[level]
     league = data.league(ctx.snapshot, period, service, level)
     if league.height == 0:
         st.markdown(f"No {long} reported {SERVICE_NAMES.get(service, service)} for {period:%B %Y}.")
@@ -147,13 +153,22 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     names = {**where.names, **{c: f"{where.name(c)} (this area's)" for c in focus}}
     for code in focus:
         trend = data.area_trend(ctx.snapshot, service, level, code)
-        sentence = headline(league, trend, area_code=code, service=service, name=where.name(code), members=plural)
+        sentence = headline(
+            league,
+            trend,
+            area_code=code,
+            service=service,
+            name=where.name(code),
+            members=plural,
+            publication=NHS_PUBLICATION,
+            names=where.names,
+        )
         st.markdown("- " + md_escape(sentence))
     england = league["pooled_pct"][0]
     st.caption(
         f"{service_name(service)}, {period:%B %Y}: {league['m'][0]} {long} with children on the list. England: "
         + ("x" if england is None else f"{england:.0f}%")
-        + f". Better or worse than England means the {unit.lower()}'s 95% interval lies wholly above or below "
+        + f". Better or worse than England means the {whose} 95% confidence interval lies wholly above or below "
         "England's figure; ties share the rank (=). Source: NHS England community health services waiting lists."
     )
     table = league_display(league, names, against="England", unit=unit)
@@ -175,19 +190,19 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
         st.subheader(f"Funnel plot of {long}", anchor=False)
         chart("funnel", focus[0] if focus else "")
         st.caption(
-            f"Each point is one of the {long}; outside the 95% lines differs from England by more than chance "
-            "would suggest for its list size; outside the 99.8% lines, very unlikely to be chance."
+            f"Each point is one of the {long}. One outside the 95% lines differs from England by more than chance "
+            "would suggest for its list size; outside the 99.8% lines, the difference is very unlikely to be chance."
         )
     with col_t:
         if focus:
+            trend = data.area_trend(ctx.snapshot, service, level, focus[0])
             st.subheader(f"{md_escape(where.name(focus[0]))} over time", anchor=False)
             chart("trend", focus[0])
+            caution = gap_caution(trend, trend["period_end"].to_list(), where.names, where.name(focus[0]))
+            if caution:  # an ICB's figure is its providers' returns added up: a missing one shrinks it
+                st.caption(md_escape(caution) + " Those months are ringed in orange.")
             with st.expander("Table of the trend"):
-                show_table(
-                    trend_display_waits(
-                        data.area_trend(ctx.snapshot, service, level, focus[0]), where.name(focus[0]), "England"
-                    )
-                )
+                show_table(trend_display_waits(trend, where.name(focus[0]), "England", where.names))
 
 
 def national_view():

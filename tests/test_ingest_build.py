@@ -168,3 +168,26 @@ def test_existing_snapshot_is_refused_unless_replace(project, tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert run_build(project, out, "--replace") == 0
     assert len([p for p in out.iterdir() if p.name.startswith("2025-11-03.replaced-")]) == 1
+
+
+def test_waiting_time_indicators_without_a_plan_are_a_topic_with_the_league_tables_a_click_away(
+    project, tmp_path, monkeypatch
+):
+    """No [plan]: the locality returns' indicators sit in their topic, with no target (the first area's plan gave
+    every area PIP3 and 80%), and the theme page still links them to the league tables."""
+    out = tmp_path / "snapshots"
+    assert run_build(project, out) == 0
+    cat = scan_table(open_snapshot(out / "2025-11-03"), "kpi_catalogue").collect()
+    waits = cat.filter(cat["kpi_id"].str.starts_with("wait_u18_"))
+    assert (
+        waits.height
+        and set(waits["workstream"]) == {"COMMUNITY_WAITS"}
+        and waits["target"].null_count() == waits.height
+    )
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(out))
+    at = app(ws="COMMUNITY_WAITS").run()
+    at.switch_page("pages/theme_2.py").run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Waiting times for community health services"]
+    links = [link.proto for link in at.get("page_link") if link.proto.label == "See the waiting-time league tables"]
+    assert [link.page for link in links] == ["waiting_times"]

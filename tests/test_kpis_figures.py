@@ -277,3 +277,33 @@ def test_milestones_include_governance_timeline(snap):
     have = {(r["date"], r["kind"]) for r in ms.iter_rows(named=True)}
     for expected in [(date(2024, 6, 17), "board"), (date(2025, 7, 10), "stocktake"), (date(2025, 9, 29), "launch")]:
         assert expected in have
+
+
+# ── the area's own plan ───────────────────────────────────────────────────────────────────────────────────────────
+def test_the_plan_places_and_targets_the_shared_indicators_from_the_areas_own_data(snap):
+    """Bury's workstreams and targets for the indicators every area shares come from Bury's own plan
+    (ingest/demo_facts.py PLAN, the same as ingest.example.toml's [plan]), not from the shared definitions."""
+    from ingest.catalogue import DFE
+
+    cat = {r["kpi_id"]: r for r in scan_table(snap, "kpi_catalogue").collect().iter_rows(named=True)}
+    plan = {k: (cat[k]["workstream"], cat[k]["target"], cat[k]["target_date"]) for k in cat}
+    assert plan["ehcp_20wk_pct"] == plan["ehcp_20wk_excl_pct"] == ("PIP6.1", 90.0, date(2025, 12, 31))
+    assert plan["wait_u18_salt_pct"] == plan["wait_u18_camhs_pct"] == ("PIP3", 80.0, date(2026, 3, 31))
+    assert plan["annual_review_overdue_pct"] == ("PIP6.2", 10.0, date(2026, 8, 31))
+    assert plan["ehcp_review_meeting_pct"] == plan["ehcp_ceased"] == ("PIP6.2", None, None)
+    assert plan["ehcp_tribunal_appeal_rate_pct"] == plan["ehcp_caseload"] == ("PIP6.1", None, None)
+    # the shared definitions themselves carry no area's plan
+    assert {k.target for k in DFE.values()} == {None}
+    assert not {k.workstream for k in DFE.values()} & {"PIP3", "PIP6.1", "PIP6.2"}
+
+
+def test_the_example_config_carries_the_demo_areas_plan():
+    import tomllib
+    from pathlib import Path
+
+    from ingest.catalogue import parse_plan, plan_problems
+    from ingest.demo_facts import PLAN
+
+    block = tomllib.loads((Path(__file__).parents[1] / "ingest.example.toml").read_text())["plan"]
+    assert plan_problems(block, "ingest.example.toml [plan]") == []
+    assert parse_plan(block) == PLAN

@@ -11,7 +11,17 @@ import polars as pl
 import pytest
 
 from metrics.schema import TABLES
-from metrics.waits import area_trend, derive_wait_kpis, funnel, headline, heat_table, league
+from metrics.waits import (
+    NHS_PUBLICATION,
+    area_trend,
+    derive_wait_kpis,
+    funnel,
+    headline,
+    heat_table,
+    league,
+    provider_gaps,
+)
+from ui.tables import league_display, trend_display_waits
 
 JUN, JUL = date(2025, 6, 30), date(2025, 7, 31)
 JUL24 = date(2024, 7, 31)
@@ -137,3 +147,107 @@ def test_a_national_league_is_compared_with_england_not_with_its_members_pooled(
     assert headline(lg, tr, area_code="Q1", service="salt", name="Q1 ICB", members="ICBs") == (
         "Q1 ICB is 2nd of 2 ICBs for speech and language therapy: 45% waiting under 18 weeks in July 2025."
     )
+
+
+AUG24, SEP24, MAY = date(2024, 8, 31), date(2024, 9, 30), date(2025, 5, 31)
+
+
+def test_a_year_earlier_is_the_same_month_when_there_is_one():
+    """July 2025 against July 2024, not August 2024 (11 months before), though both are loaded."""
+    rows = waits(
+        [
+            (JUL, "A", 1000, 600, 0),  # 60%
+            (AUG24, "A", 1000, 300, 0),  # 30%
+            (JUL24, "A", 1000, 250, 0),  # 25%
+        ]
+    )
+    lg = league(rows, period_end=JUL, service="salt", localities=["A"]).collect()
+    assert lg["year_end"].to_list() == [JUL24] and lg["change_12m"].to_list() == pytest.approx([35.0])  # 60 − 25
+    tr = area_trend(rows, service="salt", area_code="A", localities=["A"]).collect()
+    assert headline(lg, tr, area_code="A", service="salt", name="A").endswith(
+        "60% waiting under 18 weeks in July 2025, up from 25% in July 2024."
+    )
+    assert league_display(lg, {}, against="the system")["Since Jul 2024"].to_list() == ["▲ +35 points"]
+
+
+def test_without_the_same_month_a_year_earlier_the_month_used_is_named():
+    """No July 2024: the earliest month loaded in the year before, August 2024, named in the sentence and the
+    column; with none from 11 to 2 months before, no year-earlier column at all."""
+    rows = waits([(JUL, "A", 1000, 600, 0), (SEP24, "A", 1000, 400, 0), (AUG24, "A", 1000, 300, 0)])
+    lg = league(rows, period_end=JUL, service="salt", localities=["A"]).collect()
+    assert lg["year_end"].to_list() == [AUG24] and lg["change_12m"].to_list() == pytest.approx([30.0])  # 60 − 30
+    tr = area_trend(rows, service="salt", area_code="A", localities=["A"]).collect()
+    assert headline(lg, tr, area_code="A", service="salt", name="A").endswith("up from 30% in August 2024.")
+    table = league_display(lg, {}, against="the system")
+    assert "Since Aug 2024" in table.columns and not any(c.startswith("Since 12") for c in table.columns)
+    recent = waits([(JUL, "A", 1000, 600, 0), (JUN, "A", 1000, 550, 0)])  # June is last month's column's
+    lg = league(recent, period_end=JUL, service="salt", localities=["A"]).collect()
+    assert lg["year_end"].to_list() == [None] and lg["change_12m"].to_list() == [None]
+    assert [c for c in league_display(lg, {}, against="the system").columns if c.startswith("Since")] == [
+        "Since last month"
+    ]
+
+
+def nhs(rows):
+    return waits(rows).with_columns(source=pl.lit("chs_sitrep_provider"))
+
+
+def test_an_organisation_with_no_line_is_not_in_the_publication_and_a_locality_without_figures_says_which():
+    rows = nhs([(JUL, "ENG", 1000, 600, 0), (JUL, "Q1", 100, 45, 0), (JUL, "Q2", 100, 65, 0)])
+    where = {"source": "chs_sitrep_provider", "reference": "ENG"}
+    lg = league(rows, period_end=JUL, service="salt", localities=["Q1", "Q2"], **where).collect()
+    tr = area_trend(rows, service="salt", area_code="Q3", localities=["Q1", "Q2"], **where).collect()
+    assert headline(lg, tr, area_code="Q3", service="salt", name="Q3 ICB", publication=NHS_PUBLICATION) == (
+        "Q3 ICB is not in NHS England's community health services waiting lists for speech and language therapy in "
+        "July 2025."
+    )
+    local = waits([(JUL, "A", 0, 0, 0), (JUL, "B", 30, None, None), (JUL, "C", None, None, None)])
+    lg = league(local, period_end=JUL, service="salt", localities=["A", "B", "C"]).collect()
+    tr = local.head(0).collect()
+    said = {a: headline(lg, tr, area_code=a, service="salt", name=a) for a in "ABC"}
+    assert said == {
+        "A": "A had nobody waiting for speech and language therapy at the end of July 2025.",
+        "B": "B had 30 waiting for speech and language therapy at the end of July 2025; how long they had waited "
+        "was not given.",
+        "C": "C made no return for speech and language therapy for July 2025.",
+    }
+
+
+def test_an_icbs_months_without_one_of_its_providers_are_found_and_cautioned():
+    """P1 and P2 are the ICB's providers; P2 has a line in May and July but none in June (P3, not the ICB's, none
+    in May). P9 never reports the service, so its absence is no gap."""
+    rows = nhs(
+        [
+            (MAY, "Q1", 300, 150, 0),  # 50%
+            (MAY, "P1", 100, 50, 0),
+            (MAY, "P2", 200, 100, 0),
+            (JUN, "Q1", 100, 70, 0),  # 70%: P1's list alone
+            (JUN, "P1", 100, 70, 0),
+            (JUN, "P3", 50, 25, 0),
+            (JUL, "Q1", 300, 180, 0),  # 60%
+            (JUL, "P1", 100, 60, 0),
+            (JUL, "P2", 200, 120, 0),
+            (JUL, "P3", 50, 25, 0),
+        ]
+    )
+    gaps = provider_gaps(rows, service="salt", providers=["P1", "P2", "P9"]).collect()
+    assert gaps.rows() == [(JUN, ["P2"])]
+    nhs_rows = {"source": "chs_sitrep_provider"}
+    tr = area_trend(
+        rows, service="salt", area_code="Q1", localities=["Q1"], providers=["P1", "P2", "P9"], **nhs_rows
+    ).collect()
+    assert tr["missing"].to_list() == [[], ["P2"], []]
+    lg = league(rows, period_end=JUL, service="salt", localities=["Q1"], **nhs_rows).collect()
+    names = {"Q1": "North ICB", "P2": "South Trust"}
+    # July 60% against May 50%, the earliest month of the year before: no gap in either, so no caution
+    assert headline(lg, tr, area_code="Q1", service="salt", name="North ICB", names=names).endswith(
+        "60% waiting under 18 weeks in July 2025, up from 50% in May 2025."
+    )
+    june = league(rows, period_end=JUN, service="salt", localities=["Q1"], **nhs_rows).collect()
+    assert headline(june, tr, area_code="Q1", service="salt", name="North ICB", names=names).endswith(
+        "70% waiting under 18 weeks in June 2025, up from 50% in May 2025. Caution: South Trust has no figures in "
+        "the publication for June 2025, so North ICB's figure for that month leaves out its waiting list."
+    )
+    table = trend_display_waits(tr, "North ICB", "England", names)
+    assert table["Caution"].to_list() == ["", "Leaves out South Trust (no figures that month)", ""]
+    assert "Caution" not in trend_display_waits(tr.drop("missing"), "North ICB", "England").columns

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from pptx import Presentation
+
+from boardpack import model
+from boardpack.slides import build_pptx
 from ingest.demo_facts import GM_LOCALITIES
+from metrics.snapshot import open_snapshot
 from tests.pages_helper import app, unescape
 
 
@@ -20,8 +26,10 @@ def run(service: str, mode: str = "officer"):
     [
         (
             "salt",
+            # July 2025 against July 2024, the same month a year earlier (both 9% there and in August 2024, the
+            # month the board's report compared with, 11 months before)
             "Bury is 9th of 10 for speech and language therapy: 34% waiting under 18 weeks in July 2025, up "
-            "from 9% in August 2024.",
+            "from 9% in July 2024.",
         ),
         (
             "camhs",
@@ -69,3 +77,31 @@ def test_board_mode_runs_with_the_charts():
     at = run("salt", mode="board")
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 2  # funnel plot and trend
+
+
+def test_the_page_the_pack_and_the_slides_compare_with_the_same_month_a_year_earlier(demo_root):
+    """One rule everywhere, from the same functions: July 2025 against July 2024, in the sentence and the column."""
+    sentence = (
+        "Bury is 9th of 10 for speech and language therapy: 34% waiting under 18 weeks in July 2025, up from 9% in "
+        "July 2024."
+    )
+    at = run("salt")
+    assert [c for c in at.dataframe[0].value.columns if c.startswith("Since")] == ["Since last month", "Since Jul 2024"]
+    pack = model.build(open_snapshot(demo_root / "2025-10-31"), None)
+    salt = next(w for w in pack.waits if w["service"] == "salt")
+    assert salt["headline"] == sentence and "Since Jul 2024" in salt["rows"][0]
+    deck = Presentation(io.BytesIO(build_pptx(pack)))
+    assert sentence in [
+        shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
+    ]
+
+
+def test_the_league_caption_spells_out_the_systems_short_name_and_reads_as_sentences():
+    at = run("salt")
+    captions = unescape(" ".join(c.value for c in at.caption))
+    # the short name ("GM", from data/reference/systems.toml) is spelt out where it is first used
+    assert (
+        "Greater Manchester (GM) figure (all returns pooled): 41%. Better or worse than GM means the locality's 95% "
+        "confidence interval lies wholly above or below it" in captions
+    )
+    assert "Each point is a locality. One outside the 95% lines differs from the Greater Manchester figure" in captions

@@ -676,6 +676,8 @@ def league(snap: Snapshot, period, service: str, level: str = "locality") -> pl.
 def _area_trend(path: str, fp: str, service: str, level: str = "locality", code: str = "") -> pl.DataFrame:
     snap = _open(path, fp)
     source, reference = _league_of(level)
+    system = setup(snap).system
+    providers = None  # the area's own ICB: its figure leaves out any of its providers with no figures that month
     if level == "locality":
         members = list(setup(snap).localities)
     else:
@@ -683,6 +685,8 @@ def _area_trend(path: str, fp: str, service: str, level: str = "locality", code:
 
         codes = scan_table(snap, "waiting_times").filter(pl.col("source") == NHS).select("area_code").unique()
         members = [c for c in codes.collect()["area_code"] if nhs_kind(c) == level]
+        if level == "icb" and system and system.icb == code and system.providers:
+            providers = list(system.providers)
     return waits.area_trend(
         scan_table(snap, "waiting_times"),
         service=service,
@@ -690,6 +694,7 @@ def _area_trend(path: str, fp: str, service: str, level: str = "locality", code:
         localities=members,
         source=source,
         reference=reference,
+        providers=providers,
     ).collect()
 
 
@@ -784,6 +789,7 @@ def _wait_chart(
             reference=reference,
             font_scale=scale,
             description=f"{focus} against {reference} over time for {what}",
+            names=where.names,
         )
     return arrow_datasets(chart.to_dict())
 

@@ -18,6 +18,7 @@ from metrics.formatting import (
     fmt_target,
     fmt_value,
     points,
+    workstream_label,
 )
 
 
@@ -33,7 +34,7 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
         rows.append(
             {
                 "Theme": str(r["theme"]),
-                "Workstream": r["workstream"].replace("CONTEXT", "Context"),
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "Latest": latest if r["period_label"] is not None else "No data",
                 "Period": r["period_label"] or "",
@@ -232,7 +233,7 @@ def new_periods_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Workstream": r["workstream"],
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "Period": r["period_label"],
                 "Value": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or ""),
@@ -247,7 +248,7 @@ def revisions_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Workstream": r["workstream"],
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "Period": r["period_label"],
                 "Was": fmt_value(r["before"], r["unit"], r["decimals"], r["before_status"] or ""),
@@ -270,7 +271,7 @@ def ratings_display(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(
         [
             {
-                "Workstream": r["workstream"],
+                "Workstream": workstream_label(r["workstream"]),
                 "Indicator": r["title"],
                 "What changed": r["what"],
                 "Was": word(r["what"], r["before"]),
@@ -285,7 +286,7 @@ def ratings_display(frame: pl.DataFrame) -> pl.DataFrame:
 def action_changes_display(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         pl.col("action_id").alias("Ref"),
-        pl.col("workstream").alias("Workstream"),
+        pl.col("workstream").map_elements(workstream_label, return_dtype=pl.String).alias("Workstream"),
         pl.col("title").alias("Action"),
         pl.col("owner_role").alias("Owner (role)"),
         pl.col("before").replace_strict(ACTION_STATUS_WORDS, default="New action").alias("Was"),
@@ -413,10 +414,14 @@ def _arrow(delta) -> str:
 
 def league_display(frame: pl.DataFrame, names: dict[str, str], *, against: str, unit: str = "Locality") -> pl.DataFrame:
     """The league table as people read it, best first: rank "9th of 10" (= for ties), % with its interval,
-    comparison with the reference figure (`against`: the pooled system figure, or England), changes, list size and
-    long waits; "x" where there was no return. `unit` heads the names column (locality, ICB, provider)."""
+    comparison with the reference figure (`against`: the pooled system figure, or England), changes since last
+    month and since the month a year earlier that the column names ("Since Jul 2024": the same month a year before,
+    or the month used when that one has no figures; no column when no month does), list size and long waits; "x"
+    where there was no return. `unit` heads the names column (locality, ICB, provider)."""
     from metrics.areas import ordinal
 
+    year_end = frame["year_end"].drop_nulls()
+    since_year = f"Since {year_end[0]:%b %Y}" if len(year_end) else None
     rows = []
     for r in frame.iter_rows(named=True):
         none = r["pct"] is None
@@ -430,7 +435,7 @@ def league_display(frame: pl.DataFrame, names: dict[str, str], *, against: str, 
                 if none
                 else SIG_WORDS.get(r["vs_pooled"], "").format(against),
                 "Since last month": _arrow(r["change_1m"]),
-                "Since 12 months earlier": _arrow(r["change_12m"]),
+                **({since_year: _arrow(r["change_12m"])} if since_year else {}),
                 "On the list": "x" if r["waiting_total"] is None else f"{r['waiting_total']:,}",
                 "Over 52 weeks": "x" if r["waiting_over_52_weeks"] is None else f"{r['waiting_over_52_weeks']:,}",
                 "Median wait (weeks)": "x" if r["median_wait_weeks"] is None else f"{r['median_wait_weeks']:.1f}",
@@ -509,24 +514,31 @@ def provider_display(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame
     )
 
 
-def trend_display_waits(trend: pl.DataFrame, area: str, pooled: str) -> pl.DataFrame:
+def trend_display_waits(
+    trend: pl.DataFrame, area: str, pooled: str, names: dict[str, str] | None = None
+) -> pl.DataFrame:
     """The area's waiting-time trend as a table: month, % under 18 weeks, the reference figure (`pooled` names it,
-    e.g. the system's pooled figure or England), rank, list size, long waits."""
+    e.g. the system's pooled figure or England), rank, list size, long waits; and, for an ICB whose providers had
+    no figures some month (area_trend with providers), a caution naming them in those months."""
     from metrics.areas import ordinal
 
-    return pl.DataFrame(
-        [
-            {
-                "Month": r["period_end"].strftime("%b %Y"),
-                f"{area}: under 18 weeks": "x" if r["pct"] is None else f"{r['pct']:.0f}%",
-                f"{pooled} figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
-                "Rank": "x" if r["rank"] is None else f"{ordinal(r['rank'])} of {r['m']}",
-                "On the list": "x" if r["total"] is None else f"{r['total']:,}",
-                "Over 52 weeks": "x" if r["over_52"] is None else f"{r['over_52']:,}",
-            }
-            for r in trend.iter_rows(named=True)
-        ]
-    )
+    gaps = "missing" in trend.columns and trend["missing"].list.len().sum() > 0
+    names = names or {}
+    rows = []
+    for r in trend.iter_rows(named=True):
+        row = {
+            "Month": r["period_end"].strftime("%b %Y"),
+            f"{area}: under 18 weeks": "x" if r["pct"] is None else f"{r['pct']:.0f}%",
+            f"{pooled} figure": "x" if r["pooled_pct"] is None else f"{r['pooled_pct']:.0f}%",
+            "Rank": "x" if r["rank"] is None else f"{ordinal(r['rank'])} of {r['m']}",
+            "On the list": "x" if r["total"] is None else f"{r['total']:,}",
+            "Over 52 weeks": "x" if r["over_52"] is None else f"{r['over_52']:,}",
+        }
+        if gaps:
+            missing = [names.get(c, c) for c in r["missing"]]
+            row["Caution"] = f"Leaves out {', '.join(missing)} (no figures that month)" if missing else ""
+        rows.append(row)
+    return pl.DataFrame(rows)
 
 
 def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:

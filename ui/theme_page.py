@@ -41,7 +41,9 @@ THEME_INTROS = {
     "EHC plans happen on time, and the use of alternative provision (AP).",
 }
 ROOT = Path(__file__).resolve().parents[1]
-LINKED_PAGES = {"PIP3": ("pages/waiting_times.py", "See the waiting-time league tables")}
+# a page that says more about some of a workstream's indicators, by their id's start (whichever workstream an area's
+# plan puts them in)
+LINKED_PAGES = {"wait_u18_": ("pages/waiting_times.py", "See the waiting-time league tables")}
 
 
 def render(theme: int) -> None:
@@ -91,8 +93,9 @@ def _workstream(ctx: Context, ws: str, rows: pl.DataFrame) -> None:
         st.header(WORKSTREAM_TITLES[ws], divider="gray")
         if rows.height:
             _headline(ctx, rows)
-        if ws in LINKED_PAGES and (ROOT / LINKED_PAGES[ws][0]).exists():  # every page file is registered (tested)
-            st.page_link(LINKED_PAGES[ws][0], label=LINKED_PAGES[ws][1], icon=":material/arrow_forward:")
+        for start, (page, label) in LINKED_PAGES.items():
+            if rows["kpi_id"].str.starts_with(start).any() and (ROOT / page).exists():  # every page is registered
+                st.page_link(page, label=label, icon=":material/arrow_forward:")
         for kpi in rows.iter_rows(named=True):
             _indicator_block(ctx, kpi)
         if needs.height:
