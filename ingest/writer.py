@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -86,8 +86,11 @@ def write_snapshot(
         raise WriteError("Snapshot not written:\n  - " + "\n  - ".join(problems))
 
     out_root.mkdir(parents=True, exist_ok=True)
-    # a folder of its own for each write, so two publishes at once (two officers, one server) never share one
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{as_at}-", dir=out_root))
+    # a folder of its own for each write, so two publishes at once (two officers, one server) never share one. Made
+    # with mkdir, not tempfile.mkdtemp: mkdtemp's folder is 0700 and the rename keeps that mode, so a published
+    # snapshot was readable by its writer alone while every other folder has the usual mode (0777 less the umask)
+    tmp = out_root / f".tmp-{as_at}-{secrets.token_hex(8)}"
+    os.mkdir(tmp)
     try:
         entries = {}
         for name in TABLES:

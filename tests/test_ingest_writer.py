@@ -161,3 +161,18 @@ def test_manifest_as_at_must_match_folder(snapshot_factory, tmp_path):
     shutil.move(path, moved)
     with pytest.raises(SnapshotError, match="does not match the folder name"):
         open_snapshot(moved)
+
+
+def test_a_written_snapshot_folder_has_the_mode_every_other_folder_gets(demo_tables, tmp_path):
+    """The folder a publish writes gets the usual mode (0777 less the umask, as mkdir gives any folder), not the
+    0700 of a private temporary folder: with the common umask 022, 0755 like the snapshots beside it."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        beside = tmp_path / "2025-09-30"
+        beside.mkdir()  # a folder made the ordinary way, as a copied or checked-out snapshot is
+        path = write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-10-31", area=AREA, demo=True)
+    finally:
+        os.umask(old)
+    assert oct(path.stat().st_mode & 0o777) == oct(beside.stat().st_mode & 0o777) == "0o755"
