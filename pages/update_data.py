@@ -26,6 +26,9 @@ page_header(
     "problem listed, and you see what would change before anything is published.",
 )
 after_publish()
+# The uploader and the grids are keyed by the round of publishing, so each publish starts them again empty (a
+# widget's own state cannot be reset otherwise: the browser keeps what it holds).
+round_ = st.session_state.get("up_round", 0)
 ids = snapshot_ids()[0]
 today = date.today()
 c1, c2 = st.columns(2)
@@ -60,7 +63,7 @@ with upload_tab:
         "workbooks, the locality waiting-times return, an ONS ward boundary GeoJSON",
         type=["csv", "xlsx", "zip", "geojson", "json"],
         accept_multiple_files=True,
-        key=f"up_files_{st.session_state.get('up_round', 0)}",  # a new uploader, empty, after each publish
+        key=f"up_files_{round_}",
     )
     show_published("up")
     uploads = [recognise(f.name, f.getvalue()) for f in files or []]
@@ -109,7 +112,7 @@ with edit_tab:
         actions.select(
             "action_id", "workstream", "title", "owner_role", "due_date", "status", "progress_note"
         ).to_pandas(),
-        key="ed_actions",
+        key=f"ed_actions_{round_}",
         hide_index=True,
         width="stretch",
         disabled=["action_id", "workstream", "title", "owner_role"],
@@ -128,7 +131,7 @@ with edit_tab:
     st.subheader("Risks")
     edited_risks = st.data_editor(
         risks.select("risk_id", "title", "likelihood", "severity", "direction", "status", "mitigation").to_pandas(),
-        key="ed_risks",
+        key=f"ed_risks_{round_}",
         hide_index=True,
         width="stretch",
         disabled=["risk_id", "title"],

@@ -95,7 +95,7 @@ def test_a_bad_file_lists_every_problem_and_writes_nothing(root):
 def test_editing_an_action_status_previews_the_change_and_publishes_it(root):
     at = open_page()
     state = {"edited_rows": {"0": {"status": "off_track"}}, "added_rows": [], "deleted_rows": []}
-    at.session_state["ed_actions"] = state
+    at.session_state["ed_actions_0"] = state
     at.run()
     button(at, "Check changes").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -151,7 +151,7 @@ def test_problems_split_into_file_row_column_value_expected():
 
 def test_editing_a_risk_and_writing_a_note_are_recorded_and_published(root):
     at = open_page(email="lead@bury.gov.uk", name="Workstream lead")
-    at.session_state["ed_risks"] = {
+    at.session_state["ed_risks_0"] = {
         "edited_rows": {"0": {"likelihood": 2, "severity": 2}},
         "added_rows": [],
         "deleted_rows": [],
@@ -367,11 +367,11 @@ def test_statuses_and_directions_are_offered_in_words():
     columns = {df.proto.id.split("-")[-1]: json.loads(df.proto.columns) for df in at.dataframe if df.proto.id}
     labels = {
         (table, col): [o["label"] for o in columns[table][col]["type_config"]["options"]]
-        for table, col in (("ed_actions", "status"), ("ed_risks", "direction"), ("ed_risks", "status"))
+        for table, col in (("ed_actions_0", "status"), ("ed_risks_0", "direction"), ("ed_risks_0", "status"))
     }
-    assert labels[("ed_actions", "status")] == ["Complete", "On track", "At risk", "Off track", "Not started"]
-    assert labels[("ed_risks", "direction")] == ["Rising", "Stable", "Falling"]
-    assert labels[("ed_risks", "status")] == ["Open", "Closed"]
+    assert labels[("ed_actions_0", "status")] == ["Complete", "On track", "At risk", "Off track", "Not started"]
+    assert labels[("ed_risks_0", "direction")] == ["Rising", "Stable", "Falling"]
+    assert labels[("ed_risks_0", "status")] == ["Open", "Closed"]
 
 
 EDIT_TAB = "Edit actions, risks and commentary"
@@ -380,7 +380,13 @@ EDIT_TAB = "Edit actions, risks and commentary"
 def test_publishing_from_the_edit_tab_says_so_there_and_stays_on_it(root):
     at = open_page()
     at.session_state["up_tab"] = EDIT_TAB  # the officer is on the second tab
-    at.session_state["ed_actions"] = {"edited_rows": {"0": {"status": "at_risk"}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["ed_actions_0"] = {
+        "edited_rows": {"0": {"status": "at_risk"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.text_input(key="ed_role").set_value("Head of SEND")
+    at.text_area(key="ed_text").set_value("The panel met twice.")
     at.run()
     button(at, "Check changes").run()
     text = page_text(at)
@@ -392,14 +398,15 @@ def test_publishing_from_the_edit_tab_says_so_there_and_stays_on_it(root):
     said = [s.value for s in edit.success]
     assert any(f"Published the snapshot of {fmt_date(date.today())}" in s for s in said), said
     assert at.selectbox(key="up_base").value == TODAY  # the next update builds on what was just published
-    assert not at.session_state["ed_actions"]["edited_rows"]  # the edits are in it; the grid starts again
+    assert not at.session_state["ed_actions_1"]["edited_rows"]  # the edits are in it; the grid starts again
+    assert at.text_area(key="ed_text").value == "" and at.text_input(key="ed_role").value == "Head of SEND"
 
 
 def test_a_risk_rescored_without_a_new_direction_is_questioned_first(root):
     """R01 is scored 4 × 4 = 16, "stable". Scored 2 × 4 = 8 with the direction left as it was, the officer is asked
     to set the direction or confirm it; setting it (falling) or ticking the box lets the change through."""
     at = open_page()
-    at.session_state["ed_risks"] = {"edited_rows": {"0": {"likelihood": 2}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["ed_risks_0"] = {"edited_rows": {"0": {"likelihood": 2}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert any("re-scored a risk without changing its direction" in w.value for w in at.warning)
     box = at.checkbox(key="ed_keep_direction_R01")
@@ -413,7 +420,7 @@ def test_a_risk_rescored_without_a_new_direction_is_questioned_first(root):
     button(at, "Check changes").run()
     assert not at.error and [b for b in at.button if b.label == "Publish snapshot"]
     # a new direction needs no confirmation
-    at.session_state["ed_risks"] = {
+    at.session_state["ed_risks_0"] = {
         "edited_rows": {"0": {"likelihood": 2, "direction": "falling"}},
         "added_rows": [],
         "deleted_rows": [],

@@ -203,15 +203,14 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
 
 def after_publish() -> None:
     """At the top of the page's run after a publish: the next update builds on the snapshot just published, and the
-    uploads and edits that went into it are cleared (the widgets are not drawn yet in this run, so they may be)."""
+    files and edits that went into it are cleared (the widgets are not drawn yet in this run, so they may be)."""
     done = st.session_state.get("_published")
     if not done or st.session_state.get("_published_applied") == done:
         return
     st.session_state["_published_applied"] = done
     st.session_state["up_base"] = done[0]
-    st.session_state["up_round"] = st.session_state.get("up_round", 0) + 1  # a new file uploader, empty
-    for k in [k for k in st.session_state if str(k).startswith(("ed_", "up_replace_"))]:
-        del st.session_state[k]
+    st.session_state["up_round"] = st.session_state.get("up_round", 0) + 1  # a new uploader and new grids, empty
+    st.session_state["ed_text"] = ""  # the note is in the snapshot now; the role and workstream stay
 
 
 def show_published(key: str) -> None:
