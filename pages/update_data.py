@@ -5,14 +5,23 @@ from datetime import date
 
 import streamlit as st
 
-from ingest.update import apply_edits, prepare, recognise, rescored_same_direction
+from ingest.update import apply_edits, recognise, rescored_same_direction
 from metrics.formatting import WORKSTREAM_TITLES, fmt_date
 from metrics.schema import ACTION_STATUSES, COMMENTARY_KINDS, RISK_DIRECTIONS, RISK_STATUSES
 from ui import data
 from ui.components import page_header, show_table
 from ui.state import context, snapshot_ids, snapshot_label, snapshot_root
 from ui.tables import ACTION_STATUS_WORDS
-from ui.update import after_publish, read_day, request, show_duplicates, show_plan, show_published, uploads_table
+from ui.update import (
+    after_publish,
+    check_files,
+    read_day,
+    request,
+    show_duplicates,
+    show_plan,
+    show_published,
+    uploads_table,
+)
 
 ctx = context()
 if not ctx.officer:  # decided on the server from the signed-in identity; the page's address alone grants nothing
@@ -94,10 +103,7 @@ with upload_tab:
         )
         if st.session_state.pop("up_check_requested", False) and day is not None:
             with st.spinner("Reading and checking every file…"):
-                st.session_state["up_plan"] = (
-                    signature,
-                    prepare(base, uploads, replace=replace, work_dir=snapshot_root(), as_at=as_at_id),
-                )
+                st.session_state["up_plan"] = (signature, check_files(base, uploads, replace, as_at_id))
         show_plan(ctx, base, signature, as_at_id, "up")
 
 with edit_tab:

@@ -486,3 +486,22 @@ def test_a_compare_snapshot_the_person_chose_is_kept(root3, how):
     assert at.selectbox(key="g_compare").value == "2025-08-31"
     publish_one(at)
     assert at.selectbox(key="g_compare").value == "2025-08-31"
+
+
+def test_a_failure_no_check_foresaw_is_said_plainly_not_as_a_crash(root, monkeypatch):
+    """Whatever a reader meets that no check foresaw, the officer gets one plain problem and nothing is written,
+    never Streamlit's generic error (which is what kpi_catalogue.csv and wards.csv used to give)."""
+    import ui.update
+
+    def broken(*args, **kwargs):
+        raise KeyError("lon")
+
+    monkeypatch.setattr(ui.update, "prepare", broken)
+    at = open_page()
+    at.file_uploader[0].set_value([("kpi_values.csv", GOOD_VALUES.encode(), "text/csv")]).run()
+    button(at, "Check files").run()
+    assert not at.exception, [e.value for e in at.exception]
+    problems = next(df.value for df in at.dataframe if "Expected" in df.value.columns)
+    assert list(problems["File"]) == [""]  # not about one file: the whole sentence is in the last column
+    assert problems["Expected"][0].startswith("Checking the files stopped on an unexpected KeyError, so nothing")
+    assert sorted(p.name for p in root.iterdir()) == ["2025-09-30", "2025-10-31"]

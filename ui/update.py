@@ -10,7 +10,7 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
-from ingest.update import Plan, Upload, candidate, duplicates, problems_table, publish
+from ingest.update import Plan, Upload, candidate, duplicates, prepare, problems_table, publish
 from ingest.writer import WriteError
 from metrics import kpi
 from metrics.formatting import fmt_date, md_escape
@@ -197,6 +197,7 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
             return
         st.session_state.pop(f"{key}_plan", None)
         st.session_state["_published"] = (as_at, key)  # said where the Publish button was, on the same tab
+        st.session_state["_publish_reset"] = as_at  # the next run starts the update again on the new snapshot
         st.session_state["_goto_snapshot"] = as_at  # app.py selects it before drawing the snapshot control
         st.rerun()
 
@@ -204,13 +205,28 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
 def after_publish() -> None:
     """At the top of the page's run after a publish: the next update builds on the snapshot just published, and the
     files and edits that went into it are cleared (the widgets are not drawn yet in this run, so they may be)."""
-    done = st.session_state.get("_published")
-    if not done or st.session_state.get("_published_applied") == done:
+    published = st.session_state.pop("_publish_reset", None)
+    if not published:
         return
-    st.session_state["_published_applied"] = done
-    st.session_state["up_base"] = done[0]
+    st.session_state["up_base"] = published
     st.session_state["up_round"] = st.session_state.get("up_round", 0) + 1  # a new uploader and new grids, empty
     st.session_state["ed_text"] = ""  # the note is in the snapshot now; the role and workstream stay
+
+
+def check_files(base: Snapshot, uploads: list[Upload], replace: set[str], as_at: str) -> Plan:
+    """`prepare`, with any failure no check foresaw turned into one plain problem (and the details logged), so the
+    officer never meets Streamlit's generic error page; nothing is written either way."""
+    try:
+        return prepare(base, uploads, replace=replace, work_dir=snapshot_root(), as_at=as_at)
+    except Exception as exc:
+        LOG.exception("Checking uploads failed unexpectedly")
+        return Plan(
+            problems=[
+                f"Checking the files stopped on an unexpected {type(exc).__name__}, so nothing has been written. "
+                "Check that each file opens in a spreadsheet, or upload them one at a time to find the one at fault, "
+                "and tell the dashboard's maintainers."
+            ]
+        )
 
 
 def show_published(key: str) -> None:
