@@ -273,8 +273,13 @@ def duplicates(uploads: list[Upload]) -> list[str]:
     """A problem for each template uploaded in more than one file: which file's rows would win would depend on the
     order they were chosen in, so the pair is refused and the officer puts the rows in one file."""
     return [
-        f"{' and '.join(u.name for u in group)}: each is {what}; put the rows in one file and upload that (which "
-        "file's rows would win depends on the order they were chosen in, so neither is used)"
+        f"{' and '.join(u.name for u in group)}: each is {what}; "
+        + (
+            "upload only the one to use"
+            if what == "ONS ward boundaries"
+            else "put the rows in one file and upload that"
+        )
+        + " (which file would win depends on the order they were chosen in, so neither is used)"
         for what, group in _same_kind(uploads).items()
         if len(group) > 1
     ]
@@ -485,7 +490,7 @@ def apply_edits(
         if r["risk_id"] not in direction_confirmed:
             plan.problems.append(
                 f"risks, risk {r['risk_id']}: the score goes from {r['score']} to {r['score_now']} but the direction "
-                f"is still “{r['direction']}” — set the direction that the new score shows, or tick the box to "
+                f"is still “{r['direction'].capitalize()}” — set the direction that the new score shows, or tick the box to "
                 "confirm it is unchanged"
             )
     for table, edited, editable in (

@@ -205,3 +205,21 @@ def test_problems_name_a_risk_as_the_row():
         "",
         "the score goes from 16 to 8 but the direction is still “stable”",
     )
+
+
+def test_a_template_or_boundary_file_twice_is_one_problem_naming_the_files():
+    from ingest.update import duplicates
+
+    uploads = [
+        recognise("kpi_values.csv", (SHIPPED / "kpi_values.csv").read_bytes()),
+        recognise("my month.csv", (SHIPPED / "kpi_values.csv").read_bytes()),  # the same template, by its header
+        recognise("a.geojson", b"{}"),
+        recognise("b.geojson", b"{}"),
+        recognise("milestones.csv", (SHIPPED / "milestones.csv").read_bytes()),
+    ]
+    assert duplicates(uploads) == [
+        "kpi_values.csv and my month.csv: each is the kpi_values template; put the rows in one file and upload that "
+        "(which file would win depends on the order they were chosen in, so neither is used)",
+        "a.geojson and b.geojson: each is ONS ward boundaries; upload only the one to use (which file would win "
+        "depends on the order they were chosen in, so neither is used)",
+    ]

@@ -414,7 +414,7 @@ def test_a_risk_rescored_without_a_new_direction_is_questioned_first(root):
     button(at, "Check changes").run()
     problems = next(df.value for df in at.dataframe if "Expected" in df.value.columns)
     assert list(problems["File"]) == ["risks"] and list(problems["Row"]) == ["risk R01"]
-    assert "the score goes from 16 to 8 but the direction is still “stable”" in problems["Expected"][0]
+    assert "the score goes from 16 to 8 but the direction is still “Stable”" in problems["Expected"][0]
     assert not [b for b in at.button if b.label == "Publish snapshot"]
     at.checkbox(key="ed_keep_direction_R01").check().run()
     button(at, "Check changes").run()
