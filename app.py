@@ -22,8 +22,9 @@ from ui.state import (
     KEY_SNAPSHOT,
     NO_COMPARE,
     Context,
-    default_compare,
+    compare_chosen,
     init_from_url,
+    settle_compare,
     snapshot_ids,
     snapshot_label,
     snapshot_root,
@@ -152,8 +153,7 @@ def frame() -> None:
         )
         chosen = st.session_state[KEY_SNAPSHOT]
         compare_options = [i for i in ids if i < chosen] + [NO_COMPARE]
-        if st.session_state.get(KEY_COMPARE) not in compare_options:
-            st.session_state[KEY_COMPARE] = default_compare(ids, chosen)
+        settle_compare(ids, chosen)
         board = st.session_state[KEY_BOARD]
         if not board or not viewer.officer:
             st.selectbox(
@@ -161,6 +161,8 @@ def frame() -> None:
                 compare_options,
                 key=KEY_COMPARE,
                 format_func=snapshot_label,
+                on_change=compare_chosen,
+                args=(ids,),
                 help="Changes are shown against this snapshot: by default the one before, i.e. the last board's.",
             )
             st.selectbox("Phase", list(PHASES), key=KEY_PHASE, format_func=PHASE_LABELS.get)

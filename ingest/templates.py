@@ -313,15 +313,6 @@ def _convert(text: str, col: Col):
     return text, None
 
 
-def write_template(template: Template, example: list[str]) -> str:
-    """The template as a CSV: header and one example row."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(template.header())
-    writer.writerow(example)
-    return buf.getvalue()
-
-
 def frame(rows: list[dict], schema: dict) -> pl.DataFrame:
     """Validated rows as a frame with the snapshot table's dtypes."""
     return pl.DataFrame(rows, schema=schema)

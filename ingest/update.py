@@ -23,12 +23,17 @@ from ingest.derive import rederive_waits, source_entry
 from ingest.ees import TRIBUNAL
 from ingest.ees import USED as EES_STEMS  # the DfE files recognised by name
 from ingest.local import TEMPLATES, read_template
+from ingest.templates import read_rows
 from metrics.schema import TABLES, validate_frame
 from metrics.snapshot import Snapshot, scan_table
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # per file, checked before any parsing
 # template → the snapshot table its rows are merged into (annual reviews become kpi_values rows)
 TEMPLATE_TABLE = {name: ("kpi_values" if name == "annual_reviews" else name) for name in TEMPLATES}
+# columns a template does not carry: a row it revises keeps the snapshot's values of these (a catalogue row setting a
+# target keeps the indicator's SPC rebasing dates; a wards.csv row keeps the ward's outline from the boundary file)
+KEPT = {"kpi_catalogue": ("spc_rebase", "next_update"), "wards": ("lon", "lat", "geometry", "geometry_source")}
+CHANGE_COLUMNS = ("Table", "Row", "Change", "Column", "Was", "Now")
 KINDS = {
     "template": "local template",
     "waits": "locality waiting-times return",
@@ -66,10 +71,17 @@ class Plan:
     changes: list[dict] = field(default_factory=list)  # {"table", "key", "by"} per changed row
     names: dict[str, str] = field(default_factory=dict)  # area and organisation names read from the uploads
     region: dict | None = None  # the area's region, from an uploaded DfE release
+    origin: str = "files"  # "files" (uploads) or "edits" (the edit tab), for the words of the preview
+    rows: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=dict.fromkeys(CHANGE_COLUMNS, pl.String)))
 
     @property
     def ok(self) -> bool:
         return not self.problems and bool(self.tables)
+
+    @property
+    def unchanged(self) -> bool:
+        """Checked and fine, but not one row of any table would change: nothing to publish."""
+        return self.ok and self.rows.height == 0
 
 
 def _header(data: bytes) -> list[str]:
@@ -123,21 +135,154 @@ def recognise(name: str, data: bytes) -> Upload:
     return up
 
 
+def _list_text(column: str, sep: str) -> pl.Expr:
+    """A list column as one text, whatever its items are (the catalogue's SPC rebasing dates are a list of dates)."""
+    return pl.col(column).list.eval(pl.element().cast(pl.String)).list.join(sep)
+
+
 def _comparable(frame: pl.DataFrame) -> pl.DataFrame:
     """The frame with list columns as text, so whole rows can be compared by a join."""
-    return frame.with_columns(pl.col(c).list.join("\u241f") for c, t in frame.schema.items() if isinstance(t, pl.List))
+    return frame.with_columns(_list_text(c, "\u241f") for c, t in frame.schema.items() if isinstance(t, pl.List))
 
 
-def merge(base: pl.DataFrame, new: pl.DataFrame, key: list[str]) -> tuple[pl.DataFrame, int, int]:
-    """`new` laid over `base` by `key`: rows with a new key are added, rows with a known key replace the old one.
+def _keep_from(base: pl.DataFrame, new: pl.DataFrame, key: list[str], keep: tuple[str, ...]) -> pl.DataFrame:
+    """`new` with its `keep` columns taken from `base`'s row of the same key, where there is one."""
+    if not keep:
+        return new.select(base.columns)
+    old = base.select(*key, *keep, pl.lit(True).alias("__known"))
+    return (
+        new.join(old, on=key, how="left", suffix="__base", nulls_equal=True)
+        .with_columns(pl.when(pl.col("__known")).then(pl.col(f"{c}__base")).otherwise(pl.col(c)).alias(c) for c in keep)
+        .select(base.columns)
+    )
+
+
+def merge(
+    base: pl.DataFrame, new: pl.DataFrame, key: list[str], keep: tuple[str, ...] = ()
+) -> tuple[pl.DataFrame, int, int]:
+    """`new` laid over `base` by `key`: rows with a new key are added, rows with a known key replace the old one,
+    except for the `keep` columns (those the file does not carry), which a replaced row takes from `base`.
     Returns the merged table (sorted by key) and how many rows were added and how many changed."""
-    new = new.select(base.columns)
-    known = new.join(base.select(key), on=key, how="semi")
+    new = _keep_from(base, new.select(base.columns), key, keep)
+    known = new.join(base.select(key), on=key, how="semi", nulls_equal=True)
     same = _comparable(known).join(_comparable(base), on=base.columns, how="semi", nulls_equal=True)
     added = new.height - known.height
     changed = known.height - same.height
-    merged = pl.concat([base.join(new.select(key), on=key, how="anti"), new]).sort(key)
+    merged = pl.concat([base.join(new.select(key), on=key, how="anti", nulls_equal=True), new]).sort(key)
     return merged, added, changed
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every cell as the text people would write in a template: whole numbers without ".0", lists separated by
+    "; ", an outline as its number of points (its GeoJSON text is thousands of characters)."""
+    out = []
+    for c, t in frame.schema.items():
+        col = pl.col(c)
+        if isinstance(t, pl.List):
+            out.append(_list_text(c, "; "))
+        elif t.is_float():
+            whole = col.is_finite() & (col == col.round(0)) & (col.abs() < 1e15)
+            out.append(pl.when(whole).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String)).alias(c))
+        elif c == "geometry":
+            out.append(pl.format("an outline of {} points", col.str.count_matches(r"\[\s*-?\d")).alias(c))
+        else:
+            out.append(col.cast(pl.String))
+    return frame.select(out)
+
+
+def _describe(frame: pl.DataFrame, columns: list[str]) -> pl.Expr:
+    """A whole row as "column: value; …", its empty cells left out: how an added or removed row is shown."""
+    parts = [pl.when(pl.col(c).fill_null("") != "").then(pl.format("{}: {}", pl.lit(c), pl.col(c))) for c in columns]
+    return pl.concat_list(parts).list.drop_nulls().list.join("; ")
+
+
+def row_changes(before: dict[str, pl.DataFrame], after: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every row of every table that differs between two sets of tables, matched by each table's key: one line per
+    changed cell (its column, old and new value) and one per added or removed row (all its values). The preview
+    shows it, so that no upload or edit overwrites a row unseen."""
+    parts = []
+    for name, spec in TABLES.items():
+        if name not in before or name not in after:
+            continue
+        key, columns = list(spec.key), list(spec.columns)
+        rest = [c for c in columns if c not in key]
+        old, new = _as_text(before[name].select(columns)), _as_text(after[name].select(columns))
+        old_only = old.join(new, on=columns, how="anti", nulls_equal=True)
+        new_only = new.join(old, on=columns, how="anti", nulls_equal=True)
+        if not old_only.height and not new_only.height:
+            continue
+        label = pl.concat_list(key).list.eval(pl.element().filter(pl.element() != "")).list.join(" · ").alias("Row")
+        both = old_only.join(new_only, on=key, how="inner", suffix="__now", nulls_equal=True)
+        for c in rest:
+            differ = both.filter(pl.col(c).ne_missing(pl.col(f"{c}__now")))
+            parts.append(
+                differ.select(
+                    pl.lit(name).alias("Table"),
+                    label,
+                    pl.lit("Changed").alias("Change"),
+                    pl.lit(c).alias("Column"),
+                    pl.col(c).fill_null("").alias("Was"),
+                    pl.col(f"{c}__now").fill_null("").alias("Now"),
+                )
+            )
+        for frame, other, change in ((new_only, old_only, "Added"), (old_only, new_only, "Removed")):
+            alone = frame.join(other.select(key), on=key, how="anti", nulls_equal=True)
+            described = _describe(alone, rest)
+            parts.append(
+                alone.select(
+                    pl.lit(name).alias("Table"),
+                    label,
+                    pl.lit(change).alias("Change"),
+                    pl.lit("").alias("Column"),
+                    (pl.lit("") if change == "Added" else described).alias("Was"),
+                    (described if change == "Added" else pl.lit("")).alias("Now"),
+                )
+            )
+    empty = pl.DataFrame(schema=dict.fromkeys(CHANGE_COLUMNS, pl.String))
+    if not parts:
+        return empty
+    order = {name: i for i, name in enumerate(TABLES)}
+    return (
+        pl.concat([empty, *parts])
+        .with_columns(
+            pl.col("Table").replace_strict(order, return_dtype=pl.Int32).alias("_t"),
+            pl.col("Change").replace_strict({"Changed": 0, "Added": 1, "Removed": 2}, return_dtype=pl.Int8).alias("_c"),
+        )
+        .sort("_t", "_c", "Row", maintain_order=True)
+        .drop("_t", "_c")
+    )
+
+
+def _rows(n: int) -> str:
+    return "no rows" if n == 0 else f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def _same_kind(uploads: list[Upload]) -> dict[str, list[Upload]]:
+    """The uploads that are one template (or one kind of file that can only come once), by what they are."""
+    groups: dict[str, list[Upload]] = {}
+    for u in uploads:
+        what = {"template": f"the {u.table} template", "waits": "the locality waiting-times return"}.get(u.kind)
+        if u.kind == "wards":
+            what = "ONS ward boundaries"
+        if what:
+            groups.setdefault(what, []).append(u)
+    return groups
+
+
+def duplicates(uploads: list[Upload]) -> list[str]:
+    """A problem for each template uploaded in more than one file: which file's rows would win would depend on the
+    order they were chosen in, so the pair is refused and the officer puts the rows in one file."""
+    return [
+        f"{' and '.join(u.name for u in group)}: each is {what}; "
+        + (
+            "upload only the one to use"
+            if what == "ONS ward boundaries"
+            else "put the rows in one file and upload that"
+        )
+        + " (which file would win depends on the order they were chosen in, so neither is used)"
+        for what, group in _same_kind(uploads).items()
+        if len(group) > 1
+    ]
 
 
 def prepare(
@@ -150,12 +295,20 @@ def prepare(
 ) -> Plan:
     """Read every recognised upload with the importers' own readers and merge it into the base's tables. Every
     problem in every file is listed; `replace` names template tables to replace whole instead of merging."""
-    plan = Plan(tables={name: scan_table(base, name).collect() for name in TABLES})
+    before = {name: scan_table(base, name).collect() for name in TABLES}
+    plan = Plan(tables=dict(before))
     unknown = [u for u in uploads if u.kind == "unknown"]
     plan.problems += [
         f"{u.name}: {u.note or 'not recognised as any of the templates or public files this dashboard reads'}"
         for u in unknown
     ]
+    plan.problems += duplicates(uploads)
+    # neither file of a pair is read; the other files are, so that every problem is listed at once
+    doubled = {id(u) for group in _same_kind(uploads).values() if len(group) > 1 for u in group}
+    uploads = [u for u in uploads if id(u) not in doubled]
+    # ward boundaries first, then wards.csv, then the rest: a ward's town or the month's ward counts may be for a
+    # ward the boundary file brings in the same upload
+    uploads = sorted(uploads, key=lambda u: 0 if u.kind == "wards" else 1 if u.table == "wards" else 2)
     with tempfile.TemporaryDirectory(prefix=".tmp-upload-", dir=work_dir) as tmp:
         folder = Path(tmp)
         paths = {}
@@ -174,50 +327,84 @@ def prepare(
             plan.problems.append(f"kpi_values: indicator(s) {', '.join(unknown_kpis)} are not in the catalogue")
     if plan.problems:
         plan.tables = {}
+    else:
+        plan.rows = row_changes(before, plan.tables)
     return plan
+
+
+def _no_rows(path: Path, template) -> bool:
+    """Whether the file is a template's header with no rows under it (as the templates are shipped): nothing to
+    merge, and not an error. A header with columns missing is read as usual, so its problems are listed."""
+    header, rows, found = read_rows(path)
+    return not found and not rows and all(c.name in header for c in template.columns if c.required)
 
 
 def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], plan: Plan, replace: set[str]) -> None:
     from ingest.ees import combine, read_ehcp
     from ingest.geo import read_wards, wards_table
-    from ingest.waits import merge_waits, read_chs_workbook, read_locality_return
+    from ingest.waits import locality_template, merge_waits, read_chs_workbook, read_locality_return
+    from metrics.areas import setup_of
 
     t = plan.tables
-    wards_known = set(t["wards"]["ward_code"])
+    localities = setup_of(base.manifest).localities
     for u in uploads:
         if u.name not in paths:
             continue
         path = paths[u.name]
+        shape = TEMPLATES.get(u.table) if u.kind == "template" else None
+        if u.kind == "waits":
+            shape = locality_template(localities or ("",))
+        if shape is not None and _no_rows(path, shape):
+            table = TEMPLATE_TABLE.get(u.table, "waiting_times")
+            if u.table in replace:
+                plan.problems.append(
+                    f"{u.name}: the header and no rows, so it cannot replace {table}; add the rows, or untick "
+                    f"“Replace this table”"
+                )
+            else:
+                plan.notes.append(f"{u.name}: the header and no rows, so {table} is carried over unchanged.")
+            continue
+        wards_known = set(t["wards"]["ward_code"])  # after any boundary file read above
         if u.kind == "template":
             frame, found = read_template(u.table, path, la_code=base.la_code, ward_codes=wards_known or None)
+            if u.table == "wards" and not found:
+                unknown = sorted(set(frame["ward_code"]) - wards_known)
+                if unknown:
+                    found = [
+                        f"{u.name}: ward code(s) {', '.join(unknown[:10])}{' …' if len(unknown) > 10 else ''} are "
+                        f"not wards of the snapshot; a ward's outline comes from the ONS boundary file, so upload it "
+                        "with wards.csv"
+                    ]
             plan.problems += found
             if found:
                 continue
             table = TEMPLATE_TABLE[u.table]
             key = list(TABLES[table].key)
-            if u.table in replace:
-                t[table] = frame.select(t[table].columns).sort(key)
-                plan.notes.append(f"{table} replaced whole by {u.name} ({frame.height} rows).")
+            keep = KEPT.get(u.table, ())
+            frame = frame.with_columns(pl.lit(None).alias(c) for c in keep if c not in frame.columns)
+            frame = frame.select(pl.col(c).cast(d) for c, d in TABLES[table].columns.items())
+            if u.table in replace:  # a whole table of wards or definitions still keeps what the file does not carry
+                frame = _keep_from(t[table], frame, key, keep)
+                t[table] = frame.sort(key)
+                plan.notes.append(f"{u.name}: {table} replaced whole by its {_rows(frame.height)}.")
             else:
-                t[table], added, changed = merge(t[table], frame, key)
-                plan.notes.append(f"{table}: {added} row(s) added and {changed} changed from {u.name}.")
+                t[table], added, changed = merge(t[table], frame, key, keep)
+                plan.notes.append(f"{u.name}: {_rows(added)} added and {_rows(changed)} changed in {table}.")
             plan.sources.append(source_entry(path, f"Local template: {u.table}", "local"))
         elif u.kind == "waits":
-            from metrics.areas import setup_of
-
-            frame, found = read_locality_return(path, setup_of(base.manifest).localities)
+            frame, found = read_locality_return(path, localities)
             plan.problems += found
             if not found:
                 t["waiting_times"] = merge_waits(t["waiting_times"], frame)
                 t["kpi_values"] = rederive_waits(t["kpi_values"], t["waiting_times"], base.la_code)
-                plan.notes.append(f"{frame.height} locality waiting-time rows from {u.name}.")
+                plan.notes.append(f"{u.name}: {_rows(frame.height)} of locality waiting times.")
                 plan.sources.append(source_entry(path, "Locality waiting-times return", "local"))
         elif u.kind == "chs":
             frame, found = read_chs_workbook(path, plan.names)
             plan.problems += found
             if not found:
                 t["waiting_times"] = merge_waits(t["waiting_times"], frame)
-                plan.notes.append(f"{frame.height} NHS England community waiting-list rows from {u.name}.")
+                plan.notes.append(f"{u.name}: {_rows(frame.height)} of NHS England community waiting lists.")
                 plan.sources.append(
                     source_entry(path, "NHS England community health services waiting lists", "NHS England")
                 )
@@ -238,9 +425,13 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 if missing:
                     extra = catalogue_frame(missing).select(t["kpi_catalogue"].columns)
                     t["kpi_catalogue"] = pl.concat([t["kpi_catalogue"], extra]).sort("theme", "workstream", "kpi_id")
-                    plan.notes.append(f"kpi_catalogue: {len(missing)} DfE indicator(s) added from {u.name}.")
+                    plan.notes.append(
+                        f"{u.name}: the definitions of {len(missing)} DfE indicator"
+                        f"{'' if len(missing) == 1 else 's'} new to the snapshot added to kpi_catalogue."
+                    )
                 plan.notes.append(
-                    f"DfE EHC plans (SEN2) to {result.release} from {u.name}: {added} row(s) added, {changed} revised."
+                    f"{u.name}: DfE EHC plans (SEN2) to {result.release}, {_rows(added)} added and {_rows(changed)} "
+                    "revised in kpi_values."
                 )
                 plan.sources.append(
                     source_entry(path, f"DfE Education, health and care plans (SEN2), data to {result.release}", "DfE")
@@ -257,8 +448,27 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
             if not found:
                 extra = {r["ward_code"]: r for r in t["wards"].iter_rows(named=True)}
                 t["wards"] = wards_table(wards, extra)
-                plan.notes.append(f"{len(wards)} wards with ONS boundaries from {u.name}.")
+                plan.notes.append(f"{u.name}: ONS boundaries of {len(wards)} wards.")
                 plan.sources.append(source_entry(path, "ONS ward boundaries", "Office for National Statistics"))
+
+
+def rescored_same_direction(old: pl.DataFrame, edited: pl.DataFrame | None) -> list[dict]:
+    """The risks whose score (likelihood × severity) an edit changes while their direction stays as it was: a
+    re-scored risk usually has a new direction, so the officer is asked to set it or confirm it."""
+    if edited is None or not edited.height:
+        return []
+    new = edited.select(
+        "risk_id",
+        pl.col("direction").alias("direction_now"),
+        (pl.col("likelihood").cast(pl.Int16) * pl.col("severity").cast(pl.Int16)).alias("score_now"),
+    )
+    rows = (
+        old.select("risk_id", "title", "direction", pl.col("score").cast(pl.Int16))
+        .join(new, on="risk_id")
+        .filter(pl.col("score_now").ne_missing(pl.col("score")) & (pl.col("direction_now") == pl.col("direction")))
+        .sort("risk_id")
+    )
+    return rows.select("risk_id", "title", "direction", "score", "score_now").to_dicts()
 
 
 def apply_edits(
@@ -269,11 +479,21 @@ def apply_edits(
     notes: list[dict],
     as_at: date,
     who: str,
+    direction_confirmed: set[str] = frozenset(),
 ) -> Plan:
     """The base's tables with edited actions and risks (the editable columns only) and new commentary notes; every
-    changed row is recorded with who changed it; checked against the snapshot contract."""
-    plan = Plan(tables={name: scan_table(base, name).collect() for name in TABLES})
+    changed row is recorded with who changed it; checked against the snapshot contract. A risk re-scored with its
+    direction unchanged is refused unless its id is in `direction_confirmed`."""
+    before = {name: scan_table(base, name).collect() for name in TABLES}
+    plan = Plan(tables=dict(before), origin="edits")
     t = plan.tables
+    for r in rescored_same_direction(t["risks"], risks):
+        if r["risk_id"] not in direction_confirmed:
+            plan.problems.append(
+                f"risks, risk {r['risk_id']}: the score goes from {r['score']} to {r['score_now']} but the direction "
+                f"is still “{r['direction'].capitalize()}” — set the direction that the new score shows, or tick the box to "
+                "confirm it is unchanged"
+            )
     for table, edited, editable in (
         ("actions", actions, ["status", "progress_note", "due_date"]),
         ("risks", risks, ["likelihood", "severity", "direction", "status", "mitigation"]),
@@ -311,6 +531,8 @@ def apply_edits(
         plan.problems.append("Nothing was changed: edit a row or write a note first.")
     if plan.problems:
         plan.tables = {}
+    else:
+        plan.rows = row_changes(before, plan.tables)
     return plan
 
 
@@ -367,7 +589,7 @@ def publish(base: Snapshot, plan: Plan, *, out_root: Path, as_at: str, publisher
 
 PROBLEM = re.compile(
     r"^(?P<file>[^,:]+?)(?:, (?:row (?P<row>\d+)|sheet '(?P<sheet>[^']*)'|feature (?P<feature>\d+)|organisation "
-    r"(?P<org>\S+)))?(?:, [^:]*?column '(?P<column>[^']*)')?: (?:value '(?P<value>.*)' — expected (?P<expected>.*)|(?P<text>.*))$"
+    r"(?P<org>\S+)|(?P<item>(?:risk|kpi|action) [^\s:,]+)))?(?:, [^:]*?column '(?P<column>[^']*)')?: (?:value '(?P<value>.*)' — expected (?P<expected>.*)|(?P<text>.*))$"
 )
 
 
@@ -384,6 +606,7 @@ def problems_table(problems: list[str]) -> pl.DataFrame:
             or (f"sheet {m['sheet']}" if m["sheet"] else "")
             or (f"feature {m['feature']}" if m["feature"] else "")
             or (m["org"] or "")
+            or (m["item"] or "")
         )
         rows.append(
             {

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -59,6 +59,15 @@ def _manifest_state(folder: Path) -> str | None:
         return sha256_file(folder / "manifest.json")
     except OSError:
         return NO_MANIFEST
+
+
+def _temporary_folder(out_root: Path, as_at: str) -> Path:
+    """A folder of its own for each write, so two publishes at once (two officers, one server) never share one.
+    Made with mkdir, not tempfile.mkdtemp: mkdtemp's folder is 0700 and the rename keeps that mode, so a published
+    snapshot was readable by its writer alone while every other folder has the usual mode (0777 less the umask)."""
+    tmp = out_root / f".tmp-{as_at}-{secrets.token_hex(8)}"
+    os.mkdir(tmp)
+    return tmp
 
 
 def write_snapshot(
@@ -124,8 +133,7 @@ def write_snapshot(
     # What this write replaces, as it stands now: if it has changed by the time this write is ready to go into place,
     # someone else published this date meanwhile, and this write is the one that loses.
     base = _manifest_state(final)
-    # a folder of its own for each write, so two publishes at once (two officers, one server) never share one
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{as_at}-", dir=out_root))
+    tmp = _temporary_folder(out_root, as_at)
     try:
         entries = {}
         for name in TABLES:

@@ -100,7 +100,8 @@ The app reads only snapshots, never source files. Snapshots are built by the com
 - `python -m ingest check <snapshot folder>` — verify a snapshot.
 
 Every problem in a file is listed at once, with the file, row, column and value, and nothing is written until
-all the files are right. The templates, each a header row and one example row, are in `data/templates/`.
+all the files are right. The templates are in `data/templates/`: each is its header row alone, and the
+folder's README documents every column with an example row.
 """
 )
 

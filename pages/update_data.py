@@ -5,13 +5,23 @@ from datetime import date
 
 import streamlit as st
 
-from ingest.update import apply_edits, prepare, recognise
+from ingest.update import apply_edits, recognise, rescored_same_direction
 from metrics.formatting import WORKSTREAM_TITLES, fmt_date
 from metrics.schema import ACTION_STATUSES, COMMENTARY_KINDS, RISK_DIRECTIONS, RISK_STATUSES
 from ui import data
 from ui.components import page_header, show_table
 from ui.state import context, snapshot_ids, snapshot_label, snapshot_root
-from ui.update import request, show_plan, uploads_table
+from ui.tables import ACTION_STATUS_WORDS
+from ui.update import (
+    after_publish,
+    check_files,
+    read_day,
+    request,
+    show_duplicates,
+    show_plan,
+    show_published,
+    uploads_table,
+)
 
 ctx = context()
 if not ctx.officer:  # decided on the server from the signed-in identity; the page's address alone grants nothing
@@ -24,19 +34,24 @@ page_header(
     "Load the month's figures and the workstreams' updates into a new snapshot: every file is checked, every "
     "problem listed, and you see what would change before anything is published.",
 )
-published = st.session_state.pop("_published", None)
-if published:
-    st.success(f"Published the snapshot of {fmt_date(date.fromisoformat(published))}. Every page now shows it.")
-
+after_publish()
+# The uploader and the grids are keyed by the round of publishing, so each publish starts them again empty (a
+# widget's own state cannot be reset otherwise: the browser keeps what it holds).
+round_ = st.session_state.get("up_round", 0)
 ids = snapshot_ids()[0]
+today = date.today()
 c1, c2 = st.columns(2)
-as_at = c1.date_input(
-    "Data as at (the new snapshot's date)",
-    value=date.today(),
-    max_value=date.today(),
-    format="DD/MM/YYYY",
+typed = c1.text_input(
+    "Data as at (the new snapshot's date, day/month/year)",
+    value=today.strftime("%d/%m/%Y"),
+    max_chars=20,
     key="up_as_at",
 )
+day, day_problem = read_day(typed, today)
+if day is None:
+    c1.error(day_problem, icon=":material/error:")
+else:
+    c1.caption(f"The new snapshot will be dated {day:%A} {fmt_date(day)}.")
 base_id = c2.selectbox(
     "Build on",
     ids,
@@ -45,9 +60,11 @@ base_id = c2.selectbox(
     help="Tables you do not upload or edit are carried over from this snapshot.",
 )
 base = data.snapshot(snapshot_root() / base_id)
+as_at = day or today
 as_at_id = as_at.isoformat()
 
-upload_tab, edit_tab = st.tabs(["Upload files", "Edit actions, risks and commentary"])
+# Keyed, so the tab chosen stays chosen when the page runs again (after Check or Publish on the second tab).
+upload_tab, edit_tab = st.tabs(["Upload files", "Edit actions, risks and commentary"], key="up_tab", on_change="rerun")
 
 with upload_tab:
     files = st.file_uploader(
@@ -55,8 +72,9 @@ with upload_tab:
         "workbooks, the locality waiting-times return, an ONS ward boundary GeoJSON",
         type=["csv", "xlsx", "zip", "geojson", "json"],
         accept_multiple_files=True,
-        key="up_files",
+        key=f"up_files_{round_}",
     )
+    show_published("up")
     uploads = [recognise(f.name, f.getvalue()) for f in files or []]
     if not uploads:
         st.info(
@@ -66,22 +84,26 @@ with upload_tab:
         )
     else:
         show_table(uploads_table(uploads))
+        show_duplicates(uploads)
+        by_template: dict[str, list[str]] = {}
+        for u in uploads:
+            if u.kind == "template":
+                by_template.setdefault(u.table, []).append(u.name)
         replace = {
-            u.table
-            for u in uploads
-            if u.kind == "template"
-            and st.checkbox(
-                f"Replace this table: {u.table} (instead of merging {u.name} into it)", key=f"up_replace_{u.table}"
+            table
+            for table, names in by_template.items()
+            if st.checkbox(
+                f"Replace this table: {table} (instead of merging {' and '.join(names)} into it)",
+                key=f"up_replace_{table}",
             )
         }
         signature = (base_id, as_at_id, tuple((u.name, len(u.data)) for u in uploads), tuple(sorted(replace)))
-        st.button("Check files", type="primary", key="up_check", on_click=request, args=("up_check",))
-        if st.session_state.pop("up_check_requested", False):
+        st.button(
+            "Check files", type="primary", key="up_check", disabled=day is None, on_click=request, args=("up_check",)
+        )
+        if st.session_state.pop("up_check_requested", False) and day is not None:
             with st.spinner("Reading and checking every file…"):
-                st.session_state["up_plan"] = (
-                    signature,
-                    prepare(base, uploads, replace=replace, work_dir=snapshot_root(), as_at=as_at_id),
-                )
+                st.session_state["up_plan"] = (signature, check_files(base, uploads, replace, as_at_id))
         show_plan(ctx, base, signature, as_at_id, "up")
 
 with edit_tab:
@@ -96,7 +118,7 @@ with edit_tab:
         actions.select(
             "action_id", "workstream", "title", "owner_role", "due_date", "status", "progress_note"
         ).to_pandas(),
-        key="ed_actions",
+        key=f"ed_actions_{round_}",
         hide_index=True,
         width="stretch",
         disabled=["action_id", "workstream", "title", "owner_role"],
@@ -106,14 +128,16 @@ with edit_tab:
             "title": st.column_config.TextColumn("Action"),
             "owner_role": st.column_config.TextColumn("Owner (role)"),
             "due_date": st.column_config.DateColumn("Due", required=True, format="D MMM YYYY"),
-            "status": st.column_config.SelectboxColumn("Status", options=list(ACTION_STATUSES), required=True),
+            "status": st.column_config.SelectboxColumn(
+                "Status", options=list(ACTION_STATUSES), format_func=ACTION_STATUS_WORDS.get, required=True
+            ),
             "progress_note": st.column_config.TextColumn("Latest update", max_chars=2000),
         },
     )
     st.subheader("Risks")
     edited_risks = st.data_editor(
         risks.select("risk_id", "title", "likelihood", "severity", "direction", "status", "mitigation").to_pandas(),
-        key="ed_risks",
+        key=f"ed_risks_{round_}",
         hide_index=True,
         width="stretch",
         disabled=["risk_id", "title"],
@@ -126,11 +150,31 @@ with edit_tab:
             "severity": st.column_config.NumberColumn(
                 "Severity (1–5)", min_value=1, max_value=5, step=1, required=True
             ),
-            "direction": st.column_config.SelectboxColumn("Direction", options=list(RISK_DIRECTIONS), required=True),
-            "status": st.column_config.SelectboxColumn("Status", options=list(RISK_STATUSES), required=True),
+            "direction": st.column_config.SelectboxColumn(
+                "Direction", options=list(RISK_DIRECTIONS), format_func=str.capitalize, required=True
+            ),
+            "status": st.column_config.SelectboxColumn(
+                "Status", options=list(RISK_STATUSES), format_func=str.capitalize, required=True
+            ),
             "mitigation": st.column_config.TextColumn("Mitigation", max_chars=2000),
         },
     )
+    risks_now = data.edited_frame(edited_risks, "risks")
+    rescored = rescored_same_direction(risks, risks_now)
+    confirmed = set()
+    if rescored:
+        st.warning(
+            "You have re-scored a risk without changing its direction. Set the direction the new score shows in "
+            "the table, or confirm below that it is unchanged.",
+            icon=":material/warning:",
+        )
+        for r in rescored:
+            if st.checkbox(
+                f"{r['risk_id']} ({r['title']}): the score goes from {r['score']} to {r['score_now']}; keep the "
+                f"direction “{r['direction'].capitalize()}”",
+                key=f"ed_keep_direction_{r['risk_id']}",
+            ):
+                confirmed.add(r["risk_id"])
     st.subheader("New commentary")
     n1, n2, n3 = st.columns(3)
     workstream = n1.selectbox(
@@ -163,21 +207,26 @@ with edit_tab:
         edited_actions.to_json(date_format="iso"),
         edited_risks.to_json(date_format="iso"),
         str(notes),
+        tuple(sorted(confirmed)),
     )
-    st.button("Check changes", type="primary", key="ed_check", on_click=request, args=("ed_check",))
-    if st.session_state.pop("ed_check_requested", False):
+    st.button(
+        "Check changes", type="primary", key="ed_check", disabled=day is None, on_click=request, args=("ed_check",)
+    )
+    if st.session_state.pop("ed_check_requested", False) and day is not None:
         who = " ".join(p for p in (ctx.publisher[0], f"({ctx.publisher[1]})" if ctx.publisher[1] else "") if p)
         missing_role = bool(notes) and not notes[0]["author_role"]
         plan = apply_edits(
             base,
             actions=data.edited_frame(edited_actions, "actions"),
-            risks=data.edited_frame(edited_risks, "risks"),
+            risks=risks_now,
             notes=notes,
             as_at=as_at,
             who=who,
+            direction_confirmed=confirmed,
         )
         if missing_role:
             plan.problems.append("New commentary: say who wrote it, by role (for example “Head of SEND”)")
             plan.tables = {}
         st.session_state["ed_plan"] = (ed_signature, plan)
+    show_published("ed")
     show_plan(ctx, base, ed_signature, as_at_id, "ed")

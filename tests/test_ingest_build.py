@@ -24,7 +24,7 @@ def project(tmp_path):
     """A config, its sources (EES 2025 folder, 2022 sen2_mi, a CHS workbook, ward boundaries) and the templates."""
     src = tmp_path / "project"
     (src / "local").mkdir(parents=True)
-    for f in (ROOT / "data" / "templates").glob("*.csv"):
+    for f in (FIX / "templates").glob("*.csv"):  # the shipped templates are headers only: rows of our own
         shutil.copy(f, src / "local" / f.name)
     chs_workbook(src / "chs.xlsx", "July 2025", "new")
     (src / "wards.geojson").write_text(json.dumps(ons_style()))

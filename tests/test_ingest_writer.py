@@ -169,25 +169,26 @@ def test_manifest_as_at_must_match_folder(snapshot_factory, tmp_path):
 # A writer process: N rounds of replacing one date; each round waits, just after the writer has made its temporary
 # folder (so after it has noted what it replaces), until the other process has got as far, so both always race.
 RACER = """
-import json, sys, tempfile, time
+import json, sys, time
 from pathlib import Path
 import polars as pl
 from ingest.writer import WriteError, write_snapshot
 
 me, other, root, source, sync, rounds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]), int(sys.argv[6])
 tables = {f.stem: pl.read_parquet(f) for f in source.glob("*.parquet")}
-real_mkdtemp = tempfile.mkdtemp
+import ingest.writer
+real_folder = ingest.writer._temporary_folder
 state = {"round": 0}
 
-def mkdtemp(*args, **kwargs):
-    made = real_mkdtemp(*args, **kwargs)
+def folder(*args, **kwargs):
+    made = real_folder(*args, **kwargs)
     (sync / f"{state['round']}-{me}").touch()
     deadline = time.monotonic() + 60
     while not (sync / f"{state['round']}-{other}").exists() and time.monotonic() < deadline:
         time.sleep(0.002)
     return made
 
-tempfile.mkdtemp = mkdtemp
+ingest.writer._temporary_folder = folder
 for n in range(rounds):
     state["round"] = n
     try:
@@ -340,3 +341,18 @@ def test_breaking_a_stale_lock_never_removes_a_fresh_one(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [".lock"]
     first.release()
     assert not lock.exists()
+
+
+def test_a_written_snapshot_folder_has_the_mode_every_other_folder_gets(demo_tables, tmp_path):
+    """The folder a publish writes gets the usual mode (0777 less the umask, as mkdir gives any folder), not the
+    0700 of a private temporary folder: with the common umask 022, 0755 like the snapshots beside it."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        beside = tmp_path / "2025-09-30"
+        beside.mkdir()  # a folder made the ordinary way, as a copied or checked-out snapshot is
+        path = write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-10-31", area=AREA, demo=True)
+    finally:
+        os.umask(old)
+    assert oct(path.stat().st_mode & 0o777) == oct(beside.stat().st_mode & 0o777) == "0o755"

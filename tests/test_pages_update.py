@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from ingest.__main__ import main as ingest_main
 from ingest.update import merge, problems_table, recognise
-from tests.pages_helper import app, page_text, with_sign_in
+from metrics.formatting import fmt_date
+from tests.pages_helper import app, page_text, unescape, with_sign_in
 
 TODAY = date.today().isoformat()
 GOOD_VALUES = (
@@ -57,7 +59,7 @@ def test_upload_check_preview_and_publish_a_verified_snapshot(root, capsys):
     assert "All files passed their checks" in text and "Nothing has been written yet" in text
     new = next(df.value for df in at.dataframe if "Period" in df.value.columns and "Value" in df.value.columns)
     assert ("Oct 2025", "90%") in set(zip(new["Period"], new["Value"], strict=True))
-    assert "kpi_values: 1 row(s) added and 0 changed from kpi_values.csv." in text
+    assert "kpi_values.csv: 1 row added and no rows changed in kpi_values." in text
     assert not (root / TODAY).exists()  # the preview writes nothing
     button(at, "Publish snapshot").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -77,7 +79,7 @@ def test_a_bad_file_lists_every_problem_and_writes_nothing(root):
         [("kpi_values.csv", BAD_VALUES.encode(), "text/csv"), ("notes.docx.csv", b"hello\n", "text/csv")]
     ).run()
     button(at, "Check files").run()
-    assert any("3 problem(s) found. Nothing has been written." in e.value for e in at.error)
+    assert any("3 problems found. Nothing has been written." in e.value for e in at.error)
     problems = next(df.value for df in at.dataframe if "Expected" in df.value.columns)
     rows = list(zip(problems["File"], problems["Row"], problems["Column"], problems["Value"], strict=True))
     assert ("kpi_values.csv", "2", "value", "nan") in rows
@@ -93,11 +95,11 @@ def test_a_bad_file_lists_every_problem_and_writes_nothing(root):
 def test_editing_an_action_status_previews_the_change_and_publishes_it(root):
     at = open_page()
     state = {"edited_rows": {"0": {"status": "off_track"}}, "added_rows": [], "deleted_rows": []}
-    at.session_state["ed_actions"] = state
+    at.session_state["ed_actions_0"] = state
     at.run()
     button(at, "Check changes").run()
     assert not at.exception, [e.value for e in at.exception]
-    changes = next(df.value for df in at.dataframe if "Was" in df.value.columns)
+    changes = next(df.value for df in at.dataframe if "Action" in df.value.columns and "Was" in df.value.columns)
     assert "Off track" in set(changes.astype(str).stack())
     button(at, "Publish snapshot").run()
     manifest = json.loads((root / TODAY / "manifest.json").read_text())
@@ -149,7 +151,7 @@ def test_problems_split_into_file_row_column_value_expected():
 
 def test_editing_a_risk_and_writing_a_note_are_recorded_and_published(root):
     at = open_page(email="lead@bury.gov.uk", name="Workstream lead")
-    at.session_state["ed_risks"] = {
+    at.session_state["ed_risks_0"] = {
         "edited_rows": {"0": {"likelihood": 2, "severity": 2}},
         "added_rows": [],
         "deleted_rows": [],
@@ -157,6 +159,7 @@ def test_editing_a_risk_and_writing_a_note_are_recorded_and_published(root):
     at.text_input(key="ed_role").set_value("Head of SEND")
     at.text_area(key="ed_text").set_value("**Impact:** the new panel met twice.\n\n- one\n- two")
     at.run()
+    at.checkbox(key="ed_keep_direction_R01").check().run()  # re-scored, its direction confirmed as it was
     button(at, "Check changes").run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     risk = next(df.value for df in at.dataframe if "Change" in df.value.columns and "Risk" in df.value.columns)
@@ -209,8 +212,6 @@ def test_two_publishes_of_one_date_cannot_interleave(demo_tables, tmp_path, monk
 def test_public_files_go_through_the_same_update(demo_root, tmp_path):
     """DfE release files, an NHS CHS workbook and ONS ward boundaries, uploaded: read by the importers' own readers,
     DfE indicators new to the snapshot get their catalogue definitions, and the candidate passes the contract."""
-    from pathlib import Path
-
     from ingest.update import prepare
     from metrics.snapshot import open_snapshot
     from tests.test_ingest_geo import ons_style
@@ -234,3 +235,273 @@ def test_public_files_go_through_the_same_update(demo_root, tmp_path):
     assert plan.tables["wards"]["geometry_source"].unique().to_list() == ["ons"]
     assert plan.tables["waiting_times"].filter(plan.tables["waiting_times"]["area_code"] == "RM3").height > 0
     assert [p.name for p in tmp_path.iterdir()] == ["chs.xlsx"]  # the uploads' temporary folder is gone
+
+
+# ── the project's own templates, through the page ─────────────────────────────────────────────────────────────────
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "data" / "templates"
+FILLED_DIR = Path(__file__).parent / "fixtures" / "templates"  # the templates with a row each, as an officer fills them
+SHIPPED = sorted(p.name for p in TEMPLATES_DIR.glob("*.csv"))
+FILLED = sorted(p.name for p in FILLED_DIR.glob("*.csv"))
+
+
+def upload(at, folder: Path, names: list[str]):
+    at.file_uploader[0].set_value([(n, (folder / n).read_bytes(), "text/csv") for n in names]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_every_shipped_template_is_a_header_with_no_rows():
+    assert len(SHIPPED) == 10
+    for name in SHIPPED:
+        lines = (TEMPLATES_DIR / name).read_text().splitlines()
+        assert len(lines) == 1, (name, "a template ships with its header only")
+
+
+@pytest.mark.parametrize("names", [[n] for n in SHIPPED] + [SHIPPED], ids=[*SHIPPED, "all together"])
+def test_every_shipped_template_alone_and_all_together_checks_and_previews(root, names):
+    """Uploaded as shipped (headers only), each template checks and previews without an exception and says that it
+    changes nothing; no Publish button, nothing written."""
+    at = upload(open_page(), TEMPLATES_DIR, names)
+    button(at, "Check files").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    text = page_text(at)
+    assert "All files passed their checks." in text and "They change nothing in the snapshot of 31 October 2025" in text
+    for name in names:
+        assert f"{name}: the header and no rows" in text
+    assert not [b for b in at.button if b.label == "Publish snapshot"]
+    assert sorted(p.name for p in root.iterdir()) == ["2025-09-30", "2025-10-31"]
+
+
+@pytest.mark.parametrize("names", [[n] for n in FILLED] + [FILLED], ids=[*FILLED, "all together"])
+def test_every_template_filled_in_alone_and_all_together_checks_and_previews(root, names):
+    """With a row each (kpi_catalogue.csv crashed on a list of dates, wards.csv on a missing "lon" column), every
+    template checks and previews without an exception or a problem."""
+    at = upload(open_page(), FILLED_DIR, names)
+    button(at, "Check files").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    text = page_text(at)
+    assert "All files passed their checks." in text
+    assert "Nothing has been written yet" in text or "They change nothing" in text
+
+
+def _rows_tables(at) -> dict[str, list[tuple]]:
+    """The preview's "Every row that would change" tables, by the table named in the bold line above each."""
+    tables = [df.value for df in at.dataframe if list(df.value.columns) == ["Row", "Change", "Column", "Was", "Now"]]
+    names = [m.value.split("(`")[1].split("`)")[0] for m in at.markdown if m.value.startswith("**") and "(`" in m.value]
+    assert len(names) == len(tables), (names, len(tables))
+    return {n: list(t.itertuples(index=False, name=None)) for n, t in zip(names, tables, strict=True)}
+
+
+def test_the_preview_lists_every_changed_row_with_its_old_and_new_values(root):
+    """The filled-in templates revise rows the snapshot already has: each one is listed, column by column, with the
+    snapshot's value and the file's, text included, in every table; a new row is listed with its values."""
+    from metrics.snapshot import open_snapshot, scan_table
+
+    base = open_snapshot(root / "2025-10-31")
+    action = scan_table(base, "actions").collect().row(0, named=True)
+    risk = scan_table(base, "risks").collect().row(0, named=True)
+    at = upload(open_page(), FILLED_DIR, FILLED)
+    button(at, "Check files").run()
+    rows = _rows_tables(at)
+    assert ("A01", "Changed", "title", action["title"], "Publish the SEND strategy") in rows["actions"]
+    assert ("A01", "Changed", "progress_note", action["progress_note"], "Approved and published") in rows["actions"]
+    assert ("R01", "Changed", "mitigation", risk["mitigation"], "Recruitment and locum cover") in rows["risks"]
+    assert ("R01", "Changed", "workstreams", "; ".join(risk["workstreams"]), "PIP2; PIP4") in rows["risks"]
+    milestone = [r for r in rows["milestones"] if r[2] == "detail"]
+    assert [r[4] for r in milestone] == ["Progress review"]
+    demand = scan_table(base, "ward_demand").collect().to_dicts()
+    old = next(
+        d
+        for d in demand
+        if (d["ward_code"], d["phase"], d["measure"], d["period_end"].isoformat())
+        == ("E05014152", "primary", "ehcp_caseload", "2025-09-30")
+    )
+    assert ("2025-09-30 · E05014152 · primary · ehcp_caseload", "Changed", "count", str(old["count"]), "60") in rows[
+        "ward_demand"
+    ]
+    added = [r for r in rows["commentary"] if r[1] == "Added"]
+    assert added == [
+        (
+            "PIP1 · 2025-10-20 · impact",
+            "Added",
+            "",
+            "",
+            "author_role: Director of Education; text: Requests fell through 2024.",
+        )
+    ]
+    # the catalogue row keeps the indicator's own SPC rebasing dates, which the template does not carry
+    assert not any(r[2] == "spc_rebase" for r in rows.get("kpi_catalogue", []))
+    text = page_text(at)
+    assert "actions.csv: no rows added and 1 row changed in actions." in text
+
+
+def test_the_same_template_twice_is_refused_naming_both_files(root):
+    at = open_page()
+    at.file_uploader[0].set_value(
+        [
+            ("kpi_values.csv", GOOD_VALUES.encode(), "text/csv"),
+            ("kpi_values (1).csv", GOOD_VALUES.encode(), "text/csv"),
+            ("milestones.csv", (FILLED_DIR / "milestones.csv").read_bytes(), "text/csv"),
+        ]
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = "kpi_values.csv and kpi_values (1).csv: each is the kpi_values template; put the rows in one file"
+    assert any(said in unescape(w.value) for w in at.warning)  # said as soon as the files are chosen
+    assert [c.label for c in at.checkbox if c.label.startswith("Replace")] == [
+        "Replace this table: kpi_values (instead of merging kpi_values.csv and kpi_values (1).csv into it)",
+        "Replace this table: milestones (instead of merging milestones.csv into it)",
+    ]
+    button(at, "Check files").run()
+    assert not at.exception
+    assert any("1 problem found. Nothing has been written." in e.value for e in at.error)
+    problems = next(df.value for df in at.dataframe if "Expected" in df.value.columns)
+    assert list(problems["File"]) == ["kpi_values.csv and kpi_values (1).csv"]
+    assert not [b for b in at.button if b.label == "Publish snapshot"]
+    assert sorted(p.name for p in root.iterdir()) == ["2025-09-30", "2025-10-31"]
+
+
+def test_statuses_and_directions_are_offered_in_words():
+    at = open_page()
+    columns = {df.proto.id.split("-")[-1]: json.loads(df.proto.columns) for df in at.dataframe if df.proto.id}
+    labels = {
+        (table, col): [o["label"] for o in columns[table][col]["type_config"]["options"]]
+        for table, col in (("ed_actions_0", "status"), ("ed_risks_0", "direction"), ("ed_risks_0", "status"))
+    }
+    assert labels[("ed_actions_0", "status")] == ["Complete", "On track", "At risk", "Off track", "Not started"]
+    assert labels[("ed_risks_0", "direction")] == ["Rising", "Stable", "Falling"]
+    assert labels[("ed_risks_0", "status")] == ["Open", "Closed"]
+
+
+EDIT_TAB = "Edit actions, risks and commentary"
+
+
+def test_publishing_from_the_edit_tab_says_so_there_and_stays_on_it(root):
+    at = open_page()
+    at.session_state["up_tab"] = EDIT_TAB  # the officer is on the second tab
+    at.session_state["ed_actions_0"] = {
+        "edited_rows": {"0": {"status": "at_risk"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.text_input(key="ed_role").set_value("Head of SEND")
+    at.text_area(key="ed_text").set_value("The panel met twice.")
+    at.run()
+    button(at, "Check changes").run()
+    text = page_text(at)
+    assert "Your changes passed their checks." in text and "All files passed" not in text
+    button(at, "Publish snapshot").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["up_tab"] == EDIT_TAB
+    edit = at.tabs[1]
+    said = [s.value for s in edit.success]
+    assert any(f"Published the snapshot of {fmt_date(date.today())}" in s for s in said), said
+    assert at.selectbox(key="up_base").value == TODAY  # the next update builds on what was just published
+    assert not at.session_state["ed_actions_1"]["edited_rows"]  # the edits are in it; the grid starts again
+    assert at.text_area(key="ed_text").value == "" and at.text_input(key="ed_role").value == "Head of SEND"
+
+
+def test_a_risk_rescored_without_a_new_direction_is_questioned_first(root):
+    """R01 is scored 4 × 4 = 16, "stable". Scored 2 × 4 = 8 with the direction left as it was, the officer is asked
+    to set the direction or confirm it; setting it (falling) or ticking the box lets the change through."""
+    at = open_page()
+    at.session_state["ed_risks_0"] = {"edited_rows": {"0": {"likelihood": 2}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert any("re-scored a risk without changing its direction" in w.value for w in at.warning)
+    box = at.checkbox(key="ed_keep_direction_R01")
+    assert "the score goes from 16 to 8; keep the direction “Stable”" in box.label
+    button(at, "Check changes").run()
+    problems = next(df.value for df in at.dataframe if "Expected" in df.value.columns)
+    assert list(problems["File"]) == ["risks"] and list(problems["Row"]) == ["risk R01"]
+    assert "the score goes from 16 to 8 but the direction is still “Stable”" in problems["Expected"][0]
+    assert not [b for b in at.button if b.label == "Publish snapshot"]
+    at.checkbox(key="ed_keep_direction_R01").check().run()
+    button(at, "Check changes").run()
+    assert not at.error and [b for b in at.button if b.label == "Publish snapshot"]
+    # a new direction needs no confirmation
+    at.session_state["ed_risks_0"] = {
+        "edited_rows": {"0": {"likelihood": 2, "direction": "falling"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not any("re-scored a risk" in w.value for w in at.warning)
+    assert not [c for c in at.checkbox if c.key == "ed_keep_direction_R01"]
+
+
+def test_the_snapshot_date_is_typed_day_first_with_no_calendar(root):
+    """No calendar (its week began on Sunday in an American-English browser and its pop-up covered the tabs): the
+    date is typed day first and read back in words; a date in the future or unreadable stops the check."""
+    at = open_page()
+    assert not at.date_input
+    field = at.text_input(key="up_as_at")
+    assert field.value == date.today().strftime("%d/%m/%Y")
+    field.set_value("31/10/2025").run()
+    assert any("The new snapshot will be dated Friday 31 October 2025." in c.value for c in at.caption)
+    at.text_input(key="up_as_at").set_value("2099-01-01").run()
+    assert any("1 January 2099 is in the future" in e.value for e in at.error)
+    at.text_input(key="up_as_at").set_value("the end of October").run()
+    assert any("Type the date as day/month/year" in e.value for e in at.error)
+    assert next(b for b in at.button if b.label == "Check changes").disabled
+
+
+def publish_one(at):
+    at.file_uploader[0].set_value([("kpi_values.csv", GOOD_VALUES.encode(), "text/csv")]).run()
+    button(at, "Check files").run()
+    button(at, "Publish snapshot").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="g_snapshot").value == TODAY
+    return at
+
+
+@pytest.fixture
+def root3(demo_root, tmp_path, monkeypatch):
+    for name in ("2025-08-31", "2025-09-30", "2025-10-31"):
+        shutil.copytree(demo_root / name, tmp_path / name)
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
+    return tmp_path
+
+
+@pytest.mark.parametrize("query", [{}, {"as_at": "2025-10-31", "compare": "2025-09-30"}], ids=["default", "a link"])
+def test_after_publishing_the_comparison_moves_on_to_the_snapshot_before(root3, query):
+    """Viewing 31 October compared with 30 September (the one before, by default or by a link that says so), then
+    publishing today's: the new snapshot is compared with 31 October, the one before it, not with 30 September."""
+    at = app(**query)
+    at.run()
+    at.switch_page("pages/update_data.py").run()
+    assert at.selectbox(key="g_compare").value == "2025-09-30"
+    publish_one(at)
+    assert at.selectbox(key="g_compare").value == "2025-10-31"
+    assert at.query_params["compare"] == "2025-10-31"  # and the address says so
+
+
+@pytest.mark.parametrize("how", ["sidebar", "link"])
+def test_a_compare_snapshot_the_person_chose_is_kept(root3, how):
+    at = app(as_at="2025-10-31", compare="2025-08-31") if how == "link" else app()
+    at.run()
+    if how == "sidebar":
+        at.selectbox(key="g_compare").select("2025-08-31").run()
+    at.switch_page("pages/update_data.py").run()
+    assert at.selectbox(key="g_compare").value == "2025-08-31"
+    publish_one(at)
+    assert at.selectbox(key="g_compare").value == "2025-08-31"
+
+
+def test_a_failure_no_check_foresaw_is_said_plainly_not_as_a_crash(root, monkeypatch):
+    """Whatever a reader meets that no check foresaw, the officer gets one plain problem and nothing is written,
+    never Streamlit's generic error (which is what kpi_catalogue.csv and wards.csv used to give)."""
+    import ui.update
+
+    def broken(*args, **kwargs):
+        raise KeyError("lon")
+
+    monkeypatch.setattr(ui.update, "prepare", broken)
+    at = open_page()
+    at.file_uploader[0].set_value([("kpi_values.csv", GOOD_VALUES.encode(), "text/csv")]).run()
+    button(at, "Check files").run()
+    assert not at.exception, [e.value for e in at.exception]
+    problems = next(df.value for df in at.dataframe if "Expected" in df.value.columns)
+    assert list(problems["File"]) == [""]  # not about one file: the whole sentence is in the last column
+    assert problems["Expected"][0].startswith("Checking the files stopped on an unexpected KeyError, so nothing")
+    assert sorted(p.name for p in root.iterdir()) == ["2025-09-30", "2025-10-31"]

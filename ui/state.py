@@ -20,6 +20,9 @@ KEY_COMPARE = "g_compare"
 KEY_PHASE = "g_phase"
 KEY_BOARD = "g_board"
 NO_COMPARE = "none"
+# Set when the person chose the compare snapshot (in the sidebar, or by a link naming one other than the default):
+# only then does it stay when the snapshot shown changes; otherwise it is always the snapshot before the one shown.
+KEY_COMPARE_CHOSEN = "_compare_chosen"
 PARAMS = {KEY_SNAPSHOT: "as_at", KEY_COMPARE: "compare", KEY_PHASE: "phase", KEY_BOARD: "mode"}
 
 
@@ -71,10 +74,30 @@ def init_from_url(ids: list[str], *, officer: bool = True) -> None:
     compare = qp.get("compare")
     if compare in ids or compare == NO_COMPARE:
         st.session_state[KEY_COMPARE] = compare
+        # a link carries the compare snapshot it was made with; it is a choice only if it is not that view's default
+        shown = as_at if as_at in ids else ids[0]
+        st.session_state[KEY_COMPARE_CHOSEN] = compare != default_compare(ids, shown)
     if qp.get("phase") in PHASES:
         st.session_state[KEY_PHASE] = qp.get("phase")
     if officer and qp.get("mode") in ("board", "officer"):
         st.session_state[KEY_BOARD] = qp.get("mode") == "board"
+
+
+def compare_chosen(ids: list[str]) -> None:
+    """The sidebar's compare control changed: the person chose it, unless they chose the default back."""
+    chosen = st.session_state.get(KEY_SNAPSHOT) or ids[0]
+    st.session_state[KEY_COMPARE_CHOSEN] = st.session_state.get(KEY_COMPARE) != default_compare(ids, chosen)
+
+
+def settle_compare(ids: list[str], chosen: str) -> None:
+    """The compare snapshot for the snapshot shown: the one before it (the last board) unless the person chose
+    another that is still earlier than the one shown. Run before the control is drawn, on every run, so that a
+    session moved to a newly published snapshot compares it with the one before it, not with the old default."""
+    options = [i for i in ids if i < chosen] + [NO_COMPARE]
+    current = st.session_state.get(KEY_COMPARE)
+    if not st.session_state.get(KEY_COMPARE_CHOSEN) or current not in options:
+        st.session_state[KEY_COMPARE] = default_compare(ids, chosen)
+        st.session_state[KEY_COMPARE_CHOSEN] = False
 
 
 def sync_to_url() -> None:
