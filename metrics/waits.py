@@ -273,8 +273,10 @@ def area_trend(
     if providers is None:
         return out
     gaps = provider_gaps(waiting_times, service=service, providers=providers, source=source)
-    return out.join(gaps, on="period_end", how="left").with_columns(
-        pl.col("missing").fill_null(pl.lit([], pl.List(pl.String)))
+    return (
+        out.join(gaps, on="period_end", how="left")
+        .with_columns(pl.col("missing").fill_null(pl.lit([], pl.List(pl.String))))
+        .sort("period_end")  # a join does not keep row order (Polars 2)
     )
 
 

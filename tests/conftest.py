@@ -47,3 +47,30 @@ def sentinel_root(tmp_path_factory, demo_tables) -> Path:
     root = tmp_path_factory.mktemp("sentinel")
     write_sentinel_snapshots(root, demo_tables)
     return root
+
+
+class RecordedBuild:
+    """Stands in for the board papers' build process (ui.papers starts one after a publish or when asked): records
+    its command line and environment and stays "running". The papers themselves are built for real in
+    test_boardpack_papers.py and in the browser test tests/e2e/test_papers.py."""
+
+    def __init__(self, cmd, **kwargs):
+        self.cmd, self.env, self.code, self.stderr = cmd, kwargs.get("env"), None, None
+
+    def poll(self):
+        return self.code
+
+
+@pytest.fixture(autouse=True)
+def paper_builds(monkeypatch) -> list:
+    """Every papers' build a test starts (no ten-second build process behind page tests)."""
+    started: list[RecordedBuild] = []
+    import ui.papers
+
+    def popen(cmd, **kwargs):
+        started.append(RecordedBuild(cmd, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(ui.papers.subprocess, "Popen", popen)
+    monkeypatch.setattr(ui.papers, "_JOBS", {})
+    return started

@@ -396,7 +396,7 @@ def test_publishing_in_the_app_signs_with_the_key_from_the_apps_own_secrets(demo
     at.run()
     at.switch_page("pages/update_data.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    at.session_state["ed_actions"] = {
+    at.session_state["ed_actions_0"] = {
         "edited_rows": {"0": {"status": "off_track"}},
         "added_rows": [],
         "deleted_rows": [],

@@ -107,6 +107,22 @@ def test_editing_an_action_status_previews_the_change_and_publishes_it(root):
     assert manifest["changes"] == [{"table": "actions", "key": "A01", "by": "local user"}]
 
 
+def test_publishing_starts_the_new_snapshots_board_papers(root, paper_builds):
+    at = open_page()
+    at.session_state["ed_actions_0"] = {
+        "edited_rows": {"0": {"status": "off_track"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    button(at, "Check changes").run()
+    button(at, "Publish snapshot").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # today's snapshot against the one before it (31 October), as the public are offered them
+    [build] = paper_builds
+    assert build.cmd[-4:] == ["--snapshot", TODAY, "--compare", "2025-10-31"]
+
+
 def test_the_public_cannot_reach_the_page(root):
     at = with_sign_in(app())
     at.run()

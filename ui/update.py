@@ -195,6 +195,13 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
             LOG.warning("Publish refused: %s", exc)
             st.error(md_escape(str(exc).replace(str(snapshot_root()) + "/", "")), icon=":material/error:")
             return
+        # the board's papers for the new snapshot (against the one before it) are built now, by a separate process,
+        # so the Summary's buttons serve them at once
+        from ui.papers import published_pair, start_build
+
+        ids = data_ids()
+        snap = data.snapshot(path)
+        start_build(snapshot_root(), snap.id, published_pair(snap, ids))
         st.session_state.pop(f"{key}_plan", None)
         st.session_state["_published"] = (as_at, key)  # said where the Publish button was, on the same tab
         st.session_state["_publish_reset"] = as_at  # the next run starts the update again on the new snapshot
