@@ -71,6 +71,6 @@ def paper_builds(monkeypatch) -> list:
         started.append(RecordedBuild(cmd, **kwargs))
         return started[-1]
 
-    monkeypatch.setattr(ui.papers.subprocess, "Popen", popen)
+    monkeypatch.setattr(ui.papers, "_spawn", popen)
     monkeypatch.setattr(ui.papers, "_JOBS", {})
     return started

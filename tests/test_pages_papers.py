@@ -37,7 +37,7 @@ def root(tmp_path, demo_root, monkeypatch):
     for name in DATES:
         shutil.copytree(demo_root / name, tmp_path / name)
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
-    monkeypatch.setattr(ui.papers.subprocess, "Popen", FakeBuild)
+    monkeypatch.setattr(ui.papers, "_spawn", FakeBuild)
     monkeypatch.setattr(ui.papers, "_JOBS", {})
     FakeBuild.started = []
     return tmp_path

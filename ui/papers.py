@@ -29,6 +29,7 @@ from ui import data
 from ui.state import Context, snapshot_root
 
 LOG = logging.getLogger(__name__)
+_spawn = subprocess.Popen  # how a build process is started (tests put a recorder here)
 ROOT = Path(__file__).resolve().parents[1]
 _JOBS: dict[tuple[str, str, str], subprocess.Popen] = {}  # (root, snapshot id, compare id) → the build running
 _JOBS_LOCK = threading.Lock()
@@ -60,7 +61,7 @@ def start_build(root: Path, snap_id: str, compare_id: str | None) -> bool:
         if key is not None:
             env[KEY_ENV] = key.decode("utf-8")
         try:
-            _JOBS[job] = subprocess.Popen(
+            _JOBS[job] = _spawn(
                 cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
             )
         except OSError as exc:
