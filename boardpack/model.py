@@ -26,13 +26,14 @@ from metrics.areas import setup_of
 from metrics.disclosure import LEGEND
 from metrics.formatting import (
     ASSURANCE_LABELS,
-    RAG_WORDS,
+    SMALL_NUMBER_CAUTION,
     THEME_TITLES,
     VARIATION_LABELS,
     WORKSTREAM_TITLES,
     fmt_date,
     fmt_target,
     fmt_value,
+    rag_word,
     workstream_label,
 )
 from metrics.schema import WORKSTREAMS
@@ -127,12 +128,20 @@ def summary_rows(summary: pl.DataFrame) -> list[dict]:
         {
             "Workstream": workstream_label(r["workstream"]),
             "Indicator": r["title"],
-            "Latest": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
+            "Latest": (
+                fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
+                + (f" ({SMALL_NUMBER_CAUTION})" if r.get("small_number") and r["value"] is not None else "")
+            )
             if r["period_label"]
             else "No data",
             "Period": r["period_label"] or "",
             "Target": fmt_target(r["target"], r["unit"], r["decimals"], r["target_date"]),
-            "RAG": RAG_WORDS[r["rag"]],
+            "RAG": rag_word(
+                r["rag"],
+                has_target=r["target"] is not None,
+                has_value=bool(r["period_label"]),
+                small=bool(r.get("small_number")),
+            ),
             "Trend": r["trend"] or "",
             "SPC variation": "Too few points" if r["variation"] == "none" else VARIATION_LABELS[r["variation"]],
             "SPC assurance": "" if r["variation"] == "none" else ASSURANCE_LABELS[r["assurance"]],
@@ -217,7 +226,12 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                             else "No data"
                         ),
                         target=fmt_target(k["target"], k["unit"], k["decimals"], k["target_date"]),
-                        rag=RAG_WORDS[k["rag"]],
+                        rag=rag_word(
+                            k["rag"],
+                            has_target=k["target"] is not None,
+                            has_value=bool(k["period_label"]),
+                            small=bool(k.get("small_number")),
+                        ),
                         variation="Too few points" if k["variation"] == "none" else VARIATION_LABELS[k["variation"]],
                         description=text,
                         periods=periods,

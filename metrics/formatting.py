@@ -55,6 +55,21 @@ THEME_TITLES = {
     3: "Theme 3 – Adulthood, transitions, reviews, AP",
 }
 RAG_WORDS = {"Green": "Green", "Amber": "Amber", "Red": "Red", "Grey": "No target"}
+
+
+def rag_word(rag: str, *, has_target: bool, has_value: bool = True, small: bool = False) -> str:
+    """The word for an indicator's RAG: its colour's word, or why it has none — "No target", "No data", or "Too few
+    cases" for a figure on fewer than 10 cases, which is never rated against its target (METHODS §8)."""
+    if rag != "Grey" or not has_target:
+        return RAG_WORDS[rag]
+    if not has_value:
+        return "No data"
+    return "Too few cases" if small else RAG_WORDS[rag]
+
+
+SMALL_NUMBER_CAUTION = "caution: fewer than 10 cases"
+
+
 # An action's grey is a not-started action before its due date (METHODS §2): it has no target to miss.
 ACTION_RAG_WORDS = {"Green": "Green", "Amber": "Amber", "Red": "Red", "Grey": "Not yet due"}
 

@@ -141,6 +141,7 @@ def summary(
             ),
             trend=trend_expr(pl.col("value"), pl.col("previous_value"), pl.col("polarity"), pl.col("decimals")),
             phase_fallback=pl.col("phase_fallback").fill_null(False),
+            small_number=small_number(pl.col("denominator")),
         )
     )
     if compare_values is None:

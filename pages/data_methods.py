@@ -49,8 +49,12 @@ st.markdown(
     """
 **Red, amber, green (RAG).** The latest value, rounded as it is displayed, is compared with the target in the
 Priority Impact Plan. Green meets or beats the target; amber misses it by no more than 5% of the target; red misses
-it by more. Indicators without a target, or without data, are shown as "No target" and are never coloured.
-The word is always shown beside the colour.
+it by more. Indicators without a target are shown as "No target", and those without data as "No data"; neither is
+coloured. The word is always shown beside the colour.
+
+**Small numbers.** A percentage or rate resting on fewer than 10 cases is shown with a caution ("fewer than 10
+cases") and is given no RAG rating ("Too few cases"), rank, quartile or SPC signal: one plan of one on time is 100%,
+and says nothing a rating could.
 
 **Actions.** A complete action is green. Any other action past its due date is red and marked overdue, whatever
 its owner last reported. Before its due date an action on track is green, at risk amber, off track red, and not
@@ -71,12 +75,23 @@ the inner (2-sigma) line on the same side, or is one of 7 on the same side of th
 describes the latest point (improving, concern, or common cause); the assurance icon compares the target with the
 limits: inside them the target is met in some months and missed in others ("hit and miss"). Series with fewer than
 13 points are drawn as run charts without limits. After a sustained, explained change the limits can restart.
+Where a publisher declares a break in a series (the Department for Education's 2023 change to its EHC plan
+collection), the chart draws the break and stops its lines there, the table marks it, and limits and runs start
+again after it: figures collected differently are never read as one process.
+
+**Published figures.** Where a publisher prints a percentage, that figure is shown as printed, with its numerator
+and denominator beside it; where the printed figure and the counts disagree, the printed one is shown and a note
+says so. Region and England figures are the publisher's own rows. Where the dashboard adds up authorities itself
+(the health system's, or regions the publisher does not give), an authority whose figure is suppressed is left out
+of the numerator and the denominator alike, and the figure says how many were used.
 
 **Intervals and comparisons.** Percentages carry 95% Wilson score intervals; ward rates per 1,000 carry exact
 Poisson limits (Byar's approximation from 10 upwards). A locality or ward is "significantly" above or below the
-comparator only when its whole interval lies above or below it. League-table ranks put the best first; ties share
-the lower rank ("=3rd"). Quartiles among English local authorities use the standard (type 7) quantiles; A is the
-best quarter for the indicator.
+comparator only when its whole interval lies above or below it. League-table ranks put the best first and are
+worked on the figure as published (rounded to its decimal places); equal figures share the rank shown with "="
+("=73rd of 145", where 145 counts the authorities with a figure). Quartiles among English local authorities use
+the standard (type 7) quantiles of the same figures; A is the best quarter for the indicator. Counts are listed,
+not ranked, because authorities differ in size.
 
 **Privacy (disclosure control).** Board meetings are screen-shared and their papers published, so in board mode,
 in every download and in the board pack, any count below local-authority level is protected: a true 0 stays 0,

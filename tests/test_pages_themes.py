@@ -250,3 +250,36 @@ def test_summary_with_nothing_to_compare_says_so_plainly(snapshot_factory, monke
     text = page_text(at)
     assert "there is no earlier snapshot to compare with" in text
     assert "since no earlier snapshot" not in text
+
+
+def test_a_figure_on_fewer_than_10_cases_carries_a_caution_and_no_rating(snapshot_factory, monkeypatch):
+    """METHODS §8: Bury's latest month of plans within 20 weeks made 4 of 5 (80%): against the 90% target that would
+    read Red, but five plans say too little. The Summary, the tile and the pack show the figure with a caution and
+    rate it "Too few cases", never Red and never "No target" (it has one)."""
+    from datetime import date
+
+    from boardpack import model
+    from ingest.demo import build_tables
+    from tests.pages_helper import page_text
+
+    values = build_tables(date(2025, 10, 31))["kpi_values"]
+    mine = (pl.col("kpi_id") == "ehcp_20wk_month_pct") & (pl.col("area_code") == BURY) & (pl.col("phase") == "all")
+    last = values.filter(mine)["period_end"].max()
+    values = values.with_columns(
+        **{
+            c: pl.when(mine & (pl.col("period_end") == last)).then(pl.lit(v)).otherwise(pl.col(c))
+            for c, v in (("value", 80.0), ("numerator", 4.0), ("denominator", 5.0))
+        }
+    )
+    path = snapshot_factory(kpi_values=values)
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(path.parent))
+    at = app().run()
+    table = at.dataframe[0].value
+    row = table[table["kpi_id"] == "ehcp_20wk_month_pct"].iloc[0]
+    assert row["Latest"] == "80% (caution: fewer than 10 cases)"
+    assert list(row["RAG"]) == ["Too few cases"]
+    text = page_text(_workstream_run(2, "PIP6.1"))
+    assert "caution: fewer than 10 cases" in text and "RAG: Too few cases" in text
+    pack = model.build(open_snapshot(path), None)
+    summary_row = next(r for r in pack.summary if r["Indicator"] == row["Indicator"])
+    assert (summary_row["RAG"], summary_row["Latest"]) == ("Too few cases", "80% (caution: fewer than 10 cases)")

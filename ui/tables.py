@@ -12,12 +12,14 @@ from metrics.formatting import (
     ACTION_RAG_WORDS,
     ASSURANCE_LABELS,
     RAG_WORDS,
+    SMALL_NUMBER_CAUTION,
     VARIATION_LABELS,
     fmt_change,
     fmt_date,
     fmt_target,
     fmt_value,
     points,
+    rag_word,
     workstream_label,
 )
 
@@ -31,6 +33,8 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
         latest = fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
         if r["phase_fallback"]:
             latest += " (all phases)"
+        if r.get("small_number") and r["value"] is not None:
+            latest += f" ({SMALL_NUMBER_CAUTION})"
         rows.append(
             {
                 "Theme": str(r["theme"]),
@@ -39,7 +43,12 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
                 "Latest": latest if r["period_label"] is not None else "No data",
                 "Period": r["period_label"] or "",
                 "Target": fmt_target(r["target"], r["unit"], r["decimals"], r["target_date"]),
-                "RAG": RAG_WORDS[r["rag"]] if r["period_label"] is not None or r["target"] is None else "No data",
+                "RAG": rag_word(
+                    r["rag"],
+                    has_target=r["target"] is not None,
+                    has_value=r["period_label"] is not None,
+                    small=bool(r.get("small_number")),
+                ),
                 "Trend": r["trend"] or "► Only one period",
                 "Since compare snapshot": fmt_change(
                     r["value"], r["compare_value"], r["period_label"], r["compare_label"], r["unit"], r["decimals"]
@@ -84,6 +93,7 @@ RAG_CELL = {
     "Amber": ("#FFDD00", "#0B0C0C"),
     "Red": ("#D4351C", "#FFFFFF"),
     "No target": ("#F3F2F1", "#0B0C0C"),
+    "Too few cases": ("#F3F2F1", "#0B0C0C"),
     "No data": ("#F3F2F1", "#0B0C0C"),
 }
 

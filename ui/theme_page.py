@@ -13,6 +13,7 @@ import streamlit as st
 from charts.spc import LINE_KEY
 from metrics.formatting import (
     ASSURANCE_LABELS,
+    SMALL_NUMBER_CAUTION,
     THEME_TITLES,
     VARIATION_LABELS,
     WORKSTREAM_TITLES,
@@ -23,6 +24,7 @@ from metrics.formatting import (
     fmt_value,
     md_escape,
     periods,
+    rag_word,
     safe_markdown,
 )
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
@@ -133,9 +135,18 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                     if kpi["target"] is None
                     else f"target {fmt_target(kpi['target'], kpi['unit'], kpi['decimals'], kpi['target_date'])}"
                 )
-                st.caption(f"{md_escape(kpi['period_label'] or 'No data')} · {md_escape(target)}")
+                small = bool(kpi["small_number"]) and kpi["value"] is not None
+                st.caption(
+                    f"{md_escape(kpi['period_label'] or 'No data')} · {md_escape(target)}"
+                    + (f" · **{SMALL_NUMBER_CAUTION}**" if small else "")
+                )
                 # below 13 points there is no assurance to speak of either
-                badge_line(kpi["rag"], kpi["variation"], None if kpi["variation"] == "none" else kpi["assurance"])
+                badge_line(
+                    kpi["rag"],
+                    kpi["variation"],
+                    None if kpi["variation"] == "none" else kpi["assurance"],
+                    rag_text=rag_word(kpi["rag"], has_target=kpi["target"] is not None, small=small),
+                )
 
 
 SHORT = 6  # fewer points than this: a compact table of the values, no chart
