@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from metrics.formatting import THEME_TITLES, fmt_date
+from metrics.formatting import THEME_TITLES, fmt_date, plural
 from ui import data, papers
 from ui.components import download_csv, page_header, sources_line
 from ui.state import context, snapshot_ids
-from ui.tables import board_columns, rag_pills, rag_styled, summary_display
+from ui.tables import board_columns, exceptions_display, rag_pills, rag_styled, summary_display
 
 ctx = context()
 THEME_BY_TITLE = {t: n for n, t in THEME_TITLES.items()}
@@ -45,6 +45,25 @@ if not ctx.board:
     theme = theme_filter()
 else:
     theme = THEME_BY_TITLE.get(st.session_state.get("summary_theme"))
+# What needs the board's attention comes first, each with its reasons; the full table follows.
+since = f"{ctx.compare.as_at:%-d %b %Y}" if ctx.compare else None
+found = data.exceptions_frame(ctx.snapshot, ctx.compare, ctx.phase)
+st.header("Needs the board's attention")
+if found.height:
+    st.markdown(
+        f"**{plural(found.height, 'indicator')}** "
+        + ("is" if found.height == 1 else "are")
+        + " Red, show a special-cause concern, will consistently fail their target"
+        + (f" or changed RAG since {since}" if since else "")
+        + "."
+    )
+    st.table(exceptions_display(found, since).to_arrow(), hide_index=True)
+else:
+    st.markdown(
+        "No indicator is Red, in special-cause concern or failing its target"
+        + (f", and no RAG rating changed since {since}." if since else ".")
+    )
+st.header("Every indicator")
 frame = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase)
 table = summary_display(frame, theme)
 counts = data.rag_counts(frame, theme)

@@ -125,3 +125,44 @@ def test_no_snapshots_gives_a_plain_instruction(tmp_path, monkeypatch):
     assert not at.exception
     assert "python -m ingest demo" in at.error[0].value
     assert str(tmp_path) not in at.error[0].value
+
+
+def test_summary_opens_with_the_exceptions_and_their_reasons(demo_root):
+    """The first table is what needs the board's attention: every indicator that is Red, in special-cause concern,
+    consistently failing or whose RAG changed since the compare snapshot (here: salt is Red at 34% against 80%
+    and fails its target; complaints went Amber → Green), worst first, then the full table."""
+    from metrics import diff, exceptions, kpi, series
+    from metrics.snapshot import open_snapshot, scan_table
+
+    at = app(as_at="2025-10-31", compare="2025-09-30").run()
+    assert not at.exception
+    shown = at.table[0].value
+    snap, before = open_snapshot(demo_root / "2025-10-31"), open_snapshot(demo_root / "2025-09-30")
+
+    def rated(s):
+        cat = scan_table(s, "kpi_catalogue")
+        out = kpi.summary(cat, scan_table(s, "kpi_values"), None, area_code="E08000002").collect()
+        return out.join(
+            series.all_icons(cat.collect(), scan_table(s, "kpi_values"), area_code="E08000002", phase="all"),
+            on="kpi_id",
+        )
+
+    now = (
+        kpi.summary(
+            scan_table(snap, "kpi_catalogue"),
+            scan_table(snap, "kpi_values"),
+            scan_table(before, "kpi_values"),
+            area_code="E08000002",
+        )
+        .collect()
+        .join(rated(snap).select("kpi_id", "variation", "assurance"), on="kpi_id", maintain_order="left")
+    )
+    expected = exceptions.exceptions(now, diff.rating_changes(rated(snap).lazy(), rated(before).lazy()).collect())
+    assert list(shown["Indicator"]) == expected["title"].to_list()
+    why = dict(zip(shown["Indicator"], shown["Why it needs attention"], strict=True))
+    assert why["Speech and language therapy (SALT): children waiting under 18 weeks"] == (
+        "Red (target 80% by Mar 2026); will fail its target without a change (SPC)"
+    )
+    assert why["Complaints from parent carers"] == "RAG Amber → Green since 30 Sep 2025 (better)"
+    assert list(shown.columns) == ["Workstream", "Indicator", "Latest", "Period", "Why it needs attention"]
+    assert [h.value for h in at.header][:2] == ["Needs the board's attention", "Every indicator"]

@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import indicator_chart
-from metrics import benchmarks, diff, kpi, plan, series, signing, waits, wards
+from metrics import benchmarks, diff, exceptions, kpi, plan, series, signing, waits, wards
 from metrics.schema import TABLES
 from metrics.snapshot import INDEX_FILE, Snapshot, SnapshotError, open_snapshot, scan_table
 from ui.tables import heat_cells, series_display, stamped_csv
@@ -164,6 +164,21 @@ def summary(snap: Snapshot, compare: Snapshot | None, phase: str) -> pl.DataFram
     return _summary(*_key(snap), *_key(compare), phase)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _exceptions(path: str, fp: str, cpath: str, cfp: str, phase: str) -> pl.DataFrame:
+    snap = _open(path, fp)
+    frame = _summary(path, fp, cpath, cfp, phase).join(
+        icons(snap, phase), on="kpi_id", how="left", maintain_order="left"
+    )
+    ratings = _board_diff(path, fp, cpath, cfp, phase)["ratings"] if cpath else None
+    return exceptions.exceptions(frame, ratings)
+
+
+def exceptions_frame(snap: Snapshot, compare: Snapshot | None, phase: str) -> pl.DataFrame:
+    """The indicators needing the board's attention (metrics.exceptions), worst first."""
+    return _exceptions(*_key(snap), *_key(compare), phase)
+
+
 def rag_counts(frame: pl.DataFrame, theme: int | None = None) -> dict[str, int]:
     """RAG word → number of indicators in an already-computed summary frame (optionally one theme)."""
     lf = frame.lazy() if theme is None else frame.lazy().filter(pl.col("theme") == theme)
@@ -188,7 +203,7 @@ def icons(snap: Snapshot, phase: str) -> pl.DataFrame:
 
 def summary_with_icons(snap: Snapshot, compare: Snapshot | None, phase: str) -> pl.DataFrame:
     """The Summary frame with each indicator's variation and assurance icons."""
-    return summary(snap, compare, phase).join(icons(snap, phase), on="kpi_id", how="left")
+    return summary(snap, compare, phase).join(icons(snap, phase), on="kpi_id", how="left", maintain_order="left")
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)

@@ -13,6 +13,7 @@ BASE_CSS = """
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
 [data-testid="stDateInput"] [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px; text-align: center; }
 [data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] span { white-space: normal !important; overflow: visible !important; }
+[data-testid="stTable"] td [data-testid="stMarkdownContainer"] { max-width: none !important; }
 </style>
 """
 

@@ -81,6 +81,30 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
     return pl.DataFrame(rows, schema=schema)
 
 
+def _first_capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def exceptions_display(frame: pl.DataFrame, compare_label: str | None) -> pl.DataFrame:
+    """The exceptions as the Summary opens with them: the indicator, its latest figure and period, and why it
+    needs the board's attention (metrics.exceptions.reasons)."""
+    from metrics.exceptions import reasons
+
+    return pl.DataFrame(
+        [
+            {
+                "Workstream": workstream_label(r["workstream"]),
+                "Indicator": r["title"],
+                "Latest": fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or ""),
+                "Period": r["period_label"] or "",
+                "Why it needs attention": _first_capital("; ".join(reasons(r, compare_label, short=True))),
+            }
+            for r in frame.iter_rows(named=True)
+        ],
+        schema={c: pl.String for c in ("Workstream", "Indicator", "Latest", "Period", "Why it needs attention")},
+    )
+
+
 def board_columns(table: pl.DataFrame) -> pl.DataFrame:
     """The Summary columns that read at a distance, one line a row (no sparkline, no ids; what changed since the
     last board has its own page)."""
@@ -107,7 +131,7 @@ def rag_pills(frame: pl.DataFrame, column: str = "RAG") -> tuple[pl.DataFrame, d
         column,
         options=words,
         color=[RAG_CELL[w][0] for w in words],
-        width=90,
+        width=120,  # "Too few cases" and "No target" on one line
         help="Red, amber or green (RAG) against the Priority Impact Plan target",
     )
     return frame.with_columns(pl.concat_list(pl.col(column))), {column: pills}
@@ -119,7 +143,7 @@ def rag_styled(frame: pl.DataFrame, column: str = "RAG"):
 
     def paint(word: str) -> str:
         bg, fg = RAG_CELL.get(word, ("#FFFFFF", "#0B0C0C"))
-        return f"background-color: {bg}; color: {fg}; font-weight: 600"
+        return f"background-color: {bg}; color: {fg}; font-weight: 600; white-space: nowrap"
 
     return frame.to_pandas().style.map(paint, subset=[column])
 

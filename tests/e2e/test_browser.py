@@ -79,17 +79,26 @@ def test_board_mode_at_1920x1080(server, page, page_file):
 
 
 @pytest.mark.e2e
-def test_board_mode_summary_shows_at_least_eight_indicators_above_the_fold(server, page):
+def test_board_mode_summary_opens_with_what_needs_the_boards_attention(server, page):
+    """At 1920 × 1080 the board sees the exceptions first — each Red, special-cause concern, consistent fail or
+    changed RAG with its reason — at least eight of them above the fold, then the counts and every indicator."""
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{server}/?mode=board")
     wait_until_drawn(page)
     page.wait_for_timeout(500)  # the sidebar's collapse settles the layout
-    rows = page.locator('[data-testid="stTable"] tbody tr')
+    heading = page.get_by_role("heading", name="Needs the board's attention").bounding_box()
+    tables = page.locator('[data-testid="stTable"]')
+    exceptions, every = tables.nth(0), tables.nth(1)
+    assert "Why it needs attention" in exceptions.locator("thead").inner_text()
+    rows = exceptions.locator("tbody tr")
     boxes = [rows.nth(i).bounding_box() for i in range(rows.count())]
     above = [b for b in boxes if b and b["y"] >= 0 and b["y"] + b["height"] <= 1080]
-    assert rows.count() >= 40 and len(above) >= 8, (rows.count(), len(above))
+    assert rows.count() >= 8 and len(above) >= 8, (rows.count(), len(above))
+    assert heading and heading["y"] < boxes[0]["y"]
     headline = page.locator('[data-testid="stMetric"]').first.bounding_box()
-    assert headline and headline["y"] < boxes[0]["y"]  # the headline counts come before the table
+    assert headline and boxes[-1]["y"] < headline["y"] < every.bounding_box()["y"]  # then the counts, then all
+    assert every.locator("tbody tr").count() >= 40
+    page.screenshot(path=SHOTS / "board_summary_exceptions.png")
 
 
 @pytest.mark.e2e
