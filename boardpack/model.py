@@ -21,7 +21,7 @@ from charts import wards as ward_charts
 from charts.plan import risk_grid_chart
 from charts.spc import LINE_KEY, indicator_chart
 from charts.waits import heat
-from metrics import diff, kpi, plan, series, waits, wards
+from metrics import diff, exceptions, kpi, plan, series, waits, wards
 from metrics.areas import setup_of
 from metrics.disclosure import LEGEND
 from metrics.formatting import (
@@ -120,6 +120,7 @@ class Pack:
     definitions: list[dict] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)  # "ward_map", "ward_key", "waits_heat", "risk_grid"
     waits_title: str = "Waiting times"  # "Waiting times: <system> league table"
+    key_messages: list[str] = field(default_factory=list)  # the exceptions in sentences, opened by their count
 
 
 def summary_rows(summary: pl.DataFrame) -> list[dict]:
@@ -163,7 +164,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
             t("kpi_catalogue"), values, scan_table(compare, "kpi_values") if compare else None, area_code=snap.la_code
         )
         .collect()
-        .join(icons, on="kpi_id", how="left")
+        .join(icons, on="kpi_id", how="left", maintain_order="left")
     )
     board = (
         t("milestones")
@@ -273,7 +274,10 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         grid = plan.risk_grid(risks_lf).collect()
         grid_text = plan.describe_grid(grid)
         figures["risk_grid"] = Figure(draw(risk_grid_chart(grid, description=grid_text), 760, 400), grid_text)
+    since, ratings = _since(snap, compare, cat, icons)  # worked out while the charts above are being drawn
+    compare_label = fmt_date(compare.as_at) if compare else None
     return Pack(
+        key_messages=exceptions.key_messages(summary, ratings, compare_label),
         area=snap.la_name,
         as_at=snap.as_at,
         compare_as_at=compare.as_at if compare else None,
@@ -281,7 +285,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         demo=snap.demo,
         footer=footer,
         summary=summary_rows(summary),
-        since=_since(snap, compare, cat, icons),  # worked out while the charts above are being drawn
+        since=since,
         workstreams=workstreams,
         wards=ward_part,
         waits=waits_part,
@@ -322,9 +326,12 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
     )
 
 
-def _since(snap: Snapshot, compare: Snapshot | None, cat: pl.DataFrame, icons: pl.DataFrame) -> dict:
+def _since(
+    snap: Snapshot, compare: Snapshot | None, cat: pl.DataFrame, icons: pl.DataFrame
+) -> tuple[dict, pl.DataFrame | None]:
+    """The since-the-last-board section, and the rating changes it found (for the key messages)."""
     if compare is None:
-        return {"paragraph": "There is no earlier snapshot to compare with.", "sections": []}
+        return {"paragraph": "There is no earlier snapshot to compare with.", "sections": []}, None
     t = lambda s, name: scan_table(s, name)  # noqa: E731
     icons_before = series.all_icons(
         t(compare, "kpi_catalogue").collect(), t(compare, "kpi_values"), area_code=compare.la_code, phase="all"
@@ -356,7 +363,8 @@ def _since(snap: Snapshot, compare: Snapshot | None, cat: pl.DataFrame, icons: p
             ("Risks", "risks", risk_changes_display),
         ]
     ]
-    return {"paragraph": diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch), "sections": sections}
+    paragraph = diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch)
+    return {"paragraph": paragraph, "sections": sections}, ch["ratings"]
 
 
 def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dict:

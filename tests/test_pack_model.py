@@ -139,3 +139,21 @@ def test_html_and_template_syntax_in_the_data_are_text_in_the_pdf(demo_tables, t
     assert "Bury &lt;b&gt;{{ 7*7 }}&lt;/b&gt; {% if x %}" in document and "<b>" not in document
     assert "&lt;script&gt;{{ x }}&lt;/script&gt;" in document and "<script>" not in document
     assert ">49<" not in document
+
+
+def test_key_messages_are_the_summarys_exceptions_in_sentences(pack):
+    """The pack's first page says, in sentences and in the same order, what the app's Summary opens with."""
+    from tests.pages_helper import app
+
+    at = app(as_at="2025-10-31", compare="2025-09-30").run()
+    shown = at.table[0].value  # the Summary's "Needs the board's attention"
+    assert pack.key_messages[0].startswith(f"{len(shown)} of {N_INDICATORS} indicators need the board's attention")
+    assert len(pack.key_messages) == len(shown) + 1
+    for message, title in zip(pack.key_messages[1:], shown["Indicator"], strict=True):
+        assert message.startswith(f"{title}: ")
+    salt = next(m for m in pack.key_messages if m.startswith("Speech and language therapy"))
+    assert salt == (
+        "Speech and language therapy (SALT): children waiting under 18 weeks: 34% in Jul 2025 — Red against its "
+        "target of 80% by Mar 2026; will not meet its target without a change: the target lies outside the process "
+        "limits (SPC)."
+    )
