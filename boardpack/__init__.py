@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
@@ -48,10 +49,29 @@ def esc(text) -> str:
     return html.escape("" if text is None else str(text))
 
 
+_ITEM = re.compile(r"^\s{0,6}(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+
+
+def _inline(text: str) -> str:
+    """Bold and italic in escaped text."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"(?<![\w*])[*_](?![\s*_])(.+?)(?<![\s*_])[*_](?![\w*])", r"<em>\1</em>", text)
+
+
 def markdown(text: str) -> str:
-    """The small markdown the commentary uses (bold, paragraphs), escaped first so no HTML gets through."""
-    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", esc(text))
-    return "".join(f"<p>{p}</p>" for p in out.split("\n\n"))
+    """The commentary's markdown — paragraphs, bold, italic, bulleted and numbered lists — as HTML, escaped first so
+    no HTML in the text gets through (links and images stay as the characters typed)."""
+    out = []
+    for block in re.split(r"\n\s*\n", esc(text).replace("\r\n", "\n").strip()):
+        lines = [line for line in block.split("\n") if line.strip()]
+        items = [_ITEM.match(line) for line in lines]
+        if lines and all(items):
+            numbered = bool(re.match(r"^\s*\d", lines[0]))
+            tag = "ol" if numbered else "ul"
+            out.append(f"<{tag}>" + "".join(f"<li>{_inline(m.group(1))}</li>" for m in items) + f"</{tag}>")
+        elif lines:
+            out.append(f"<p>{_inline(' '.join(line.strip() for line in lines))}</p>")
+    return "".join(out)
 
 
 class Charts:
@@ -162,16 +182,79 @@ class Charts:
 
         return ChartFetcher(fail_on_errors=True)
 
-    def write_pdf(self, document: str) -> bytes:
+    def write_pdf(self, document: str | Callable[[frozenset[str]], str]) -> bytes:
         """The PDF of a document whose charts were added here: laid out while they are drawn, written once all
-        are (each checked to be the size it was laid out at)."""
+        are (each checked to be the size it was laid out at), tagged for accessibility (PDF/UA-1: language, title,
+        headings, tables and figures with their alternative text).
+
+        `document` may be a function of the sections to let flow on from the page before (see render): a section
+        that ends on a page with little on it would otherwise leave that page near blank, so the page layout is
+        looked at and, where that happens, the next section starts on that page instead and the pages are laid
+        out again (at most a few times)."""
         from weasyprint import HTML
 
         self.finish()
-        pages = HTML(string=document, url_fetcher=self.fetcher()).render()
+        make = document if callable(document) else (lambda flow: document)
+        flow: frozenset[str] = frozenset()
+        for _ in range(4):
+            pages = HTML(string=make(flow), url_fetcher=self.fetcher()).render()
+            more = flow | sections_after_sparse_pages(pages)
+            if more == flow or not callable(document):
+                break
+            flow = more
         for n in range(self.count):
             self.png(n)
-        return pages.write_pdf()
+        return pages.write_pdf(pdf_variant="pdf/ua-1")
+
+
+SPARSE = 0.4  # a page filled less than this far down, with no figure, is near blank
+
+
+def page_content(page) -> tuple[float, int]:
+    """How far down a laid-out WeasyPrint page its content reaches (0 to 1 of the page's body height) and how many
+    images it has; the running footer and page number, in the margins, are not counted."""
+    from weasyprint.formatting_structure import boxes
+
+    bottom, images = None, 0
+    body = page._page_box
+    todo = [c for c in body.children if not isinstance(c, boxes.MarginBox)]
+    while todo:
+        box = todo.pop()
+        if isinstance(box, boxes.ReplacedBox):
+            images += 1
+        if isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
+            end = box.position_y + box.height
+            bottom = end if bottom is None else max(bottom, end)
+        todo.extend(getattr(box, "children", ()))
+    top = body.content_box_y()
+    return (0.0 if bottom is None else (bottom - top) / body.height), images
+
+
+def _first_heading(page) -> str | None:
+    """The id of the section heading (h1) a page starts with, if it does."""
+    from weasyprint.formatting_structure import boxes
+
+    todo = [c for c in page._page_box.children if not isinstance(c, boxes.MarginBox)]
+    while todo:
+        box = todo.pop(0)
+        element = getattr(box, "element", None)
+        if element is not None and getattr(element, "tag", None) == "h1":
+            return element.get("id")
+        if isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
+            return None
+        todo = list(getattr(box, "children", ())) + todo
+    return None
+
+
+def sections_after_sparse_pages(document) -> frozenset[str]:
+    """The sections whose forced new page follows a near-blank page: they should start on that page instead."""
+    found = set()
+    for page, after in zip(document.pages, document.pages[1:], strict=False):
+        filled, images = page_content(page)
+        heading = _first_heading(after)
+        if filled < SPARSE and images == 0 and heading:
+            found.add(heading)
+    return frozenset(found)
 
 
 def blank_png(width: int, height: int) -> bytes:
@@ -254,9 +337,31 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(pack: model.Pack) -> str:
-    """The pack model as the pack's HTML: one Jinja2 template per section (boardpack/templates/), autoescaped."""
-    return _environment().get_template("pack.html.j2").render(pack=pack, css=Markup(CSS), footer=pack_footer(pack))
+def contents(pack: model.Pack) -> list[tuple[str, str]]:
+    """The sections in order, as (id, title): the contents list links each to its page."""
+    themes = list(dict.fromkeys(ws.theme for ws in pack.workstreams))
+    return [
+        ("summary", "Summary"),
+        ("since", "Since the last board"),
+        *[(f"theme-{n}", title) for n, title in enumerate(themes, start=1)],
+        ("wards", "Ward demand"),
+        ("waits", pack.waits_title),
+        ("plan", "Risks and actions"),
+        ("appendix", "Appendix: sources, definitions and methods"),
+    ]
+
+
+def render(pack: model.Pack, flow: frozenset[str] = frozenset()) -> str:
+    """The pack model as the pack's HTML: one Jinja2 template per section (boardpack/templates/), autoescaped.
+    Sections named in `flow` start on the page before them instead of a new one (see Charts.write_pdf)."""
+    document = (
+        _environment()
+        .get_template("pack.html.j2")
+        .render(pack=pack, css=Markup(CSS), footer=pack_footer(pack), contents=contents(pack))
+    )
+    for section in flow:
+        document = document.replace(f'<h1 id="{section}">', f'<h1 id="{section}" class="flow">', 1)
+    return document
 
 
 def pack_footer(pack: model.Pack) -> str:
@@ -283,4 +388,4 @@ def build_pdf(
     with alt.utils.schemapi.debug_mode(False), Charts() as charts:  # the drawing process starts first
         snap = open_snapshot(snapshot, key=key)
         pack = model.build(snap, open_snapshot(compare, key=key) if compare else None, draw=charts.register)
-        return charts.write_pdf(render(pack))
+        return charts.write_pdf(lambda flow: render(pack, flow))

@@ -10,6 +10,7 @@ model is worked out; without `draw` (the slides) no chart is built.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,6 +56,10 @@ from ui.tables import (
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 CHART_FROM = 6  # points: shorter series are given as a table, not a chart
+# The map is drawn 588 px tall and printed 140 mm tall (pack.css img.map): 12 px names print at 12 × 140 / 588 mm,
+# 2.9 mm or 8.1 pt, the smallest size the papers use for text.
+MAP_LABEL_PX = 12
+CHART_HEIGHT = 250  # CSS px of an indicator chart drawn 620 wide: printed about 53 mm tall in a half-page column
 Draw = Callable[[alt.TopLevelMixin, int, int], str]  # (chart, width, height) → a reference to the drawn image
 
 
@@ -121,6 +126,53 @@ class Pack:
     figures: dict[str, Figure] = field(default_factory=dict)  # "ward_map", "ward_key", "waits_heat", "risk_grid"
     waits_title: str = "Waiting times"  # "Waiting times: <system> league table"
     key_messages: list[str] = field(default_factory=list)  # the exceptions in sentences, opened by their count
+
+
+UNIT_NAMES = {
+    "percent": "percentage",
+    "count": "number",
+    "rate_per_1000": "rate per 1,000",
+    "weeks": "weeks",
+    "days": "days",
+}
+POLARITY_NAMES = {"higher_is_better": "higher", "lower_is_better": "lower", "neutral": "neither"}
+TABLE_NAMES = {
+    "kpi_catalogue": "indicators and targets",
+    "kpi_values": "indicator values",
+    "annual_reviews": "annual reviews",
+    "wards": "wards",
+    "ward_demand": "demand by ward",
+    "waiting_times": "waiting times",
+    "actions": "action tracker",
+    "risks": "risk register",
+    "commentary": "commentary",
+    "milestones": "milestones",
+}
+
+
+def plain_sources(sources: list[dict], area: str) -> list[dict]:
+    """The snapshot's sources as a reader of the papers wants them: what each is, who publishes it, when, and its
+    licence — no file names, checksums or commands (those are in the snapshot's manifest for officers)."""
+    out: dict[str, dict] = {}
+    for s in sources:
+        name = re.sub(r"\s*`[^`]*`", "", str(s.get("name", ""))).strip()  # never a command
+        publisher = str(s.get("publisher", ""))
+        if publisher in ("this project", ""):
+            name = "Demonstration figures, made up around the area's published figures"
+        if name.startswith("Local template: "):
+            table = name.removeprefix("Local template: ")
+            name = f"{area}'s own records: {TABLE_NAMES.get(table, table.replace('_', ' '))}"
+        if publisher == "local":
+            publisher = f"{area} SEND partnership"
+        elif publisher in ("this project", ""):
+            publisher = "Generated for this demonstration"
+        licence = {"OGL-3.0": "Open Government Licence v3.0", "local data": "Local data"}.get(
+            str(s.get("licence", "")), str(s.get("licence", ""))
+        )
+        row = out.setdefault(name, {"Source": name, "Publisher": publisher, "Published": "", "Licence": licence})
+        if s.get("published"):
+            row["Published"] = fmt_date(date.fromisoformat(str(s["published"])[:10]))
+    return list(out.values())
 
 
 def summary_rows(summary: pl.DataFrame) -> list[dict]:
@@ -214,7 +266,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                         comparators=comps if comps.height else None,
                         description=text,
                     )
-                    figure = Figure(draw(chart, 620, 280), text)
+                    figure = Figure(draw(chart, 620, CHART_HEIGHT), text)
                 indicators.append(
                     Indicator(
                         kpi_id=k["kpi_id"],
@@ -302,23 +354,14 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
             )
         ),
         actions=rows(actions_display(plan.workstream_actions(actions, list(WORKSTREAMS), snap.as_at).collect())),
-        sources=[
-            {
-                "Source": s.get("name", ""),
-                "File": s.get("file", ""),
-                "Publisher": s.get("publisher", ""),
-                "SHA-256": str(s.get("sha256") or "")[:16],
-            }
-            for s in snap.manifest.get("sources", [])
-        ],
-        sources_line="; ".join(str(s.get("name", "")) for s in snap.manifest.get("sources", [])),
+        sources=plain_sources(snap.manifest.get("sources", []), snap.la_name),
+        sources_line="; ".join(r["Source"] for r in plain_sources(snap.manifest.get("sources", []), snap.la_name)),
         definitions=rows(
             cat.select(
-                pl.col("kpi_id").alias("Id"),
                 pl.col("title").alias("Indicator"),
                 pl.col("definition").alias("Definition"),
-                pl.col("unit").alias("Unit"),
-                pl.col("polarity").str.replace_all("_", " ").alias("Polarity"),
+                pl.col("unit").replace_strict(UNIT_NAMES, default=pl.col("unit")).alias("Unit"),
+                pl.col("polarity").replace_strict(POLARITY_NAMES, default=pl.col("polarity")).alias("Better when"),
                 pl.col("source").alias("Source"),
             )
         ),
@@ -380,7 +423,12 @@ def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dic
         breaks = wards.class_breaks(rows_map["shade"].to_list())
         text = "Map of EHC plans per 1,000 by ward; the table below gives every ward's rate"
         chart = ward_charts.static_map(
-            rows_map, value="shade", breaks=breaks, title=f"EHC plans per 1,000, {month:%B %Y}", description=text
+            rows_map,
+            value="shade",
+            breaks=breaks,
+            title=f"EHC plans per 1,000, {month:%B %Y}",
+            description=text,
+            font_size=MAP_LABEL_PX,
         )
         figures["ward_map"] = Figure(draw(chart, 528, 588), text, "map")
         key = ward_charts.legend(breaks, title="EHC plans per 1,000", no_data=rows_map["shade"].is_null().any())

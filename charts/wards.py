@@ -312,7 +312,14 @@ def ward_map(
 
 
 def static_map(
-    rows: pl.DataFrame, *, value: str, breaks: list[float], title: str, reverse: bool = False, description: str = ""
+    rows: pl.DataFrame,
+    *,
+    value: str,
+    breaks: list[float],
+    title: str,
+    reverse: bool = False,
+    description: str = "",
+    font_size: float = 9,
 ) -> alt.LayerChart:
     """The ward choropleth for the board pack and slides, where a map cannot be interactive: the app map's classes
     and colours at a fixed size, ward names at their centres."""
@@ -323,7 +330,7 @@ def static_map(
         .encode(color=alt.Color("fill:N", scale=None))
     )
     return (
-        alt.layer(shapes, *_name_layers(rows.select("ward_name", "lon", "lat"), font_size=9))
+        alt.layer(shapes, *_name_layers(rows.select("ward_name", "lon", "lat"), font_size=font_size))
         .project(type="mercator")
         .properties(width=520, height=560, title=title, description=description or title)
         .configure_view(strokeWidth=0)

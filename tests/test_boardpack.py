@@ -188,3 +188,101 @@ def test_the_stand_in_is_a_valid_transparent_png_of_the_size_asked():
     assert list(chunks) == [b"IHDR", b"IDAT", b"IEND"]
     assert struct.unpack(">IIBBBBB", chunks[b"IHDR"]) == (3, 2, 8, 6, 0, 0, 0)  # 8-bit RGBA
     assert zlib.decompress(chunks[b"IDAT"]) == bytes(2 * (1 + 3 * 4))  # two rows: filter byte and 3 clear pixels
+
+
+# --- board-ready papers: tagged, contents with page numbers, no near-blank page, plain English --------------------
+
+
+def structure(pack) -> list[tuple[str, int | None, str]]:
+    """The tagged structure of the PDF in reading order: (tag, page number, alternative text) of every element."""
+    pages = {p.indirect_reference.idnum: n for n, p in enumerate(pack.pages, start=1)}
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if "/S" in node:
+            page = node.get("/Pg")
+            found.append((str(node["/S"]), pages.get(page.idnum) if page else None, str(node.get("/Alt", ""))))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            walk(kid)
+
+    walk(pack.trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def test_the_pdf_is_tagged_with_language_title_headings_tables_and_described_figures(pack):
+    root = pack.trailer["/Root"]
+    assert root["/Lang"] == "en-GB" and bool(root["/MarkInfo"]["/Marked"])
+    assert pack.metadata.title == "Bury SEND board papers, 31 October 2025"
+    tags = structure(pack)
+    kinds = {t for t, _, _ in tags}
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/Figure", "/L", "/LI", "/P"} <= kinds
+    figures = [alt for t, _, alt in tags if t == "/Figure"]
+    assert len(figures) == 22 and all(len(alt) > 20 for alt in figures)  # every chart described in words
+
+
+def test_the_contents_page_numbers_are_the_pages_the_sections_start_on(pack):
+    starts = [page for tag, page, _ in structure(pack) if tag == "/H1"]
+    first = " ".join(pack.pages[0].extract_text().split())
+    listed = [int(n) for n in re.findall(r"\. (\d+)(?= |$)", first.split("Key messages")[0])]
+    titles = ["Summary", "Since the last board", "Theme 1", "Theme 2", "Theme 3", "Ward demand", "Waiting times"]
+    assert all(t in first for t in titles)
+    assert sorted(listed) == sorted(starts) and len(starts) == 9  # nine sections, each listed at its page
+
+
+def test_no_page_is_near_blank(pack):
+    """Every page is at least a third filled with text, or carries a figure: a section's tail never sits alone on a
+    page (the next section starts after it instead) and a heading never ends a page."""
+    figures = {page for tag, page, _ in structure(pack) if tag == "/Figure"}
+    for n, page in enumerate(pack.pages, start=1):
+        if n in figures:
+            continue
+        ys: list[float] = []
+
+        def seen(text, cm, tm, *_, found=ys) -> None:
+            if text.strip():
+                found.append(tm[5] * cm[3] + cm[5])
+
+        page.extract_text(visitor_text=seen)
+        top, height = float(page.mediabox.top), float(page.mediabox.height)
+        body = [y for y in ys if y > 22 / 25.4 * 72 + 4]  # above the footer margin (22 mm)
+        filled = (top - 14 / 25.4 * 72 - min(body)) / (height - 36 / 25.4 * 72)
+        assert filled >= 1 / 3 or n == len(pack.pages), (n, round(filled, 2))
+
+
+def test_commentary_headings_stay_with_their_words(pack):
+    tags = structure(pack)
+    for i, (tag, page, _) in enumerate(tags):
+        if tag == "/H3":
+            following = next((p for t, p, _ in tags[i + 1 :] if t in ("/P", "/Table", "/L", "/Figure", "/Div")), None)
+            assert following in (page, None), (i, page, following)
+
+
+def test_the_papers_hold_no_id_checksum_or_command(pack):
+    text = " ".join(" ".join(p.extract_text().split()) for p in pack.pages)
+    assert not re.search(r"\b[0-9a-f]{16,}\b", text)  # no checksum
+    assert "python -m" not in text and "`" not in text and "this project" not in text
+    assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+_pct\b|\bkpi_id\b|requests_per_1000", text)  # no indicator id
+    assert "Department for Education" in text and "Open Government Licence v3.0" in text
+
+
+def test_commentary_markdown_is_rendered_lists_as_lists():
+    from boardpack import markdown
+
+    html = markdown("Progress:\n\n- **two** posts filled\n- one *to go*\n\n1. first\n2. second\n\n<b>x</b>")
+    assert html == (
+        "<p>Progress:</p><ul><li><strong>two</strong> posts filled</li><li>one <em>to go</em></li></ul>"
+        "<ol><li>first</li><li>second</li></ol><p>&lt;b&gt;x&lt;/b&gt;</p>"
+    )
+
+
+def test_ward_names_on_the_map_print_at_8_points_or_more():
+    from boardpack import CSS
+    from boardpack.model import MAP_LABEL_PX
+
+    printed_mm = float(re.search(r"img\.map \{[^}]*height: (\d+)mm", CSS).group(1))
+    drawn_px = 588  # the map's drawn height in CSS pixels (boardpack.model._wards)
+    assert MAP_LABEL_PX * printed_mm / drawn_px / 25.4 * 72 >= 8
