@@ -20,7 +20,7 @@ import polars as pl
 
 from charts import wards as ward_charts
 from charts.plan import risk_grid_chart
-from charts.spc import LINE_KEY, indicator_chart
+from charts.spc import indicator_chart, line_key
 from charts.waits import heat
 from metrics import diff, exceptions, kpi, plan, series, waits, wards
 from metrics.areas import setup_of
@@ -293,7 +293,9 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                         comparators=aligned,
                         recent=rows(recent.select(keep).tail(4) if charted else recent.select(keep[:2] + keep[3:])),
                         figure=figure,
-                        line_key=LINE_KEY["run" if k["variation"] == "none" else "spc"],
+                        line_key=line_key(
+                            spc=k["variation"] != "none", target=k["target"] is not None, comparators=bool(comps.height)
+                        ),
                     )
                 )
             acts = plan.workstream_actions(actions, [ws], snap.as_at).collect() if ws != "CONTEXT" else None

@@ -186,11 +186,21 @@ def _signal_shape(data: pl.DataFrame):
     return alt.Shape("signal:N", scale=alt.Scale(domain=present, range=[SHAPES[s] for s in present]), legend=None)
 
 
-LINE_KEY = {
-    "spc": "Solid grey line: mean. Dashed lines: upper and lower process limits. Dotted turquoise line: target. "
-    "Point shape and colour show the SPC signal.",
-    "run": "Run chart (too few points for control limits). Solid grey line: mean. Dotted turquoise line: target.",
-}
+def line_key(*, spc: bool, target: bool, comparators: bool = False) -> str:
+    """The words under an indicator chart for the lines it draws, and only those: a target line is named only
+    when the chart has one."""
+    parts = [
+        "Solid grey line: mean." if spc else "Run chart (too few points for control limits). Solid grey line: mean."
+    ]
+    if spc:
+        parts.append("Dashed lines: upper and lower process limits.")
+    if target:
+        parts.append("Dotted turquoise line: target.")
+    if comparators:
+        parts.append("Dashed coloured lines with crosses: the comparators named in the key.")
+    if spc:
+        parts.append("Point shape and colour show the SPC signal.")
+    return " ".join(parts)
 
 
 def _label_expr() -> str:

@@ -283,3 +283,16 @@ def test_a_figure_on_fewer_than_10_cases_carries_a_caution_and_no_rating(snapsho
     pack = model.build(open_snapshot(path), None)
     summary_row = next(r for r in pack.summary if r["Indicator"] == row["Indicator"])
     assert (summary_row["RAG"], summary_row["Latest"]) == ("Too few cases", "80% (caution: fewer than 10 cases)")
+
+
+def test_a_charts_key_names_a_target_only_when_the_chart_draws_one(demo_root):
+    from boardpack import model
+    from tests.pages_helper import page_text
+
+    no_target = page_text(_workstream_run(3, "AFI2"))  # children in alternative provision: no target
+    assert "Solid grey line: mean." in no_target and "target." not in no_target.split("Solid grey line")[1][:200]
+    with_target = page_text(_workstream_run(2, "PIP6.1"))  # plans within 20 weeks (monthly): 90%
+    assert "Dotted turquoise line: target." in with_target
+    pack = model.build(open_snapshot(demo_root / "2025-10-31"), None)
+    keys = {i.kpi_id: i.line_key for ws in pack.workstreams for i in ws.indicators}
+    assert "target" not in keys["ap_children"] and "Dotted turquoise line: target." in keys["ehcp_20wk_month_pct"]

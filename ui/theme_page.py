@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from charts.spc import LINE_KEY
+from charts.spc import line_key
 from metrics.formatting import (
     ASSURANCE_LABELS,
     SMALL_NUMBER_CAUTION,
@@ -214,7 +214,8 @@ def _chart(ctx: Context, kpi: dict, description: str) -> None:
         key=f"chart-{kpi['kpi_id']}",
     )
     st.caption(md_escape(description))
-    st.caption(LINE_KEY["run" if kpi["variation"] == "none" else "spc"])
+    comparators = data.comparators(ctx.snapshot, kpi["kpi_id"]).height > 0
+    st.caption(line_key(spc=kpi["variation"] != "none", target=kpi["target"] is not None, comparators=comparators))
 
 
 def _needs_block(ctx: Context, needs: pl.DataFrame) -> None:
