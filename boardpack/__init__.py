@@ -196,7 +196,7 @@ class Charts:
         self.finish()
         make = document if callable(document) else (lambda flow: document)
         flow: frozenset[str] = frozenset()
-        for _ in range(4):
+        for _ in range(3):  # a first layout and at most two more (each a second or two)
             pages = HTML(string=make(flow), url_fetcher=self.fetcher()).render()
             more = flow | sections_after_sparse_pages(pages)
             if more == flow or not callable(document):
@@ -314,6 +314,18 @@ def build_html(snap: Snapshot, compare: Snapshot | None) -> str:
         return charts.render(render(model.build(snap, compare, draw=charts.register)))
 
 
+def indicator_rows(indicators: list) -> list[list]:
+    """Indicators laid out in rows, in order: one with a chart has a row of its own (chart beside its words);
+    those without go two to a row."""
+    rows: list[list] = []
+    for ind in indicators:
+        if ind.figure is None and rows and rows[-1][0].figure is None and len(rows[-1]) < 2:
+            rows[-1].append(ind)
+        else:
+            rows.append([ind])
+    return rows
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -328,8 +340,11 @@ def _environment() -> jinja2.Environment:
         frame = pl.DataFrame(rows, schema={c: pl.String for c in rows[0]}) if rows else pl.DataFrame()
         return Markup(table(frame, colour, chars))
 
-    env.globals.update(table=html_table, rag_css=RAG_CSS, half_page=PAGE_CHARS / 2, legend=LEGEND)
+    env.globals.update(
+        table=html_table, rag_css=RAG_CSS, half_page=PAGE_CHARS / 2, text_column=PAGE_CHARS * 0.4, legend=LEGEND
+    )
     env.filters.update(
+        indicator_rows=indicator_rows,
         date_words=fmt_date,
         month_words=lambda d: f"{d:%B %Y}",
         markdown=lambda text: Markup(markdown(text)),

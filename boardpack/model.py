@@ -29,12 +29,12 @@ from metrics.formatting import (
     ASSURANCE_LABELS,
     SMALL_NUMBER_CAUTION,
     THEME_TITLES,
-    VARIATION_LABELS,
     WORKSTREAM_TITLES,
     fmt_date,
     fmt_target,
     fmt_value,
     rag_word,
+    variation_words,
     workstream_label,
 )
 from metrics.schema import WORKSTREAMS
@@ -59,7 +59,7 @@ CHART_FROM = 6  # points: shorter series are given as a table, not a chart
 # The map is drawn 588 px tall and printed 140 mm tall (pack.css img.map): 12 px names print at 12 × 140 / 588 mm,
 # 2.9 mm or 8.1 pt, the smallest size the papers use for text.
 MAP_LABEL_PX = 12
-CHART_HEIGHT = 250  # CSS px of an indicator chart drawn 620 wide: printed about 53 mm tall in a half-page column
+CHART_HEIGHT = 230  # CSS px of an indicator chart drawn 620 wide: printed about 49 mm tall in a half-page column
 Draw = Callable[[alt.TopLevelMixin, int, int], str]  # (chart, width, height) → a reference to the drawn image
 
 
@@ -196,7 +196,7 @@ def summary_rows(summary: pl.DataFrame) -> list[dict]:
                 small=bool(r.get("small_number")),
             ),
             "Trend": r["trend"] or "",
-            "SPC variation": "Too few points" if r["variation"] == "none" else VARIATION_LABELS[r["variation"]],
+            "SPC variation": variation_words(r["variation"], r.get("no_spc")),
             "SPC assurance": "" if r["variation"] == "none" else ASSURANCE_LABELS[r["assurance"]],
         }
         for r in summary.iter_rows(named=True)
@@ -285,7 +285,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                             has_value=bool(k["period_label"]),
                             small=bool(k.get("small_number")),
                         ),
-                        variation="Too few points" if k["variation"] == "none" else VARIATION_LABELS[k["variation"]],
+                        variation=variation_words(k["variation"], k.get("no_spc")),
                         description=text,
                         periods=periods,
                         values=res["value"].to_list(),
@@ -294,7 +294,10 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                         recent=rows(recent.select(keep).tail(4) if charted else recent.select(keep[:2] + keep[3:])),
                         figure=figure,
                         line_key=line_key(
-                            spc=k["variation"] != "none", target=k["target"] is not None, comparators=bool(comps.height)
+                            spc=k["variation"] != "none",
+                            target=k["target"] is not None,
+                            comparators=bool(comps.height),
+                            rolling=k.get("no_spc") == "rolling",
                         ),
                     )
                 )
@@ -423,7 +426,7 @@ def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dic
     if draw is not None:
         rows_map = map_rows(rates, ward_table.collect(), shade="rate")
         breaks = wards.class_breaks(rows_map["shade"].to_list())
-        text = "Map of EHC plans per 1,000 by ward; the table below gives every ward's rate"
+        text = "Map of EHC plans per 1,000 by ward; the table above gives every ward's rate"
         chart = ward_charts.static_map(
             rows_map,
             value="shade",

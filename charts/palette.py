@@ -31,4 +31,5 @@ SIGNAL_LABELS = {
     "concern": "Special cause: concern",
     "neutral_high": "Special cause: higher",
     "neutral_low": "Special cause: lower",
+    "no_limits": "No limits (run chart)",
 }

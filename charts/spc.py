@@ -142,7 +142,14 @@ def indicator_chart(
             ],
         )
         layers.append(comp.mark_line(strokeDash=[6, 3], strokeWidth=2))
-        layers.append(comp.mark_point(shape="cross", size=60 * font_scale, filled=True))
+        # one legend for the comparators: the crosses share the lines' colours without a key of their own
+        layers.append(
+            comp.mark_point(shape="cross", size=60 * font_scale, filled=True).encode(
+                color=alt.Color(
+                    "area_name:N", scale=alt.Scale(domain=names, range=COMPARATOR_COLOURS[: len(names)]), legend=None
+                )
+            )
+        )
     # Every option goes to alt.layer at once: each chained method (.properties, .resolve_scale, .configure_view)
     # deep-copies the whole layered chart, which was most of the time spent building it.
     return alt.layer(
@@ -186,12 +193,11 @@ def _signal_shape(data: pl.DataFrame):
     return alt.Shape("signal:N", scale=alt.Scale(domain=present, range=[SHAPES[s] for s in present]), legend=None)
 
 
-def line_key(*, spc: bool, target: bool, comparators: bool = False) -> str:
+def line_key(*, spc: bool, target: bool, comparators: bool = False, rolling: bool = False) -> str:
     """The words under an indicator chart for the lines it draws, and only those: a target line is named only
     when the chart has one."""
-    parts = [
-        "Solid grey line: mean." if spc else "Run chart (too few points for control limits). Solid grey line: mean."
-    ]
+    why = "rolling 12-month figures overlap" if rolling else "too few points for control limits"
+    parts = ["Solid grey line: mean." if spc else f"Run chart ({why}). Solid grey line: mean."]
     if spc:
         parts.append("Dashed lines: upper and lower process limits.")
     if target:

@@ -153,6 +153,22 @@ VARIATION_LABELS = {
     "neutral_low": "▼ Special cause: lower",
     "none": "Too few points for SPC (under 13)",
 }
+# Why an indicator has no SPC icons (metrics.series.no_spc_reason): long words for tables, short for badges.
+NO_SPC = {
+    "few": "Too few points for SPC (under 13)",
+    "rolling": "No SPC: rolling 12-month figures overlap",
+    "small": "No SPC signal: too few cases",
+}
+NO_SPC_SHORT = {"few": "Too few points for SPC", "rolling": "Rolling figures: no SPC", "small": "Too few cases"}
+
+
+def variation_words(variation: str | None, no_spc: str | None = None, *, short: bool = False) -> str:
+    """The variation icon in words, or why there is none."""
+    if (variation or "none") == "none":
+        return (NO_SPC_SHORT if short else NO_SPC)[no_spc or "few"]
+    return (VARIATION_SHORT if short else VARIATION_LABELS)[variation]
+
+
 ASSURANCE_LABELS = {
     "pass": "✓ Consistently passes the target",
     "fail": "✗ Consistently fails the target",

@@ -21,6 +21,7 @@ def indicator_series(values: pl.LazyFrame, kpi: dict, *, area_code: str, phase: 
         rebase=list(kpi["spc_rebase"] or []),
         breaks=list(kpi.get("series_breaks") or []),
         denominator="denominator",
+        start="period_start",
     )
 
 
@@ -55,10 +56,35 @@ def icons_of(catalogue: pl.DataFrame, by_kpi: dict) -> pl.DataFrame:
     for kpi in catalogue.iter_rows(named=True):
         result = by_kpi[kpi["kpi_id"]]
         found = icons(result, polarity=kpi["polarity"], target=kpi["target"])
-        rows.append({"kpi_id": kpi["kpi_id"], **found, "n_points": result["value"].is_not_null().sum()})
+        rows.append(
+            {
+                "kpi_id": kpi["kpi_id"],
+                **found,
+                "n_points": result["value"].is_not_null().sum(),
+                "no_spc": no_spc_reason(result) if found["variation"] == "none" else "",
+            }
+        )
     return pl.DataFrame(
-        rows, schema={"kpi_id": pl.String, "variation": pl.String, "assurance": pl.String, "n_points": pl.Int64}
+        rows,
+        schema={
+            "kpi_id": pl.String,
+            "variation": pl.String,
+            "assurance": pl.String,
+            "n_points": pl.Int64,
+            "no_spc": pl.String,
+        },
     )
+
+
+def no_spc_reason(result: pl.DataFrame) -> str:
+    """Why a series has no SPC icons: "rolling" (overlapping windows), "small" (its latest figure is on too few
+    cases) or "few" (too few points) — metrics.formatting.NO_SPC words each."""
+    if "overlapping" in result.columns and result["overlapping"].any():
+        return "rolling"
+    pts = result.filter(pl.col("value").is_not_null())
+    if pts.height and "small_number" in pts.columns and pts["small_number"][-1]:
+        return "small"
+    return "few"
 
 
 def describe(result: pl.DataFrame, kpi: dict) -> str:
@@ -108,7 +134,12 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
             f"The latest figure rests on fewer than {SMALL_DENOMINATOR} cases, so it carries a caution and no SPC "
             "signal."
         )
-    if pts.height < MIN_POINTS:
+    if "overlapping" in pts.columns and pts["overlapping"].any():
+        parts.append(
+            "Each figure covers the 12 months to its month, so neighbouring figures share 11 months: no control "
+            "limits are worked out for such a series, and it is drawn as a run chart."
+        )
+    elif pts.height < MIN_POINTS:
         parts.append(f"Too few points for control limits (they need {MIN_POINTS}).")
     else:
         found = icons(result, polarity=polarity, target=target)

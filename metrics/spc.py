@@ -38,13 +38,14 @@ def spc(
     rebase: list[date] | None = None,
     breaks: list[date] | None = None,
     denominator: str | None = None,
+    start: str | None = None,
 ) -> pl.LazyFrame:
     """XmR limits and special-cause rules per point; unit of `value`; grain: the input rows. Source: NHS England
     Making Data Count (METHODS §1).
 
     Returns the input rows sorted by `order` with `mean`, `upl`, `lpl`, `upl_2s`, `lpl_2s` (limits null below 13
     points), `rule` (highest-precedence rule met, or ""), `signal` (improvement, concern, neutral_high,
-    neutral_low, common_cause; null for a row with no value) and `rules_met` (every rule met, with its direction,
+    neutral_low, common_cause; no_limits where the point's group has no limits; null for a row with no value) and `rules_met` (every rule met, with its direction,
     e.g. ["trend_high", "shift_high"]). Null values are skipped, never treated as numbers. `rebase` dates start a
     new group with its own limits; `baseline_points` fixes each group's limits on its first N points.
 
@@ -53,6 +54,10 @@ def spc(
     breaks before a row (a chart draws each segment's line apart). With `denominator` (a column name), a point on
     fewer than metrics.kpi.SMALL_DENOMINATOR cases is skipped like a null and marked `small_number`: it is shown,
     with a caution, but gets no signal and moves no limit.
+
+    With `start` (the column of each period's first day), a series whose periods overlap — rolling 12-month
+    figures, each sharing 11 months with the one before — gets no limits and no signals, and `overlapping` is true
+    on every row: neighbouring points are not independent, so the rules would flag nearly every point.
     """
     if polarity not in ("higher_is_better", "lower_is_better", "neutral"):
         raise ValueError(f"unknown polarity {polarity!r}")
@@ -66,17 +71,21 @@ def spc(
     for d in sorted(set(breaks or [])):
         segment = segment + (pl.col(order) >= pl.lit(d)).cast(pl.Int32)
     small = small_number(pl.col(denominator)) if denominator else pl.lit(False)
+    overlap = (pl.col(start) <= pl.col(order).shift(1)).any() if start else pl.lit(False)
     rows = (
         frame.sort(order)
         .with_row_index("_row")
-        .with_columns(segment=segment, small_number=small)
+        .with_columns(segment=segment, small_number=small, overlapping=overlap.fill_null(False))
         .with_columns(series_break=(pl.col("segment") != pl.col("segment").shift(1)).fill_null(False))
     )
     pts = (
         rows.filter(x.is_not_null() & ~pl.col("small_number"))
-        .select("_row", x.cast(pl.Float64).alias("_x"), group.alias("_g"))
+        .select("_row", x.cast(pl.Float64).alias("_x"), group.alias("_g"), "overlapping")
         # the 13-point minimum applies to each baseline group, not to the whole series (METHODS §1)
-        .with_columns(_i=pl.int_range(pl.len()).over("_g"), _enough=pl.len().over("_g") >= MIN_POINTS)
+        .with_columns(
+            _i=pl.int_range(pl.len()).over("_g"),
+            _enough=(pl.len().over("_g") >= MIN_POINTS) & ~pl.col("overlapping"),
+        )
     )
     xv = pl.col("_x")
     base = (pl.col("_i") < baseline_points) if baseline_points else pl.lit(True)
@@ -145,7 +154,11 @@ def spc(
     met = pl.concat_list([pl.when(pl.col(f"_f_{k}")).then(pl.lit(k)) for k in flags]).list.drop_nulls()
     pts = pts.with_columns(
         rule=rule,
-        signal=pl.when(direction.is_null()).then(pl.lit("common_cause")).otherwise(_meaning(direction, polarity)),
+        signal=pl.when(~pl.col("_enough"))
+        .then(pl.lit("no_limits"))  # a run chart: no limits, so no signal to read, common cause included
+        .when(direction.is_null())
+        .then(pl.lit("common_cause"))
+        .otherwise(_meaning(direction, polarity)),
         rules_met=met,
     ).select("_row", "mean", "upl", "lpl", "upl_2s", "lpl_2s", "rule", "signal", "rules_met")
     return (

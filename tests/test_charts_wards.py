@@ -47,3 +47,35 @@ def test_the_map_fills_the_wards_and_not_the_whole_frame():
     middle = height // 2 + 60
     assert image.getpixel((width // 4, middle)) == light
     assert image.getpixel((3 * width // 4, middle)) == dark
+
+
+def test_an_indicator_chart_has_one_legend_for_its_comparators():
+    """The comparators' lines and crosses share one key ("Comparator · North West" appeared twice)."""
+    from datetime import date
+
+    import polars as pl
+
+    from charts.spc import indicator_chart
+    from metrics.spc import spc
+
+    ends = [date(2024, m, 28) for m in range(1, 13)]
+    series = spc(
+        pl.LazyFrame(
+            {"period_end": ends, "period_label": [f"{d:%b %Y}" for d in ends], "value": [float(v) for v in range(12)]}
+        )
+    ).collect()
+    comps = pl.DataFrame(
+        {
+            "period_end": ends,
+            "period_label": [f"{d:%b %Y}" for d in ends],
+            "value": [5.0] * 12,
+            "area_name": ["North West"] * 12,
+        }
+    )
+    spec = indicator_chart(series, title=None, unit="percent", decimals=0, target=None, comparators=comps).to_dict()
+    legends = [
+        layer["encoding"]["color"]
+        for layer in spec["layer"]
+        if "color" in layer.get("encoding", {}) and layer["encoding"]["color"].get("field") == "area_name"
+    ]
+    assert len(legends) == 2 and sum(c.get("legend", {}) is not None for c in legends) == 1

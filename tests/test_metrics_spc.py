@@ -200,7 +200,7 @@ def test_the_13_point_minimum_applies_to_each_baseline_group():
     data = series([10, 12, 10, 12, 10, 12, 1, 2, 3, 4, 5, 6, 7])
     r = spc(data.lazy(), rebase=[data["period_end"][6]]).collect()
     assert r["upl"].is_null().all() and r["lpl"].is_null().all()
-    assert set(r["rule"]) == {""} and set(r["signal"]) == {"common_cause"}
+    assert set(r["rule"]) == {""} and set(r["signal"]) == {"no_limits"}  # no limits, so no signal of either kind
     assert icons(r, polarity="higher_is_better", target=5.0) == {"variation": "none", "assurance": "none"}
     alone = spc(series([1, 2, 3, 4, 5, 6, 7]).lazy()).collect()
     assert set(alone["rule"]) == {""} and icons(alone, polarity="higher_is_better", target=5.0)["variation"] == "none"
@@ -292,3 +292,44 @@ def test_the_break_is_marked_on_the_chart_and_in_its_table():
     assert label_data == [{"period_label": "2022", "label": BREAK_TEXT}]
     lines = [lay for lay in layers if isinstance(lay["mark"], dict) and lay["mark"].get("type") == "line"]
     assert all(lay["encoding"]["detail"]["field"] == "segment" for lay in lines)  # no line runs across the break
+
+
+def test_overlapping_rolling_windows_get_no_limits_or_signals():
+    """Rolling 12-month figures: each period starts 11 months before the last one ended, so neighbouring points
+    share data and the rules would flag nearly every point (19 of 19 on the demo's requests per 1,000). With the
+    periods' start dates given, such a series gets a mean but no limits and no signal."""
+    ends = [date(2024, m, 28) for m in range(1, 13)] + [date(2025, m, 28) for m in range(1, 8)]
+    rising = [float(v) for v in range(19)]  # 19 points rising by one: a trend on any ordinary series
+    frame = pl.DataFrame(
+        {
+            "period_start": [date(e.year - 1, e.month, 1) for e in ends],  # the 12 months to each month
+            "period_end": ends,
+            "value": rising,
+        }
+    )
+    plain = spc(frame.lazy()).collect()
+    assert (plain["rule"] != "").all()  # without the check, every point is special cause (trend, or beyond a limit)
+    rolling = spc(frame.lazy(), start="period_start").collect()
+    assert rolling["overlapping"].all() and rolling["upl"].is_null().all() and (rolling["rule"] == "").all()
+    assert rolling["mean"][0] == 9.0  # (0 + 1 + … + 18) / 19
+    assert icons(rolling, polarity="higher_is_better", target=None)["variation"] == "none"
+    monthly = frame.with_columns(period_start=pl.col("period_end").dt.month_start())
+    assert not spc(monthly.lazy(), start="period_start").collect()["overlapping"].any()
+
+
+def test_the_demos_rolling_requests_say_why_there_is_no_spc():
+    from metrics.formatting import variation_words
+    from metrics.series import all_icons, describe, indicator_series
+    from metrics.snapshot import open_snapshot, scan_table
+
+    snap = open_snapshot("data/snapshots/2025-10-31")
+    cat = scan_table(snap, "kpi_catalogue").collect()
+    found = all_icons(cat, scan_table(snap, "kpi_values"), area_code="E08000002", phase="all")
+    row = found.filter(pl.col("kpi_id") == "requests_per_1000_4_19").row(0, named=True)
+    assert (row["variation"], row["no_spc"]) == ("none", "rolling")
+    assert variation_words(row["variation"], row["no_spc"]) == "No SPC: rolling 12-month figures overlap"
+    kpi = cat.filter(pl.col("kpi_id") == "requests_per_1000_4_19").row(0, named=True)
+    text = describe(
+        indicator_series(scan_table(snap, "kpi_values"), kpi, area_code="E08000002", phase="all").collect(), kpi
+    )
+    assert "neighbouring figures share 11 months" in text and "special cause" not in text

@@ -66,10 +66,15 @@ def test_theme_page_shows_one_workstream_at_a_time_with_one_block_per_indicator(
                 values.filter(pl.col("kpi_id") == kpi["kpi_id"]),
                 polarity=kpi["polarity"],
                 rebase=list(kpi["spc_rebase"]),
+                breaks=list(kpi["series_breaks"] or []),
+                denominator="denominator",
+                start="period_start",
             ).collect()
             expected = icons(result, polarity=kpi["polarity"], target=kpi["target"])
             icon_line = next(t for t in _texts(block) if t.startswith("**Icons:**"))
-            if expected["variation"] == "none":
+            if result["overlapping"].any():  # rolling 12-month figures: never SPC
+                assert "No SPC: rolling 12-month figures overlap: a run chart" in icon_line
+            elif expected["variation"] == "none":
                 n = result["value"].is_not_null().sum()
                 drawn = "its values are shown as a table" if n < 6 else "a run chart"
                 assert (

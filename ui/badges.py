@@ -22,13 +22,15 @@ def variation_colour(code: str) -> str:
     return "gray"
 
 
-def badge_line(rag: str, variation: str, assurance: str | None, *, rag_text: str | None = None) -> None:
+def badge_line(
+    rag: str, variation: str, assurance: str | None, *, rag_text: str | None = None, variation_text: str | None = None
+) -> None:
     """A tile's RAG, variation and (given 13 points or more) assurance badges as one line of markdown: one element
     for the browser to draw rather than three. The words are this module's own, never data; the icons' full
     meanings are in each indicator's block below the tiles."""
     parts = [
         f":{RAG_COLOURS[rag]}-badge[{RAG_SYMBOLS[rag]} RAG: {rag_text or RAG_WORDS[rag]}]",
-        f":{variation_colour(variation)}-badge[{VARIATION_SHORT[variation]}]",
+        f":{variation_colour(variation)}-badge[{variation_text or VARIATION_SHORT[variation]}]",
     ]
     if assurance is not None:
         parts.append(f":{ASSURANCE_COLOURS[assurance]}-badge[{ASSURANCE_SHORT[assurance]}]")

@@ -20,6 +20,7 @@ from metrics.formatting import (
     fmt_value,
     points,
     rag_word,
+    variation_words,
     workstream_label,
 )
 
@@ -53,7 +54,7 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
                 "Since compare snapshot": fmt_change(
                     r["value"], r["compare_value"], r["period_label"], r["compare_label"], r["unit"], r["decimals"]
                 ),
-                "Variation": VARIATION_LABELS.get(r.get("variation") or "none"),
+                "Variation": variation_words(r.get("variation"), r.get("no_spc")),
                 "Assurance": ""
                 if (r.get("variation") or "none") == "none"
                 else ASSURANCE_LABELS[r.get("assurance") or "none"],

@@ -26,6 +26,7 @@ from metrics.formatting import (
     periods,
     rag_word,
     safe_markdown,
+    variation_words,
 )
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from metrics.spc import MIN_POINTS
@@ -146,6 +147,7 @@ def _headline(ctx: Context, rows: pl.DataFrame) -> None:
                     kpi["variation"],
                     None if kpi["variation"] == "none" else kpi["assurance"],
                     rag_text=rag_word(kpi["rag"], has_target=kpi["target"] is not None, small=small),
+                    variation_text=variation_words(kpi["variation"], kpi.get("no_spc"), short=True),
                 )
 
 
@@ -158,8 +160,12 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
         st.subheader(md_escape(kpi["title"]))
         st.caption(f"{md_escape(kpi['definition'])} Source: {md_escape(kpi['source'])}.")
         icons_text = (
-            f"{periods(kpi['n_points'])}, too few for SPC control limits (they need {MIN_POINTS}): "
-            + ("its values are shown as a table" if kpi["n_points"] < SHORT else "a run chart")
+            (
+                f"{periods(kpi['n_points'])}, too few for SPC control limits (they need {MIN_POINTS}): "
+                + ("its values are shown as a table" if kpi["n_points"] < SHORT else "a run chart")
+                if (kpi.get("no_spc") or "few") == "few"
+                else f"{variation_words(kpi['variation'], kpi['no_spc'])}: a run chart"
+            )
             if kpi["variation"] == "none"
             else f"{VARIATION_LABELS[kpi['variation']]} · {ASSURANCE_LABELS[kpi['assurance']]}"
         )
@@ -215,7 +221,14 @@ def _chart(ctx: Context, kpi: dict, description: str) -> None:
     )
     st.caption(md_escape(description))
     comparators = data.comparators(ctx.snapshot, kpi["kpi_id"]).height > 0
-    st.caption(line_key(spc=kpi["variation"] != "none", target=kpi["target"] is not None, comparators=comparators))
+    st.caption(
+        line_key(
+            spc=kpi["variation"] != "none",
+            target=kpi["target"] is not None,
+            comparators=comparators,
+            rolling=kpi.get("no_spc") == "rolling",
+        )
+    )
 
 
 def _needs_block(ctx: Context, needs: pl.DataFrame) -> None:
