@@ -17,6 +17,7 @@ from boardpack import model
 from boardpack.slides import build_deck, build_pptx
 from ingest.demo import CATALOGUE
 from metrics import series
+from metrics.formatting import short_period_label
 from metrics.snapshot import open_snapshot, scan_table
 from tests.leaks import exact_ward_counts, numbers_in_text
 
@@ -247,3 +248,24 @@ def test_text_in_the_charts_embedded_workbooks_is_never_a_formula(snapshot_facto
                         texts.append(cell.value)
     assert formulas == []
     assert any(t.startswith(hostile[0]) for t in texts) and any(t.startswith("@SUM") for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("label", "short"),
+    [
+        ("Sep 2025", "Sep 25"),
+        ("September 2025", "Sep 25"),
+        ("January 2025 census", "Jan 25"),
+        ("Jul 2025 survey", "Jul 25"),
+        ("12 months to Sep 2025", "Sep 25"),  # the chart says "rolling 12 months" itself
+        ("Q2 2025/26", "Q2 25/26"),
+        ("2024/25", "2024/25"),
+        ("2024", "2024"),
+        ("2025 survey", "2025"),
+        ("Summer term 2025", "Summer 25"),
+        ("2025 to date", "2025 to date"),  # any other form is left as it is
+        ("Foo 2025", "Foo 2025"),
+    ],
+)
+def test_short_period_labels(label, short):
+    assert short_period_label(label) == short
