@@ -1,26 +1,43 @@
 """The board's papers as an editable PowerPoint deck (python-pptx), rendered from the pack model
-(`boardpack.model`): a title slide, the Summary with RAG words and colours, since the last board, one slide per
-workstream with its headline figures and a native, editable line chart (values, target, England and the region
+(`boardpack.model`): a title slide, the key messages, the Summary with RAG words and colours, since the last board
+as tables, each workstream's indicators with native, editable line charts (values, target, England and the region
 where present) and the latest commentary in the speaker notes, the ward map and its protected table, the
-waiting-time leagues, risks (with the heat grid) and actions. 16:9; type at least 18 pt except the footer, which
-every slide carries (as-at date, suppression legend, Open Government Licence, demonstration flag).
+waiting-time leagues, risks (with the heat grid) and actions.
+
+16:9; type at least 18 pt except the footer, which every slide carries (as-at date, publishers, suppression legend,
+Open Government Licence, demonstration flag). Every title is the slide's title placeholder, so PowerPoint's outline
+and accessibility checker find it. Nothing is placed by guesswork: each text box and table row is sized from its
+text wrapped at its width (`text_lines`), tables are split across slides by height and charts get the room left,
+so nothing runs into the footer; every coordinate is a whole number of EMUs, as the file format requires.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import re
+import struct
 from contextlib import contextmanager
+from dataclasses import replace
 
+import polars as pl
+from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.chart.xlsx import CategoryWorkbookWriter
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 from xlsxwriter import Workbook
 
+from boardpack import column_widths
 from boardpack.model import Indicator, Pack
-from metrics.formatting import UNIT_WORDS, fmt_date
+from metrics.disclosure import LEGEND
+from metrics.formatting import UNIT_WORDS, fmt_date, short_period_label
+from metrics.waits import SERVICE_NAMES
 
 
 class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
@@ -49,149 +66,565 @@ class _ChartData(CategoryChartData):
         return _TextOnlyWorkbookWriter(self)
 
 
-WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 inches, PowerPoint's 16:9
-MARGIN = Inches(0.5)
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+WIDTH, HEIGHT = 12192000, 6858000  # EMU: 13.333 × 7.5 inches, PowerPoint's 16:9
+MARGIN = int(Inches(0.5))
+CONTENT_WIDTH = WIDTH - 2 * MARGIN
+GAP = int(Inches(0.15))  # between blocks on a slide
+TITLE_TOP = int(Inches(0.3))
 BODY = Pt(18)
+HEADING = Pt(20)  # a section's heading within a slide (since the last board)
 TITLE = Pt(32)
 FOOTER = Pt(10)
+# Text is measured in the theme's font, Calibri, by the advance widths of Carlito (metric-compatible with Calibri;
+# SIL Open Font Licence), in thousandths of an em, for ASCII from the space to "~"; other characters as listed, and
+# any not listed (symbols PowerPoint takes from another font) as a whole em, erring wide.
+_REGULAR = (
+    "226 326 401 498 507 715 682 221 303 303 498 498 250 306 252 386 507 507 507 507 507 507 507 507 507 507 268 268 "
+    "498 498 498 463 894 579 544 533 615 488 459 631 623 252 319 520 420 855 646 662 517 673 543 459 487 642 567 890 "
+    "519 487 468 307 386 307 498 498 291 479 525 423 525 498 305 471 525 229 239 455 229 799 525 527 525 525 349 391 "
+    "335 525 452 715 433 453 395 314 460 314 498"
+)
+_BOLD = (
+    "226 326 438 498 507 729 705 233 312 312 498 498 258 306 267 430 507 507 507 507 507 507 507 507 507 507 276 276 "
+    "498 498 498 463 898 606 561 529 630 488 459 637 631 267 331 547 423 874 659 676 532 686 563 473 495 653 591 906 "
+    "551 520 478 325 430 325 498 498 300 494 537 418 537 503 316 474 537 246 255 480 246 813 537 538 537 537 355 399 "
+    "347 537 473 745 459 474 397 344 475 344 498"
+)
+_OTHER = {"–": 498, "—": 905, "•": 498, "‘": 250, "’": 250, "“": 418, "”": 418, "·": 252, "…": 690, "£": 507}
+_OTHER.update({"€": 507, "×": 498, "°": 339})
+EM_WIDTHS = {
+    bold: {chr(32 + i): int(w) / 1000 for i, w in enumerate(table.split())} | {k: v / 1000 for k, v in _OTHER.items()}
+    for bold, table in ((False, _REGULAR), (True, _BOLD))
+}
+WIDTH_MARGIN = 1.02  # a line is taken to hold 2% less than the widths add up to: renderers round and kern
+LINE_EM = 1.22  # Calibri's line height, in ems
+CHAR_EM = 0.5  # an average character, a little wide, for sharing out a table's columns (boardpack.column_widths)
+INSET_X, INSET_Y = int(Inches(0.1)), int(Inches(0.05))  # PowerPoint's own text box and table cell margins
+PARAGRAPH_SPACE = Pt(6)  # after each paragraph of a list (key messages)
+CHART_MIN = int(Inches(3.6))  # a chart shorter than this goes to the next slide rather than be squeezed
 DARK = RGBColor(0x0B, 0x0C, 0x0C)
 BLUE = RGBColor(0x12, 0x43, 0x6D)
+GREY_TEXT = RGBColor(0x3D, 0x3D, 0x3D)
+HEADER_FILL = RGBColor(0xDE, 0xE8, 0xF1)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+GREY_FILL = RGBColor(0xF3, 0xF2, 0xF1)
 RAG_FILL = {  # light fills, dark text (contrast above 4.5:1); the word is always printed too
     "Green": RGBColor(0xCC, 0xE2, 0xD8),
     "Amber": RGBColor(0xFF, 0xF1, 0xB8),
     "Red": RGBColor(0xF6, 0xD7, 0xD2),
-    "No target": RGBColor(0xF3, 0xF2, 0xF1),
+    "No target": GREY_FILL,
+    "No data": GREY_FILL,
+    "Too few cases": GREY_FILL,
+    "Not yet due": GREY_FILL,
 }
-SERIES_COLOURS = [BLUE, RGBColor(0xF4, 0x6A, 0x25), RGBColor(0x28, 0xA1, 0x97), RGBColor(0x80, 0x16, 0x50)]
-ROWS_PER_SLIDE = 7
+# Each line differs by dash and marker as well as colour, so a chart reads in greyscale and for colour-blind readers.
+AREA_STYLE = (BLUE, Pt(3.5), MSO_LINE_DASH_STYLE.SOLID, XL_MARKER_STYLE.CIRCLE)
+TARGET_STYLE = (RGBColor(0xB5, 0x3D, 0x0A), Pt(2.5), MSO_LINE_DASH_STYLE.DASH, XL_MARKER_STYLE.NONE)
+COMPARATOR_STYLES = [
+    (RGBColor(0x28, 0x7D, 0x75), Pt(2.5), MSO_LINE_DASH_STYLE.ROUND_DOT, XL_MARKER_STYLE.TRIANGLE),
+    (RGBColor(0x80, 0x16, 0x50), Pt(2.5), MSO_LINE_DASH_STYLE.LONG_DASH, XL_MARKER_STYLE.DIAMOND),
+]
+ROLLING = "12 months to "
+# Publishers as a reader knows them: the project's own generated figures are flagged as demonstration data instead.
+NOT_A_PUBLISHER = ("", "this project", "Generated for this demonstration")
+
+
+def emu(x: float) -> Emu:
+    """A length as a whole number of EMUs: the file format allows no fractions (x="457200.0" is invalid)."""
+    return Emu(round(x))
+
+
+def pt_emu(size) -> float:
+    return float(size)  # a Length is its size in EMUs already
+
+
+def text_width(text: str, *, bold: bool = False) -> float:
+    """The width of `text` in ems of its type size."""
+    widths = EM_WIDTHS[bold]
+    return sum(widths.get(ch, 1.0) for ch in text)
+
+
+def text_lines(text: str, width: float, size=BODY, *, bold: bool = False) -> int:
+    """How many lines `text` takes in a box or cell `width` EMUs wide (margins included) at `size`: each paragraph
+    wrapped word by word as PowerPoint does; a word longer than a line is broken across lines."""
+    room = (width - 2 * INSET_X) / pt_emu(size) / WIDTH_MARGIN  # in ems
+    space = EM_WIDTHS[bold][" "]
+    total = 0
+    for paragraph in str(text).split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split():
+            w = text_width(word, bold=bold)
+            if used and used + space + w <= room:
+                used += space + w
+                continue
+            if used:
+                lines += 1
+            extra = max(0, math.ceil(w / room) - 1)  # a word wider than the line runs on to the next
+            lines += extra
+            used = w - extra * room
+        total += lines
+    return total
+
+
+def line_height(size=BODY) -> float:
+    return pt_emu(size) * LINE_EM
+
+
+def text_height(text: str, width: float, size=BODY, *, bold: bool = False, space: float = 0) -> int:
+    """The height a text box needs for `text` at `width` (its margins and each paragraph's space after included)."""
+    paragraphs = len(str(text).split("\n"))
+    return int(text_lines(text, width, size, bold=bold) * line_height(size) + paragraphs * space + 2 * INSET_Y + 1)
+
+
+def publishers_line(pack: Pack) -> str:
+    """The sources' publishers, each once, as the footer names them ("Department for Education, Bury SEND
+    partnership"); the area's own returns are the area's SEND partnership's."""
+    names = []
+    for s in pack.sources:
+        name = str(s.get("Publisher", "") or "")
+        if name in NOT_A_PUBLISHER:
+            continue
+        names.append(f"{pack.area} SEND partnership" if name == "local" else name)
+    return ", ".join(dict.fromkeys(names)) or "none named"
+
+
+def footer_text(pack: Pack) -> str:
+    return f"Data as at {fmt_date(pack.as_at)} · {pack.area} · Sources: {publishers_line(pack)} · {LEGEND} · {OGL}" + (
+        " · DEMONSTRATION DATA" if pack.demo else ""
+    )
+
+
+_LIST_ITEM = re.compile(r"^\s{0,6}[-*+]\s+")
+_NUMBERED = re.compile(r"^\s{0,6}(\d{1,3})[.)]\s+")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_QUOTE = re.compile(r"^\s{0,3}>\s?")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]*)\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_CODE = re.compile(r"`([^`]+)`")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def plain_text(markdown: str) -> str:
+    """Commentary (markdown: paragraphs, `**bold**`, `*italic*`, lists, links) as the plain text of speaker notes:
+    the words without their marks, a bulleted item as a "• " line, a numbered one keeping its number, a link's
+    words with its address after them. Anything else is left exactly as written."""
+    out = []
+    for line in str(markdown).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _HEADING.sub("", _QUOTE.sub("", line))
+        if _LIST_ITEM.match(line):
+            line = "• " + _LIST_ITEM.sub("", line)
+        elif m := _NUMBERED.match(line):
+            line = f"{m[1]}. " + line[m.end() :]
+        line = _IMAGE.sub(lambda m: m[1] or "image", line)
+        line = _LINK.sub(lambda m: f"{m[1]} ({m[2]})" if m[2] and m[2] != m[1] else m[1], line)
+        line = _CODE.sub(r"\1", line)
+        line = _STRONG.sub(r"\2", line)
+        line = _EMPHASIS.sub(r"\2", line)
+        out.append(_ESCAPED.sub(r"\1", line).rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
 
 class Deck:
     def __init__(self, pack: Pack):
         self.pack = pack
         self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
-        self.blank = self.prs.slide_layouts[6]
+        self.prs.slide_width, self.prs.slide_height = emu(WIDTH), emu(HEIGHT)
+        self._widen_masters()
+        self.layout = next(lo for lo in self.prs.slide_layouts if lo.name == "Title Only")
+        self.footer = footer_text(pack)
+        footer_height = text_height(self.footer, CONTENT_WIDTH, FOOTER)
+        self.footer_top = HEIGHT - int(Inches(0.1)) - footer_height
+        self.bottom = self.footer_top - int(Inches(0.1))  # nothing but the footer below this
 
-    def slide(self, title: str, notes: str = ""):
-        s = self.prs.slides.add_slide(self.blank)
-        self.text(s, title, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.9), size=TITLE, bold=True, colour=BLUE)
-        box = s.shapes.add_textbox(MARGIN, HEIGHT - Inches(0.55), WIDTH - 2 * MARGIN, Inches(0.45))
-        box.name = "Footer"
-        frame = box.text_frame
-        frame.word_wrap = True
-        run = frame.paragraphs[0].add_run()
-        run.text = self.pack.footer
-        run.font.size = FOOTER
-        run.font.color.rgb = RGBColor(0x3D, 0x3D, 0x3D)
-        if notes:
-            s.notes_slide.notes_text_frame.text = notes
-        return s
+    def _widen_masters(self) -> None:
+        """The default template is 4:3: stretch its master's and layouts' placeholders across the 16:9 width, so a
+        slide added in PowerPoint is laid out like these (x scales by 4/3, exactly, for the template's positions)."""
+        scale = WIDTH / 9144000
+        for part in [self.prs.slide_master, *self.prs.slide_layouts]:
+            for shape in part.shapes:
+                if shape.left is not None and shape.width is not None:
+                    shape.left, shape.width = emu(shape.left * scale), emu(shape.width * scale)
+
+    def content_top(self, title: str) -> int:
+        return TITLE_TOP + self.title_height(title) + int(Inches(0.1))
 
     @staticmethod
-    def text(slide, text: str, left, top, width, height, *, size=BODY, bold=False, colour=DARK):
-        box = slide.shapes.add_textbox(left, top, width, height)
+    def title_height(title: str) -> int:
+        return text_height(title, CONTENT_WIDTH, TITLE, bold=True)
+
+    def slide(self, title: str):
+        """A new slide: its title in the title placeholder, the footer along the bottom."""
+        s = self.prs.slides.add_slide(self.layout)
+        self.set_title(s, title)
+        box = s.shapes.add_textbox(
+            emu(MARGIN), emu(self.footer_top), emu(CONTENT_WIDTH), emu(HEIGHT - self.footer_top - int(Inches(0.1)))
+        )
+        box.name = "Footer"
         frame = box.text_frame
-        frame.word_wrap = True
-        for i, line in enumerate(text.split("\n")):
+        frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
+        run = frame.paragraphs[0].add_run()
+        run.text = self.footer
+        run.font.size = FOOTER
+        run.font.color.rgb = GREY_TEXT
+        return s
+
+    def flow(self, title: str, fill, notes: str = "") -> list:
+        """Slides titled `title` filled by `fill(flow)` (see Flow), numbered "(1 of 2)" if there is more than one.
+        Laid out below the title as it is; should the numbered title need another line, laid out again below it."""
+        start = len(self.prs.slides)
+        flow = Flow(self, title, notes)
+        fill(flow)
+        numbered = self.content_top(f"{title} ({len(flow.slides)} of {len(flow.slides)})")
+        if len(flow.slides) > 1 and numbered > flow.top:
+            self.drop_slides(start)
+            flow = Flow(self, title, notes, top=numbered)
+            fill(flow)
+        return flow.finish()
+
+    def drop_slides(self, start: int) -> None:
+        """Remove the slides from `start` on (their parts, no longer referred to, are not saved)."""
+        ids = self.prs.slides._sldIdLst
+        for slide_id in list(ids)[start:]:
+            self.prs.part.drop_rel(slide_id.rId)
+            ids.remove(slide_id)
+
+    @staticmethod
+    def set_title(slide, title: str) -> None:
+        """The slide's title in its title placeholder, styled as the deck's headings (32 pt bold, left aligned)."""
+        shape = slide.shapes.title
+        shape.left, shape.top = emu(MARGIN), emu(TITLE_TOP)
+        shape.width, shape.height = emu(CONTENT_WIDTH), emu(Deck.title_height(title))
+        frame = shape.text_frame
+        frame.clear()
+        frame.word_wrap, frame.auto_size, frame.vertical_anchor = True, MSO_AUTO_SIZE.NONE, MSO_ANCHOR.TOP
+        for side in ("left", "right"):
+            setattr(frame, f"margin_{side}", emu(INSET_X))
+        for side in ("top", "bottom"):
+            setattr(frame, f"margin_{side}", emu(INSET_Y))
+        p = frame.paragraphs[0]
+        p.alignment = PP_ALIGN.LEFT
+        run = p.add_run()
+        run.text = title
+        run.font.size, run.font.bold, run.font.color.rgb = TITLE, True, BLUE
+
+    @staticmethod
+    def text(slide, paragraphs, left, top, width, height, *, size=BODY, bold=False, colour=DARK, space=0):
+        """A text box of paragraphs: each a string, or (string, bold) to set its weight."""
+        box = slide.shapes.add_textbox(emu(left), emu(top), emu(width), emu(height))
+        frame = box.text_frame
+        frame.word_wrap, frame.auto_size = True, MSO_AUTO_SIZE.NONE
+        items = paragraphs.split("\n") if isinstance(paragraphs, str) else paragraphs
+        for i, item in enumerate(items):
+            line, weight = item if isinstance(item, tuple) else (item, bold)
             p = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+            if space:
+                p.space_after = space
             run = p.add_run()
             run.text = line
-            run.font.size, run.font.bold = size, bold
+            run.font.size, run.font.bold = size, weight
             run.font.color.rgb = colour
         return box
 
-    def table(self, slide, rows: list[dict], columns: list[str], widths: list[float], top=None):
-        """A native table of display rows (18 pt), with RAG cells filled in their colour beside the word."""
-        top = Inches(1.3) if top is None else top
-        height = Inches(0.42) * (len(rows) + 1)  # a row grows when its text wraps
-        shape = slide.shapes.add_table(len(rows) + 1, len(columns), MARGIN, top, WIDTH - 2 * MARGIN, height)
-        table = shape.table
-        for row in table.rows:
-            row.height = Inches(0.42)
-        total = sum(widths)
-        for i, w in enumerate(widths):
-            table.columns[i].width = Emu(int((WIDTH - 2 * MARGIN) * w / total))
-        for j, name in enumerate(columns):
-            self._cell(table.cell(0, j), name, bold=True)
-        for i, row in enumerate(rows, start=1):
-            for j, name in enumerate(columns):
-                value = row.get(name, "")
-                self._cell(table.cell(i, j), value, fill=RAG_FILL.get(value) if name == "RAG" else None)
-        return shape
-
-    @staticmethod
-    def _cell(cell, text: str, *, bold=False, fill=None):
-        cell.text = ""
-        run = cell.text_frame.paragraphs[0].add_run()
-        run.text = str(text)
-        run.font.size, run.font.bold = BODY, bold
-        run.font.color.rgb = DARK
-        if fill is not None or not bold:
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = fill or RGBColor(0xFF, 0xFF, 0xFF)
-        else:
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = RGBColor(0xDE, 0xE8, 0xF1)
-
-    def paged(self, title: str, rows: list[dict], columns: list[str], widths: list[float], per: int = ROWS_PER_SLIDE):
-        pages = [rows[i : i + per] for i in range(0, len(rows), per)] or [[]]
-        for n, page in enumerate(pages, start=1):
-            s = self.slide(title + (f" ({n} of {len(pages)})" if len(pages) > 1 else ""))
-            if page:
-                self.table(s, page, columns, widths)
-            else:
-                self.text(s, "None.", MARGIN, Inches(1.4), Inches(8), Inches(0.6))
-
-    def picture(self, slide, png: bytes, alt: str, left, top, width):
-        pic = slide.shapes.add_picture(io.BytesIO(png), left, top, width=width)
-        pic._element.nvPicPr.cNvPr.set("descr", alt)  # the picture's alternative text
+    def picture(self, slide, png: bytes, alt: str, left, top, width, height):
+        """A drawn image as large as fits `width` × `height`, keeping its shape, with its alternative text."""
+        w, h = struct.unpack(">II", png[16:24])  # the PNG header's width and height
+        scale = min(width / w, height / h)
+        pic = slide.shapes.add_picture(io.BytesIO(png), emu(left), emu(top), emu(w * scale), emu(h * scale))
+        pic._element.nvPicPr.cNvPr.set("descr", alt)
         return pic
 
     def line_chart(self, slide, ind: Indicator, left, top, width, height):
-        """A native line chart: the area's values, the target as a flat line, and any comparators."""
+        """A native line chart: the area's values, the target as a flat dashed line, and any comparators; period
+        labels short and level, as many as fit without touching; the key above the plot, clear of the axis."""
         data = _ChartData()
-        data.categories = ind.periods
-        data.add_series(self.pack.area, ind.values, number_format=_number_format(ind))
-        if ind.target_value is not None:
-            data.add_series("Target", [ind.target_value] * len(ind.periods), number_format=_number_format(ind))
-        for name, values in ind.comparators.items() if ind.unit != "count" else ():  # England's count dwarfs an area's
-            if any(v is not None for v in values):
-                data.add_series(name, values, number_format=_number_format(ind))
-        frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, left, top, width, height, data)
+        labels = [short_period_label(p) for p in ind.periods]
+        data.categories = labels
+        fmt = _number_format(ind)
+        series = chart_series(ind, self.pack.area)
+        for name, values, _ in series:
+            data.add_series(name, values, number_format=fmt)
+        styles = [style for _, _, style in series]
+        frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, emu(left), emu(top), emu(width), emu(height), data)
         frame.name = f"Chart: {ind.title}"
+        frame._element.nvGraphicFramePr.cNvPr.set("descr", ind.description)  # the chart's alternative text
         chart = frame.chart
         chart.has_title = False  # the indicator's title is the text above the chart
-        chart.has_legend = True
-        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-        chart.legend.include_in_layout = False
-        chart.legend.font.size = BODY
         chart.font.size = BODY
-        for i, plot_series in enumerate(chart.plots[0].series):
-            plot_series.format.line.color.rgb = SERIES_COLOURS[i % len(SERIES_COLOURS)]
-            plot_series.format.line.width = Pt(3.5 if i == 0 else 2)
+        chart.has_legend = len(styles) > 1  # the area's line alone needs no key: the heading names it
+        if chart.has_legend:
+            chart.legend.position = XL_LEGEND_POSITION.TOP  # above the plot: never among the axis labels
+            chart.legend.include_in_layout = False
+            chart.legend.font.size = BODY
+        for plot_series, (colour, weight, dash, marker) in zip(chart.plots[0].series, styles, strict=True):
+            line = plot_series.format.line
+            line.color.rgb, line.width, line.dash_style = colour, weight, dash
             plot_series.smooth = False
-        chart.category_axis.tick_labels.font.size = BODY
-        chart.value_axis.tick_labels.font.size = BODY
-        skip = max(1, -(-len(ind.periods) // 5))  # at most about five period labels, so 18 pt labels never collide
-        if skip > 1:
-            from lxml import etree
-            from pptx.oxml.ns import qn
-
-            cat_ax = chart._chartSpace.find(".//" + qn("c:catAx"))
-            for tag, val in (("c:tickLblSkip", skip), ("c:tickMarkSkip", skip)):
-                el = etree.SubElement(cat_ax, qn(tag))
-                el.set("val", str(val))
-        axis = chart.value_axis
-        axis.has_title = True
-        axis.axis_title.text_frame.text = UNIT_WORDS.get(ind.unit, ind.unit)
-        axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = BODY
+            plot_series.marker.style = marker
+            if marker != XL_MARKER_STYLE.NONE:
+                plot_series.marker.size = 8
+                plot_series.marker.format.fill.solid()
+                plot_series.marker.format.fill.fore_color.rgb = colour
+                plot_series.marker.format.line.color.rgb = colour
+        axis = chart.category_axis
+        axis.tick_labels.font.size = BODY
+        _skip_labels(axis, labels, width)
+        value = chart.value_axis
+        value.tick_labels.font.size = BODY
+        shown = [v for _, values, _ in series for v in values if v is not None]
+        # ticks over a range of 10 or more fall on whole numbers: "90%", not "90.0%"
+        whole = bool(shown) and max(shown) - min(shown) >= 10
+        axis_format = _number_format(replace(ind, decimals=0) if whole else ind)
+        value.tick_labels.number_format, value.tick_labels.number_format_is_linked = axis_format, False
+        if ind.unit == "percent" and shown and 90 <= max(shown) <= 100:
+            value.maximum_scale = 100  # near 100%, a renderer's automatic scale may run the axis on to 120%
+        if ind.unit != "percent":  # a percentage's axis reads "80%"; any other unit is named beside the axis
+            value.has_title = True
+            value.axis_title.text_frame.text = UNIT_WORDS.get(ind.unit, ind.unit)
+            value.axis_title.text_frame.paragraphs[0].runs[0].font.size = BODY
         return frame
 
 
+def _skip_labels(axis, categories, width) -> None:
+    """Label every n-th period, n just large enough that the labels, at 18 pt with a space either side, fit along
+    the plot (the chart's width less about an inch for the value axis) without touching."""
+    label = (max((text_width(str(c)) for c in categories), default=1) + 1.5) * pt_emu(BODY)
+    fit = max(1, int((width - Inches(1.1)) // label))
+    skip = math.ceil(len(categories) / fit)
+    if skip <= 1:
+        return
+    cat_ax = axis._element
+    before = cat_ax.find(qn("c:noMultiLvlLbl"))  # the schema's order: tickLblSkip, tickMarkSkip, noMultiLvlLbl
+    for tag in ("c:tickLblSkip", "c:tickMarkSkip"):
+        el = etree.Element(qn(tag))
+        el.set("val", str(skip))
+        if before is not None:
+            before.addprevious(el)
+        else:
+            cat_ax.append(el)
+
+
 def _number_format(ind: Indicator) -> str:
-    places = "0" if not ind.decimals else "0." + "0" * ind.decimals
+    """The indicator's figures as the app writes them: thousands separated, its decimals, "%" for a percentage."""
+    places = "#,##0" + ("." + "0" * ind.decimals if ind.decimals else "")
     return places + ('"%"' if ind.unit == "percent" else "")
+
+
+class Flow:
+    """Blocks laid down a slide, one under another, going on to a new slide (same title, "(2 of 3)") when the next
+    one does not fit above the footer: paragraphs split between paragraphs, tables between rows (the header
+    repeated), a heading kept with the start of what it heads."""
+
+    def __init__(self, deck: Deck, title: str, notes: str = "", *, top: int | None = None):
+        self.deck, self.title, self.notes = deck, title, notes
+        self.slides: list = []
+        self.slide_notes: list[list[str]] = []
+        self.top = deck.content_top(title) if top is None else top
+        self.new_slide()
+
+    def new_slide(self) -> None:
+        self.slides.append(self.deck.slide(self.title))
+        self.slide_notes.append([self.notes] if self.notes and len(self.slides) == 1 else [])
+        self.y = self.top
+
+    @property
+    def slide(self):
+        return self.slides[-1]
+
+    @property
+    def room(self) -> int:
+        return self.deck.bottom - self.y
+
+    @property
+    def empty(self) -> bool:
+        return self.y == self.top
+
+    def add_notes(self, text: str) -> None:
+        self.slide_notes[-1].append(text)
+
+    def make_room(self, height: int) -> None:
+        if height > self.room and not self.empty:
+            self.new_slide()
+
+    def advance(self, height: int) -> None:
+        self.y += height + GAP
+
+    def paragraphs(self, items: list[str | tuple[str, bool]], *, size=BODY, space=PARAGRAPH_SPACE) -> None:
+        """Paragraphs (a string, or (string, bold)) in text boxes the width of the slide, split between
+        paragraphs where a slide is full (one too long for a whole slide, between its sentences)."""
+        box: list = []
+        height = 2 * INSET_Y
+        whole = self.deck.bottom - self.top
+        items = [
+            (part, bold)
+            for line, bold in (item if isinstance(item, tuple) else (item, False) for item in items)
+            for part in (
+                re.split(r"(?<=[.;])\s+", line)
+                if text_height(line, CONTENT_WIDTH, size, bold=bold, space=space) > whole
+                else [line]
+            )
+        ]
+
+        def flush():
+            nonlocal box, height
+            if box:
+                self.deck.text(self.slide, box, MARGIN, self.y, CONTENT_WIDTH, height, size=size, space=space)
+                self.advance(height)
+            box, height = [], 2 * INSET_Y
+
+        for line, bold in items:
+            h = text_height(line, CONTENT_WIDTH, size, bold=bold, space=space) - 2 * INSET_Y
+            if height + h > self.room and (box or not self.empty):
+                flush()
+                self.new_slide()
+            box.append((line, bold))
+            height += h
+        flush()
+
+    def table(
+        self, rows: list[dict], columns: list[str], *, heading: str | None = None, colour: str = "RAG", empty="None."
+    ):
+        """A native table of display rows at 18 pt, split between rows by height; the RAG cells (column `colour`)
+        filled in their colour beside the word. `heading` goes above it (again, "continued", on a later slide)."""
+        if not rows:
+            self.paragraphs([(f"{heading}: none.", True)] if heading else [empty], size=HEADING if heading else BODY)
+            return
+        widths = table_widths(rows, columns)
+        header = row_height(columns, widths, bold=True)
+        heights = [row_height([r.get(c, "") for c in columns], widths) for r in rows]
+        head_h = text_height(heading, CONTENT_WIDTH, HEADING, bold=True) if heading else 0
+        i = 0
+        while i < len(rows):
+            title = heading if i == 0 else f"{heading} (continued)" if heading else None
+            self.make_room((head_h + GAP if title else 0) + header + heights[i])
+            if title:
+                self.deck.text(self.slide, [(title, True)], MARGIN, self.y, CONTENT_WIDTH, head_h, size=HEADING)
+                self.advance(head_h)
+            cap = self._balanced(heights[i:], header, head_h + GAP if heading else 0)
+            n, used = 0, header
+            while i + n < len(rows) and (n == 0 or (used + heights[i + n] <= self.room and n < cap)):
+                used += heights[i + n]
+                n += 1
+            self._draw_table(rows[i : i + n], columns, widths, header, heights[i : i + n], colour)
+            self.advance(used)
+            i += n
+            if i < len(rows):
+                self.new_slide()
+
+    def _balanced(self, heights: list[int], header: int, heading: int) -> int:
+        """Rows per slide that share a table's remaining rows evenly between the slides they need (filled in
+        turn, the first from here), so a table never ends with a stray row or two on a slide of its own."""
+        slides, room, used = 1, self.room, header
+        for h in heights:
+            if used + h > room and used > header:
+                slides, room, used = slides + 1, self.deck.bottom - self.top - heading, header
+            used += h
+        return math.ceil(len(heights) / slides)
+
+    def _draw_table(self, rows, columns, widths, header, heights, colour) -> None:
+        total = header + sum(heights)
+        shape = self.slide.shapes.add_table(
+            len(rows) + 1, len(columns), emu(MARGIN), emu(self.y), emu(CONTENT_WIDTH), emu(total)
+        )
+        table = shape.table
+        for j, w in enumerate(widths):
+            table.columns[j].width = emu(w)
+        for row, h in zip(table.rows, [header, *heights], strict=True):
+            row.height = emu(h)
+        for j, name in enumerate(columns):
+            _cell(table.cell(0, j), name, bold=True, fill=HEADER_FILL)
+        for i, row in enumerate(rows, start=1):
+            for j, name in enumerate(columns):
+                value = str(row.get(name, ""))
+                _cell(table.cell(i, j), value, fill=RAG_FILL.get(value, WHITE) if name == colour else WHITE)
+
+    def block(self, minimum: int, draw) -> None:
+        """Something drawn into the room left (charts, pictures), at least `minimum` tall: else on a new slide."""
+        self.make_room(minimum)
+        draw(self.slide, self.y, self.room)
+        self.y = self.deck.bottom
+
+    def finish(self) -> list:
+        """Number the slides if there is more than one, and write each one's notes."""
+        for n, (s, notes) in enumerate(zip(self.slides, self.slide_notes, strict=True), start=1):
+            if len(self.slides) > 1:
+                self.deck.set_title(s, f"{self.title} ({n} of {len(self.slides)})")
+            if notes:
+                s.notes_slide.notes_text_frame.text = "\n\n".join(notes)
+        return self.slides
+
+
+def table_widths(rows: list[dict], columns: list[str]) -> list[int]:
+    """Column widths in EMUs across the slide, as the PDF's tables get theirs (boardpack.column_widths): every
+    column first has room for its longest word, header words included, so no word breaks; the rest goes to the
+    columns with longer text. The widths add up to the slide's content width exactly."""
+    # the header counts as a row too, so a column is as wide as its header where there is room (one line)
+    cells = {c: [str(r.get(c, "")) for r in rows] + [c] for c in columns}
+    frame = pl.DataFrame(cells, schema=dict.fromkeys(columns, pl.String))
+    chars = CONTENT_WIDTH / (pt_emu(BODY) * CHAR_EM)
+    shares = column_widths(frame, chars)
+    widths = [int(CONTENT_WIDTH * s / sum(shares)) for s in shares]
+    widths[-1] += CONTENT_WIDTH - sum(widths)
+    return widths
+
+
+def row_height(cells: list[str], widths: list[int], *, bold: bool = False) -> int:
+    """A table row's height: its tallest cell's text wrapped at the column's width, with the cell's margins."""
+    lines = max(text_lines(str(c), w, BODY, bold=bold) for c, w in zip(cells, widths, strict=True))
+    return int(lines * line_height(BODY) + 2 * INSET_Y + 1)
+
+
+def _cell(cell, text: str, *, bold=False, fill=WHITE) -> None:
+    cell.text = ""
+    cell.margin_left = cell.margin_right = emu(INSET_X)
+    cell.margin_top = cell.margin_bottom = emu(INSET_Y)
+    frame = cell.text_frame
+    frame.word_wrap = True
+    run = frame.paragraphs[0].add_run()
+    run.text = str(text)
+    run.font.size, run.font.bold = BODY, bold
+    run.font.color.rgb = DARK
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = fill
+
+
+def chart_series(ind: Indicator, area: str) -> list[tuple[str, list, tuple]]:
+    """The lines of an indicator's chart, each (name, values, style): the area's, the target as a flat line when
+    there is one, and each comparator with any value — not for a count, where England's dwarfs an area's."""
+    out = [(area, ind.values, AREA_STYLE)]
+    if ind.target_value is not None:
+        out.append(("Target", [ind.target_value] * len(ind.periods), TARGET_STYLE))
+    if ind.unit != "count":
+        shown = [(n, v) for n, v in ind.comparators.items() if any(x is not None for x in v)]
+        out += [(n, v, COMPARATOR_STYLES[k % len(COMPARATOR_STYLES)]) for k, (n, v) in enumerate(shown)]
+    return out
+
+
+def chart_heading(ind: Indicator, area: str) -> str:
+    """The words above a chart: the indicator; for rolling figures, that each point is the 12 months to the period
+    shown (the axis gives only the month); and whose line it is when there is no key to say so."""
+    rolling = bool(ind.periods) and all(p.startswith(ROLLING) for p in ind.periods)
+    notes = (["rolling 12 months"] if rolling else []) + ([area] if len(chart_series(ind, area)) == 1 else [])
+    return ind.title + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _chart_pair(deck: Deck, indicators: list[Indicator]):
+    """Draws up to two charts side by side in the room given, each under its indicator's title; the titles share
+    one height (the taller), so the plots line up and no title runs into its chart."""
+
+    def draw(slide, top, room):
+        gap = int(Inches(0.3))
+        width = (CONTENT_WIDTH - gap * (len(indicators) - 1)) // len(indicators)
+        titles = [chart_heading(i, deck.pack.area) for i in indicators]
+        heading = max(text_height(t, width, BODY, bold=True) for t in titles)
+        for n, (ind, title) in enumerate(zip(indicators, titles, strict=True)):
+            left = MARGIN + n * (width + gap)
+            deck.text(slide, [(title, True)], left, top, width, heading)
+            deck.line_chart(slide, ind, left, top + heading, width, room - heading)
+
+    return draw
 
 
 def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = None) -> bytes:
@@ -199,114 +632,150 @@ def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = No
     pictures = pictures or {}
     d = Deck(pack)
     p = pack
+    _title_slide(d, p)
+    if p.key_messages:  # the count first, then each exception, worst first
+        head, *rest = p.key_messages
+        d.flow("Key messages", lambda f: f.paragraphs([(head, True), *[f"• {m}" for m in rest]]))
+    d.flow("Summary", lambda f: f.table(p.summary, ["Workstream", "Indicator", "Latest", "Period", "Target", "RAG"]))
+    d.flow("Since the last board", lambda f: _since(f, p.since))
+    for ws in p.workstreams:
+        notes = "\n\n".join(
+            f"{c['written']}, {c['role']} ({c['kind'].replace('_', ' ')}):\n{plain_text(c['text'])}"
+            for c in ws.commentary
+        )
+        d.flow(
+            ws.title,
+            lambda f, ws=ws: _workstream(f, ws),
+            notes=notes or "No commentary for this workstream in this snapshot.",
+        )
+    if p.wards:  # always protected
+        d.flow(f"Ward demand, {p.wards['month']:%B %Y}", lambda f: _ward_map(f, p.wards, pictures.get("ward_map")))
+        columns = [
+            c for c in ("Ward", "Town", "Count", "Rate per 1,000") if p.wards["rows"] and c in p.wards["rows"][0]
+        ]
+        d.flow("Ward demand: every ward (protected)", lambda f: f.table(p.wards["rows"], columns))
+    for league in p.waits:
+        service = SERVICE_NAMES.get(league["service"], league["service"])
+        title = f"Waiting times: {service}, {league['month']:%B %Y}"
+        d.flow(
+            title + {"Locality": "", "ICB": " (ICBs)", "Provider": " (providers)"}.get(league["unit"], ""),
+            lambda f, lg=league: _league(f, lg),
+        )
+    d.flow("Risk register", lambda f: _risk_grid(f, p.risks, pictures.get("risk_grid")))
+    if p.risks:
+        mitigations = "\n".join(f"{r['Ref']}: {r['Mitigation']}" for r in p.risks if r.get("Mitigation"))
+        d.flow(
+            "Risk register: every risk",
+            lambda f: f.table(
+                p.risks, ["Ref", "Risk", "Score (of 25)", "Direction", "Owner (role)", "Status"], colour=""
+            ),
+            notes="Mitigations:\n" + mitigations if mitigations else "",
+        )
+    updates = "\n".join(
+        f"{a['Ref']}: {a['Latest update']} ({a['Updated']})" for a in p.actions if a.get("Latest update")
+    )
+    d.flow("Action tracker", lambda f: _actions(f, p.actions), notes="Latest updates:\n" + updates if updates else "")
+    out = io.BytesIO()
+    d.prs.save(out)
+    return out.getvalue()
 
-    # title
-    s = d.slide("SEND Improvement and Assurance Board")
+
+def _title_slide(d: Deck, p: Pack) -> None:
+    title = "SEND Improvement and Assurance Board"
+    s = d.slide(title)
     lines = [
         f"{p.area} · Priority Impact Plan board papers",
         f"Board meeting: {fmt_date(p.board_date) if p.board_date else 'not scheduled'}",
         f"Data as at {fmt_date(p.as_at)}"
         + (f"; compared with the snapshot of {fmt_date(p.compare_as_at)}" if p.compare_as_at else ""),
     ]
-    d.text(s, "\n".join(lines), MARGIN, Inches(1.6), WIDTH - 2 * MARGIN, Inches(2.2), size=Pt(24))
+    top = d.content_top(title) + int(Inches(0.4))
+    height = text_height("\n".join(lines), CONTENT_WIDTH, Pt(24))
+    d.text(s, "\n".join(lines), MARGIN, top, CONTENT_WIDTH, height, size=Pt(24))
     if p.demo:
+        flag = "Demonstration data: generated figures around the area's published ones"
+        flag_height = text_height(flag, CONTENT_WIDTH, Pt(22), bold=True)
         d.text(
             s,
-            "Demonstration data: generated figures around the area's published ones",
+            flag,
             MARGIN,
-            Inches(4.2),
-            WIDTH - 2 * MARGIN,
-            Inches(0.8),
+            top + height + int(Inches(0.4)),
+            CONTENT_WIDTH,
+            flag_height,
             size=Pt(22),
             bold=True,
             colour=RGBColor(0xA6, 0x40, 0x0B),
         )
 
-    # summary
-    d.paged(
-        "Summary",
-        p.summary,
-        ["Workstream", "Indicator", "Latest", "Period", "Target", "RAG"],
-        [1.1, 4.6, 1.4, 1.5, 2.2, 1.3],
+
+def _since(f: Flow, since: dict) -> None:
+    """Since the last board: the summary sentence, then each kind of change as a table under its heading."""
+    f.paragraphs([since["paragraph"]])
+    for title, rows in since.get("sections", []):
+        f.table(rows, list(rows[0]) if rows else [], heading=title, colour="")
+
+
+def _workstream(f: Flow, ws) -> None:
+    """A workstream's indicators, then the two with the longest series as charts (the room left, or a slide)."""
+    f.table(
+        [{"Indicator": i.title, "Latest": i.latest, "Target": i.target, "RAG": i.rag} for i in ws.indicators],
+        ["Indicator", "Latest", "Target", "RAG"],
     )
+    charted = sorted(
+        (i for i in ws.indicators if sum(v is not None for v in i.values) >= 2),
+        key=lambda i: -sum(v is not None for v in i.values),
+    )[:2]
+    if charted:
+        f.block(CHART_MIN, _chart_pair(f.deck, charted))
+        f.add_notes("Charts: " + " ".join(i.description for i in charted))
 
-    # since the last board
-    s = d.slide("Since the last board")
-    d.text(s, p.since["paragraph"], MARGIN, Inches(1.4), WIDTH - 2 * MARGIN, Inches(4.5))
 
-    # one slide per workstream
-    for ws in p.workstreams:
-        notes = "\n\n".join(
-            f"{c['written']}, {c['role']} ({c['kind'].replace('_', ' ')}):\n{c['text']}" for c in ws.commentary
-        )
-        s = d.slide(f"{ws.title}", notes=notes or "No commentary for this workstream in this snapshot.")
-        figures = "\n".join(f"{i.title}: {i.latest}; target {i.target}; RAG {i.rag}" for i in ws.indicators[:3])
-        d.text(s, figures, MARGIN, Inches(1.1), WIDTH - 2 * MARGIN, Inches(1.9))
-        charted = sorted(
-            (i for i in ws.indicators if sum(v is not None for v in i.values) >= 2),
-            key=lambda i: -sum(v is not None for v in i.values),
-        )[:2]
-        half = (WIDTH - 2 * MARGIN - Inches(0.3)) / 2
-        for n, ind in enumerate(charted):
-            left = MARGIN + n * (half + Inches(0.3))
-            d.text(s, ind.title, left, Inches(3.05), half, Inches(0.5), bold=True)
-            d.line_chart(s, ind, left, Inches(3.55), half, Inches(3.3))
+def _ward_map(f: Flow, wards: dict, picture: tuple[bytes, str] | None) -> None:
+    right = MARGIN + int(Inches(6.2))
+    if picture:
+        f.deck.picture(f.slide, *picture, MARGIN, f.y, Inches(5.9), f.room)
+    words = [wards["sentence"], "Counts are protected: c = fewer than 8; other counts rounded to the nearest 5."]
+    width = WIDTH - MARGIN - right
+    height = text_height("\n".join(words), width, space=PARAGRAPH_SPACE)
+    f.deck.text(f.slide, words, right, f.y, width, height, space=PARAGRAPH_SPACE)
 
-    # ward demand (always protected)
-    if p.wards:
-        s = d.slide(f"Ward demand, {p.wards['month']:%B %Y}")
-        if "ward_map" in pictures:
-            png, alt = pictures["ward_map"]
-            d.picture(s, png, alt, MARGIN, Inches(1.2), Inches(4.6))
-        d.text(
-            s,
-            p.wards["sentence"] + "\n\nCounts are protected: c = fewer than 8; other counts rounded to the nearest 5.",
-            Inches(5.4),
-            Inches(1.3),
-            Inches(7.4),
-            Inches(5),
-        )
-        columns = [
-            c for c in ("Ward", "Town", "Count", "Rate per 1,000") if p.wards["rows"] and c in p.wards["rows"][0]
-        ]
-        d.paged(
-            "Ward demand: every ward (protected)", p.wards["rows"], columns, [3, 2, 1.2, 1.6][: len(columns)], per=9
-        )
 
-    # waiting-time leagues
-    for league in p.waits:
-        s = d.slide(f"Waiting times, {league['month']:%B %Y}")
-        d.text(s, league["headline"], MARGIN, Inches(1.05), WIDTH - 2 * MARGIN, Inches(0.9))
-        if league["rows"]:
-            wanted = ["Rank", league["unit"], "Under 18 weeks", "95% interval", league["against"]]
-            wanted = [c for c in wanted if c in league["rows"][0]]
-            d.table(s, league["rows"], wanted, [1.6, 2.2, 1.6, 2.0, 2.2][: len(wanted)], top=Inches(1.9))
+def _league(f: Flow, league: dict) -> None:
+    f.paragraphs([league["headline"]])
+    if league["rows"]:
+        wanted = ["Rank", league["unit"], "Under 18 weeks", "95% interval", league["against"]]
+        f.table(league["rows"], [c for c in wanted if c in league["rows"][0]], colour="")
 
-    # risks and actions
-    s = d.slide("Risk register")
-    if "risk_grid" in pictures:
-        png, alt = pictures["risk_grid"]
-        d.picture(s, png, alt, MARGIN, Inches(1.2), Inches(6.2))
-    d.text(
-        s,
-        "\n".join(f"{r['Ref']}: {r['Risk']} — score {r['Score (of 25)']}, {r['Direction']}" for r in p.risks[:6]),
-        Inches(7.0),
-        Inches(1.2),
-        Inches(5.8),
-        Inches(5.3),
-    )
-    d.paged(
-        "Action tracker",
-        # an overdue action says so beside its due date, as the app's ⚠ column does
-        [{**a, "Due": f"⚠ {a['Due']} (overdue)" if a.get("Overdue") else a["Due"]} for a in p.actions],
-        ["Ref", "Action", "Owner (role)", "Due", "Status", "RAG"],
-        [0.8, 4.2, 2.6, 2.2, 1.6, 1.1],
-        per=5,
-    )
 
-    out = io.BytesIO()
-    d.prs.save(out)
-    return out.getvalue()
+def _risk_grid(f: Flow, risks: list[dict], picture: tuple[bytes, str] | None) -> None:
+    """The heat grid, and beside it the risks, highest score first, as many as fit (the register follows)."""
+    if not risks:
+        f.paragraphs(["No risks in the register."])
+        return
+    width = CONTENT_WIDTH
+    if picture:
+        pic = f.deck.picture(f.slide, *picture, MARGIN, f.y, Inches(7.2), f.room)
+        width = WIDTH - MARGIN - (pic.left + pic.width + int(Inches(0.3)))
+    lines, used = [], 2 * INSET_Y
+    for n, r in enumerate(risks):
+        line = f"{r['Ref']}: {r['Risk']} — score {r['Score (of 25)']}, {r['Direction']}"
+        h = text_height(line, width, space=PARAGRAPH_SPACE) - 2 * INSET_Y
+        more = f"… and {len(risks) - n} more in the register that follows"
+        more_h = text_height(more, width, space=PARAGRAPH_SPACE) - 2 * INSET_Y
+        if n < len(risks) - 1 and used + h + more_h > f.room:
+            lines.append(more)
+            used += more_h
+            break
+        lines.append(line)
+        used += h
+    if lines:
+        f.deck.text(f.slide, lines, WIDTH - MARGIN - width, f.y, width, used, space=PARAGRAPH_SPACE)
+
+
+def _actions(f: Flow, actions: list[dict]) -> None:
+    """Every action; an overdue one says so beside its due date, as the app's ⚠ column does."""
+    rows = [{**a, "Due": f"⚠ {a['Due']} (overdue)" if a.get("Overdue") else a["Due"]} for a in actions]
+    f.table(rows, ["Ref", "Action", "Owner (role)", "Due", "Status", "RAG"], empty="No actions in the tracker.")
 
 
 def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
@@ -335,8 +804,9 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
         out["ward_map"] = (vlc.vegalite_to_png(spec, scale=2), alt_text)
     grid = plan.risk_grid(scan_table(snap, "risks")).collect()
     alt_text = plan.describe_grid(grid)
-    spec = risk_grid_chart(grid, description=alt_text).to_dict(validate=False)
-    spec.update(width=640, height=420)
+    # type half as large again as the app's: the grid is shown about 7 inches wide, its labels then about 13 pt
+    spec = risk_grid_chart(grid, description=alt_text, font_scale=1.6).to_dict(validate=False)
+    spec.update(width=640, height=440)
     out["risk_grid"] = (vlc.vegalite_to_png(spec, scale=2), alt_text)
     return out
 
@@ -353,4 +823,4 @@ def build_deck(snapshot, compare=None, *, key: bytes | str | None = "configured"
     return build_pptx(pack, pictures=draw_pictures(snap, pack))
 
 
-__all__ = ["build_deck", "build_pptx"]
+__all__ = ["build_deck", "build_pptx", "plain_text", "text_lines"]

@@ -130,6 +130,36 @@ def periods(count: int) -> str:
     return plural(count, "period")
 
 
+# Month names as labels write them, to their three-letter forms (a list, not strftime, whose names follow the locale)
+_MONTH_NAMES = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+_MONTHS = {m.lower(): m[:3] for m in _MONTH_NAMES} | {m[:3].lower(): m[:3] for m in _MONTH_NAMES} | {"sept": "Sep"}
+_ROLLING = "12 months to "
+_COLLECTION = r"(?: (?:census|survey))?"  # how the figure was collected, the same for every point of a series
+_SHORT_PATTERNS = [
+    (re.compile(rf"^([A-Za-z]+) (\d{{4}}){_COLLECTION}$"), lambda m: f"{_MONTHS[m[1].lower()]} {m[2][2:]}"),
+    (re.compile(r"^(Q[1-4]) (\d{4})/(\d{2})$"), lambda m: f"{m[1]} {m[2][2:]}/{m[3]}"),
+    (re.compile(r"^(Autumn|Spring|Summer) term (\d{4})$"), lambda m: f"{m[1]} {m[2][2:]}"),
+    (re.compile(rf"^(\d{{4}}(?:/\d{{2}})?){_COLLECTION}$"), lambda m: m[1]),
+]
+
+
+def short_period_label(label: str) -> str:
+    """A period label short enough for a chart's category axis, where full labels collide or get rotated: "Sep 2025"
+    and "September 2025" → "Sep 25", "Q2 2025/26" → "Q2 25/26", "Summer term 2025" → "Summer 25"; "2024/25" and
+    "2024" stay as they are. "census" or "survey" after a date is dropped (every point of a series has it), and so
+    is "12 months to " — a chart of rolling figures must say so itself (its axis title or caption). A label of any
+    other form is returned unchanged, so nothing is ever made up."""
+    text = " ".join(str(label).split())
+    for pattern, short in _SHORT_PATTERNS:
+        m = pattern.match(text.removeprefix(_ROLLING))
+        if m and (pattern is not _SHORT_PATTERNS[0][0] or m[1].lower() in _MONTHS):
+            return short(m)
+    return text
+
+
 def fmt_date(d: date | None) -> str:
     """'31 October 2025' — dates as people write them."""
     return "" if d is None else f"{d.day} {d:%B %Y}"
