@@ -225,7 +225,9 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         .collect()
         .item()
     )
-    publishers = list(dict.fromkeys(str(s.get("publisher", "")) for s in snap.manifest.get("sources", [])))
+    publishers = list(
+        dict.fromkeys(r["Publisher"] for r in plain_sources(snap.manifest.get("sources", []), snap.la_name))
+    )
     footer = (
         f"Data as at {fmt_date(snap.as_at)} · {snap.la_name} · Sources: {', '.join(p for p in publishers if p) or 'none'}"
         f" · {LEGEND} · {OGL}" + (" · DEMONSTRATION DATA" if snap.demo else "")
