@@ -309,3 +309,50 @@ def safe_markdown(text: object) -> str:
         prefix, rest = (item.group(0), line[item.end() :]) if item else ("", line)
         lines.append(prefix + md_escape(rest, keep="*_") if rest.strip() else prefix.rstrip())
     return "\n".join(lines)
+
+
+UNIT_NAMES = {
+    "percent": "percentage",
+    "count": "number",
+    "rate_per_1000": "rate per 1,000",
+    "weeks": "weeks",
+    "days": "days",
+}
+POLARITY_NAMES = {"higher_is_better": "higher", "lower_is_better": "lower", "neutral": "neither"}
+TABLE_NAMES = {
+    "kpi_catalogue": "indicators and targets",
+    "kpi_values": "indicator values",
+    "annual_reviews": "annual reviews",
+    "wards": "wards",
+    "ward_demand": "demand by ward",
+    "waiting_times": "waiting times",
+    "actions": "action tracker",
+    "risks": "risk register",
+    "commentary": "commentary",
+    "milestones": "milestones",
+}
+
+
+def plain_sources(sources: list[dict], area: str) -> list[dict]:
+    """The snapshot's sources as a reader of the papers wants them: what each is, who publishes it, when, and its
+    licence — no file names, checksums or commands (those are in the snapshot's manifest for officers)."""
+    out: dict[str, dict] = {}
+    for s in sources:
+        name = re.sub(r"\s*`[^`]*`", "", str(s.get("name", ""))).strip()  # never a command
+        publisher = str(s.get("publisher", ""))
+        if publisher in ("this project", ""):
+            name = "Demonstration figures, made up around the area's published figures"
+        if name.startswith("Local template: "):
+            table = name.removeprefix("Local template: ")
+            name = f"{area}'s own records: {TABLE_NAMES.get(table, table.replace('_', ' '))}"
+        if publisher == "local":
+            publisher = f"{area} SEND partnership"
+        elif publisher in ("this project", ""):
+            publisher = "Generated for this demonstration"
+        licence = {"OGL-3.0": "Open Government Licence v3.0", "local data": "Local data"}.get(
+            str(s.get("licence", "")), str(s.get("licence", ""))
+        )
+        row = out.setdefault(name, {"Source": name, "Publisher": publisher, "Published": "", "Licence": licence})
+        if s.get("published"):
+            row["Published"] = fmt_date(date.fromisoformat(str(s["published"])[:10]))
+    return list(out.values())

@@ -1,11 +1,13 @@
 """About › Data and methods: where every number comes from and how it is calculated."""
 
+from datetime import date
+
 import streamlit as st
 
 from metrics.formatting import fmt_date, md_escape
 from ui import data
 from ui.components import OGL, download_csv, page_header, show_table
-from ui.provenance import catalogue_frame, sources_frame, tables_frame
+from ui.provenance import catalogue_frame, plain_sources_frame, sources_frame, tables_frame
 from ui.state import context
 
 ctx = context()
@@ -18,30 +20,25 @@ page_header(
 manifest = ctx.snapshot.manifest
 
 st.header("This snapshot")
+built = manifest.get("created_at", "")
 st.markdown(
     f"- **Data as at:** {fmt_date(ctx.snapshot.as_at)}\n"
-    f"- **Area:** {md_escape(ctx.snapshot.la_name)} ({md_escape(ctx.snapshot.la_code)})\n"
-    f"- **Built:** {md_escape(manifest.get('created_at', 'unknown'))}\n"
-    f"- **Demonstration data:** {'yes — generated figures around the published ones' if ctx.snapshot.demo else 'no'}\n"
-    "- **Integrity:** every table's SHA-256 checksum, columns, types, allowed values and keys were verified when "
-    "the snapshot was opened.\n"
-    + (
-        "- **Signature:** verified. The manifest (the demonstration flag, the sources and every checksum) is signed "
-        "with this dashboard's key, so an edit to any of it would have been refused."
-        if ctx.snapshot.signed
-        else "- **Signature:** none. Snapshots are unsigned because no signing key is configured, so the checksums "
-        "show accidental damage but not a deliberate edit of the manifest (see the README, \u201cBad input\u201d)."
-    )
+    f"- **Area:** {md_escape(ctx.snapshot.la_name)}\n"
+    + (f"- **Prepared:** {fmt_date(date.fromisoformat(built[:10]))}\n" if built[:10].count("-") == 2 else "")
+    + f"- **Demonstration data:** {'yes — generated figures around the published ones' if ctx.snapshot.demo else 'no'}\n"
+    "- **Checked:** every figure was checked, when the snapshot was opened, against the record made when it was "
+    "prepared, so a damaged or altered file is never shown."
 )
 st.subheader("Sources")
-sources = sources_frame(ctx.snapshot)
-show_table(sources)
-st.subheader("Tables in the snapshot")
-show_table(tables_frame(ctx.snapshot))
+st.markdown(
+    "Published statistics are shown as their publishers print them. Each source below is named with its publisher, "
+    "the date it was published and its licence."
+)
+show_table(plain_sources_frame(ctx.snapshot))
 
 st.header("Indicator definitions")
 catalogue = catalogue_frame(data.table(ctx.snapshot, "kpi_catalogue"))
-show_table(catalogue)
+show_table(catalogue.drop("Id"))
 download_csv(catalogue, ctx=ctx, name="indicator_definitions", source="Indicator catalogue", key="catalogue_csv")
 
 st.header("Methods")
@@ -103,23 +100,6 @@ protect privacy, `x` not available, `z` not applicable, `low` rounds to zero, `u
 is never shown as 0.
 """
 )
-st.header("Loading real data")
-st.markdown(
-    """
-The app reads only snapshots, never source files. Snapshots are built by the command line tool:
-
-- `python -m ingest build --config ingest.toml --as-at 2025-11-03` — DfE education, health and care plan
-  statistics, NHS England community waiting-list workbooks, ONS ward boundaries and the local templates in one go
-  (the README's "Building a snapshot from real data" shows the config);
-- `python -m ingest waits`, `python -m ingest chs`, `python -m ingest wards` — add one source to a new snapshot;
-- `python -m ingest check <snapshot folder>` — verify a snapshot.
-
-Every problem in a file is listed at once, with the file, row, column and value, and nothing is written until
-all the files are right. The templates are in `data/templates/`: each is its header row alone, and the
-folder's README documents every column with an example row.
-"""
-)
-
 st.header("Accessibility statement")
 st.markdown(
     """
@@ -138,10 +118,49 @@ officers' Update data page, whose markup comes from Streamlit.
 
 **Known limitations.** The ward map is a picture for sighted users: its figures are in the table beside it and
 in the ranked chart's table. Interactive charts can be hard to explore by keyboard; use their tables instead. The
-board pack (PDF) has text and tables but its charts are images described in the text.
+board pack is a tagged PDF (headings, tables and lists marked up, every chart described in words) and the slides
+keep every title in its title placeholder.
 
 **Other formats.** If you need any figure in another format, download the table under it as CSV, or ask the SEND
 performance and intelligence team for the board papers in a format that suits you.
 """
 )
+if ctx.officer and not ctx.board:  # for the people who run the dashboard, never for the public or a shared screen
+    st.header("Technical details (officers)")
+    st.markdown(
+        f"- **Area code:** {md_escape(ctx.snapshot.la_code)}\n"
+        f"- **Built:** {md_escape(built or 'unknown')}\n"
+        "- **Integrity:** every table's SHA-256 checksum, columns, types, allowed values and keys were verified when "
+        "the snapshot was opened.\n"
+        + (
+            "- **Signature:** verified. The manifest (the demonstration flag, the sources and every checksum) is "
+            "signed with this dashboard's key, so an edit to any of it would have been refused."
+            if ctx.snapshot.signed
+            else "- **Signature:** none. Snapshots are unsigned because no signing key is configured, so the "
+            "checksums show accidental damage but not a deliberate edit of the manifest (see the README, "
+            "\u201cBad input\u201d)."
+        )
+    )
+    st.subheader("Source files")
+    show_table(sources_frame(ctx.snapshot))
+    st.subheader("Tables in the snapshot")
+    show_table(tables_frame(ctx.snapshot))
+    st.subheader("Loading real data")
+    st.markdown(
+        """
+The app reads only snapshots, never source files. Snapshots are built by officers on the Update data page, or by
+the command line tool:
+
+- `python -m ingest build --config ingest.toml --as-at 2025-11-03` — DfE education, health and care plan
+  statistics, NHS England community waiting-list workbooks, ONS ward boundaries and the local templates in one go
+  (the README's "Building a snapshot from real data" shows the config);
+- `python -m ingest waits`, `python -m ingest chs`, `python -m ingest wards` — add one source to a new snapshot;
+- `python -m ingest check <snapshot folder>` — verify a snapshot.
+
+Every problem in a file is listed at once, with the file, row, column and value, and nothing is written until
+all the files are right. The templates are in `data/templates/`: each is its header row alone, and the
+folder's README documents every column with an example row.
+"""
+    )
+
 st.caption(OGL)

@@ -15,7 +15,7 @@ import ui.components
 from metrics.formatting import md_escape
 from metrics.snapshot import open_snapshot
 from tests.leaks import SCALE, exact_ward_counts, numbers_in_text, sent
-from tests.pages_helper import TEST_AUTH, TEST_OFFICERS, app, registered_pages, tables_chosen
+from tests.pages_helper import TEST_AUTH, TEST_OFFICERS, app, registered_pages, tables_chosen, with_sign_in
 
 USERS = {
     "public": None,
@@ -159,3 +159,27 @@ def test_the_board_pack_holds_no_exact_ward_count(sentinel_root, exact_counts):
 
     document = build_html(open_snapshot(sentinel_root / "2025-10-31"), open_snapshot(sentinel_root / "2025-09-30"))
     assert not numbers_in_text(re.sub(r"data:[^\"']+", "", document)) & exact_counts
+
+
+def test_the_public_data_and_methods_page_holds_no_developer_content():
+    """Sources and methods in plain English for the public (and for a shared screen); checksums, file names,
+    commands and the signature's details only in an officers' technical section."""
+    from tests.pages_helper import page_text
+
+    public = with_sign_in(app()).run()
+    public.switch_page("pages/data_methods.py").run()
+    assert not public.exception
+    text = page_text(public)
+    for developer in ("SHA-256", "python -m", "Signature:", "README", "ingest/demo.py", "this project", "E08000002"):
+        assert developer not in text, developer
+    assert "Department for Education" in text and "Open Government Licence v3.0" in text
+    sources = next(d.value for d in public.dataframe if "Publisher" in d.value.columns)
+    assert list(sources.columns) == ["Source", "Publisher", "Published", "Licence"]
+
+    officer = app(mode="officer").run()  # sign-in not configured: the person running it locally is an officer
+    officer.switch_page("pages/data_methods.py").run()
+    text = page_text(officer)
+    assert "Technical details (officers)" in text and "python -m ingest build" in text and "Signature:" in text
+    board = app(mode="board").run()
+    board.switch_page("pages/data_methods.py").run()
+    assert "Technical details (officers)" not in page_text(board)  # a shared screen is the public's view

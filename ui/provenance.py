@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.formatting import WORKSTREAM_TITLES, fmt_date, fmt_target
+from metrics.formatting import WORKSTREAM_TITLES, fmt_date, fmt_target, plain_sources
 from metrics.schema import TABLES
 from metrics.snapshot import Snapshot
 
@@ -33,7 +33,14 @@ def tables_frame(snap: Snapshot) -> pl.DataFrame:
     )
 
 
+def plain_sources_frame(snap: Snapshot) -> pl.DataFrame:
+    """The snapshot's sources as anyone reads them: what, who publishes it, when, licence (no files or checksums)."""
+    rows = plain_sources(snap.manifest.get("sources", []), snap.la_name)
+    return pl.DataFrame(rows, schema={k: pl.String for k in ("Source", "Publisher", "Published", "Licence")})
+
+
 def sources_frame(snap: Snapshot) -> pl.DataFrame:
+    """The source files behind a snapshot, with their checksums (the officers' technical details)."""
     rows = [
         {
             "Source": s.get("name", ""),
