@@ -34,11 +34,11 @@ st.markdown(
     "Published statistics are shown as their publishers print them. Each source below is named with its publisher, "
     "the date it was published and its licence."
 )
-show_table(plain_sources_frame(ctx.snapshot))
+show_table(plain_sources_frame(ctx.snapshot), board=ctx.board)
 
 st.header("Indicator definitions")
 catalogue = catalogue_frame(data.table(ctx.snapshot, "kpi_catalogue"))
-show_table(catalogue.drop("Id"))
+show_table(catalogue.drop("Id"), board=ctx.board)
 download_csv(catalogue, ctx=ctx, name="indicator_definitions", source="Indicator catalogue", key="catalogue_csv")
 
 st.header("Methods")
@@ -142,9 +142,9 @@ if ctx.officer and not ctx.board:  # for the people who run the dashboard, never
         )
     )
     st.subheader("Source files")
-    show_table(sources_frame(ctx.snapshot))
+    show_table(sources_frame(ctx.snapshot), board=ctx.board)
     st.subheader("Tables in the snapshot")
-    show_table(tables_frame(ctx.snapshot))
+    show_table(tables_frame(ctx.snapshot), board=ctx.board)
     st.subheader("Loading real data")
     st.markdown(
         """

@@ -173,7 +173,7 @@ def test_the_public_data_and_methods_page_holds_no_developer_content():
     for developer in ("SHA-256", "python -m", "Signature:", "README", "ingest/demo.py", "this project", "E08000002"):
         assert developer not in text, developer
     assert "Department for Education" in text and "Open Government Licence v3.0" in text
-    sources = next(d.value for d in public.dataframe if "Publisher" in d.value.columns)
+    sources = next(t.value for t in public.table if "Publisher" in t.value.columns)  # static: the public's view
     assert list(sources.columns) == ["Source", "Publisher", "Published", "Licence"]
 
     officer = app(mode="officer").run()  # sign-in not configured: the person running it locally is an officer

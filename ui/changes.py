@@ -51,5 +51,5 @@ def show_changes(ctx: Context, changes: dict[str, pl.DataFrame], *, when: str, k
             empty_state(empty.format(when=when))
             continue
         table = display(frame)
-        show_table(table)
+        show_table(table, board=ctx.board)
         download_csv(table, ctx=ctx, name=f"{key}_{part}", source="Comparison of two snapshots", key=f"dl-{key}-{part}")

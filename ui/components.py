@@ -87,9 +87,14 @@ def compact_table(frame: pl.DataFrame) -> None:
     st.table(frame.to_arrow(), hide_index=True)
 
 
-def show_table(frame: pl.DataFrame, **kwargs) -> None:
-    """st.dataframe of a Polars frame, handed over as Arrow (Streamlit would otherwise convert it through pandas)."""
-    st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", **kwargs)
+def show_table(frame: pl.DataFrame, *, board: bool = False, **kwargs) -> None:
+    """A Polars frame as a table, handed over as Arrow (Streamlit would otherwise convert it through pandas): the
+    interactive grid, or in board mode a static table in large type that shows every row and wraps long text,
+    where a grid would scroll, hide rows and clip words on a shared screen."""
+    if board:
+        st.table(frame.to_arrow(), hide_index=True)
+    else:
+        st.dataframe(frame.to_arrow(), hide_index=True, width="stretch", **kwargs)
 
 
 @st.fragment

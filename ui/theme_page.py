@@ -189,7 +189,7 @@ def _indicator_block(ctx: Context, kpi: dict) -> None:
                 f"Show {md_escape(kpi['title'])} as",
                 f"view-{kpi['kpi_id']}",
                 chart=lambda: _chart(ctx, kpi, description),
-                table=lambda: show_table(table),
+                table=lambda: show_table(table, board=ctx.board),
             )
         download_csv(
             table,
@@ -258,7 +258,7 @@ def _actions(ctx: Context, ws: str) -> None:
     overdue = frame["overdue"].sum()
     if overdue:
         st.markdown(f"**{overdue} overdue** (past the due date and not complete): shown first and marked ⚠.")
-    show_table(actions_display(frame))
+    show_table(actions_display(frame), board=ctx.board)
 
 
 def _commentary(ctx: Context, ws: str) -> None:
