@@ -33,3 +33,40 @@ SIGNAL_LABELS = {
     "neutral_low": "Special cause: lower",
     "no_limits": "No limits (run chart)",
 }
+
+
+BOARD_MINIMUM_PX = 16  # board mode: no axis, tick or legend text smaller than the app's own body size
+INK = "#0B0C0C"  # text colour on white: 19.8:1
+_SIZE_KEYS = ("labelFontSize", "titleFontSize", "symbolSize")
+
+
+def readable(spec: dict, minimum: int = BOARD_MINIMUM_PX) -> dict:
+    """A Vega-Lite spec made readable from the back of a room: every axis and legend label and title at least
+    `minimum` px and in dark ink (4.5:1 or better), set in the spec's config and raised wherever an axis or legend
+    sets a smaller size of its own. Marks (e.g. ward names on a map) keep their sizes."""
+
+    def raise_sizes(node) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("axis", "legend") and isinstance(value, dict):
+                    for k in ("labelFontSize", "titleFontSize"):
+                        if isinstance(value.get(k), (int, float)) and value[k] < minimum:
+                            value[k] = minimum
+                    value.setdefault("labelColor", INK)
+                    value.setdefault("titleColor", INK)
+                raise_sizes(value)
+        elif isinstance(node, list):
+            for item in node:
+                raise_sizes(item)
+
+    raise_sizes(spec)
+    config = spec.setdefault("config", {})
+    for part in ("axis", "legend", "header"):
+        block = config.setdefault(part, {})
+        for k in ("labelFontSize", "titleFontSize"):
+            block[k] = max(block.get(k, 0), minimum)
+        block.update(labelColor=INK, titleColor=INK)
+    title = config.setdefault("title", {})
+    title["fontSize"] = max(title.get("fontSize", 0), minimum + 2)
+    title["color"] = INK
+    return spec

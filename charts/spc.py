@@ -16,6 +16,7 @@ from charts.palette import (
     SIGNAL_SHAPES,
     TURQUOISE,
 )
+from metrics.formatting import short_period_label
 
 UNIT_AXIS = {
     "percent": "Percent (%)",
@@ -54,15 +55,28 @@ def indicator_chart(
     if comparators is not None and comparators.height:
         periods = pl.concat([periods, comparators.select("period_end", "period_label")])
     order = periods.sort("period_end")["period_label"].unique(maintain_order=True).to_list()
+    # Short labels on the axis ("Sep 25", "Q2 25/26"), level and never overlapping; the full label stays in the
+    # tooltip and the table. If two periods would share a short label, the full labels are kept.
+    short = {label: short_period_label(label) for label in order}
+    if len(set(short.values())) < len(short):
+        short = {label: label for label in order}
+    rolling = any(label.startswith("12 months to ") for label in order)
+    axis_field = pl.col("period_label").replace_strict(short, default=pl.col("period_label")).alias("period_axis")
     x = alt.X(
-        "period_label:N",
-        sort=order,
-        title=None,
-        axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelFontSize=11 * font_scale),
+        "period_axis:N",
+        sort=[short[label] for label in order],
+        title="Rolling 12 months to" if rolling else None,
+        axis=alt.Axis(
+            labelAngle=0, labelOverlap="greedy", labelFontSize=11 * font_scale, titleFontSize=11 * font_scale
+        ),
     )
+    if comparators is not None and comparators.height:
+        comparators = comparators.with_columns(axis_field)
     y_title = UNIT_AXIS.get(unit, unit)
     defaults = {"segment": pl.lit(0), "series_break": pl.lit(False)}  # a series from before breaks were declared
-    data = series.with_columns(**{k: v for k, v in defaults.items() if k not in series.columns})
+    data = series.with_columns(**{k: v for k, v in defaults.items() if k not in series.columns}).with_columns(
+        axis_field
+    )
     if "small_number" in series.columns:
         data = data.with_columns(signal=pl.when(pl.col("small_number")).then(pl.lit(SMALL)).otherwise(pl.col("signal")))
     data = data.with_columns(signal_label=pl.col("signal").replace_strict(LABELS, default="No value"))
@@ -96,7 +110,7 @@ def indicator_chart(
         ),
         base.mark_line(color=DARK_GREY, strokeWidth=1).encode(y=alt.Y("mean:Q"), detail=apart),
     ]
-    breaks = data.filter(pl.col("series_break")).select("period_label").with_columns(label=pl.lit(BREAK_TEXT))
+    breaks = data.filter(pl.col("series_break")).select("period_axis").with_columns(label=pl.lit(BREAK_TEXT))
     if breaks.height:
         mark = alt.Chart(breaks).encode(x=x)
         layers.append(mark.mark_rule(color=DARK_GREY, strokeDash=[8, 3], strokeWidth=1.5))

@@ -289,7 +289,7 @@ def test_the_break_is_marked_on_the_chart_and_in_its_table():
     texts = [lay for lay in layers if isinstance(lay["mark"], dict) and lay["mark"].get("type") == "text"]
     assert len(rules) == 1 and len(texts) == 1  # no target: the one rule is the break, labelled
     label_data = spec["datasets"][texts[0]["data"]["name"]]
-    assert label_data == [{"period_label": "2022", "label": BREAK_TEXT}]
+    assert label_data == [{"period_axis": "2022", "label": BREAK_TEXT}]
     lines = [lay for lay in layers if isinstance(lay["mark"], dict) and lay["mark"].get("type") == "line"]
     assert all(lay["encoding"]["detail"]["field"] == "segment" for lay in lines)  # no line runs across the break
 

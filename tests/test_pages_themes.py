@@ -301,3 +301,29 @@ def test_a_charts_key_names_a_target_only_when_the_chart_draws_one(demo_root):
     pack = model.build(open_snapshot(demo_root / "2025-10-31"), None)
     keys = {i.kpi_id: i.line_key for ws in pack.workstreams for i in ws.indicators}
     assert "target" not in keys["ap_children"] and "Dotted turquoise line: target." in keys["ehcp_20wk_month_pct"]
+
+
+def test_board_mode_charts_read_from_the_back_of_the_room():
+    """In board mode every axis and legend of a theme page's chart is at least 16 px in dark ink, and the period
+    axis uses short, level labels ("Sep 25"), the rolling series saying so in its axis title."""
+    at = _workstream_run(1, "PIP1", mode="board")
+    chart = at.get_by_key("kpi-requests_per_1000_4_19").get("vega_lite_chart")[0]  # rolling figures, 19 months
+    spec = json.loads(chart.proto.spec)
+    for part in ("axis", "legend"):
+        assert spec["config"][part]["labelFontSize"] >= 16 and spec["config"][part]["titleFontSize"] >= 16
+        assert spec["config"][part]["labelColor"] == "#0B0C0C"
+
+    def sizes(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("axis", "legend") and isinstance(value, dict):
+                    yield from (v for k, v in value.items() if k in ("labelFontSize", "titleFontSize"))
+                yield from sizes(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from sizes(item)
+
+    assert min(sizes(spec)) >= 16
+    x = next(layer["encoding"]["x"] for layer in spec["layer"] if "x" in layer.get("encoding", {}))
+    assert x["field"] == "period_axis" and x["axis"]["labelAngle"] == 0
+    assert x["sort"][-1] == "Sep 25" and x["title"] == "Rolling 12 months to"

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from charts.palette import readable
 from charts.spc import indicator_chart
 from metrics import benchmarks, diff, exceptions, kpi, plan, series, signing, waits, wards
 from metrics.schema import TABLES
@@ -21,6 +22,7 @@ from metrics.snapshot import INDEX_FILE, Snapshot, SnapshotError, open_snapshot,
 from ui.tables import heat_cells, series_display, stamped_csv
 
 LOG = logging.getLogger(__name__)
+BOARD_SCALE = 16 / 11  # board mode: the charts' 11 px text at the app's 16 px body size
 RUN_LOCK = threading.RLock()  # held by a script run (app.py) and by a fragment's rerun: one at a time per server
 
 
@@ -303,7 +305,8 @@ def _risk_chart(path: str, fp: str, board: bool) -> dict:
 
     grid = _risk_grid(path, fp)
     sentence = plan.describe_grid(grid)
-    return arrow_datasets(risk_grid_chart(grid, font_scale=1.3 if board else 1.0, description=sentence).to_dict())
+    spec = risk_grid_chart(grid, font_scale=BOARD_SCALE if board else 1.0, description=sentence).to_dict()
+    return arrow_datasets(readable(spec) if board else spec)
 
 
 def risk_chart(snap: Snapshot, board: bool) -> dict:
@@ -374,9 +377,10 @@ def _indicator_spec(path: str, fp: str, kpi_id: str, phase: str, board: bool) ->
         comparators=comps if comps.height else None,
         description=series.describe(result, kpi),
         height=380 if board else 300,
-        font_scale=1.4 if board else 1.0,
+        font_scale=BOARD_SCALE if board else 1.0,
     )
-    return arrow_datasets(chart.to_dict())
+    spec = chart.to_dict()
+    return arrow_datasets(readable(spec) if board else spec)
 
 
 def arrow_datasets(spec: dict) -> dict:
