@@ -37,6 +37,7 @@ class EesResult:
     problems: list[str] = field(default_factory=list)
     release: int = 0
     regions: dict[str, tuple[str, str]] = field(default_factory=dict)  # LA code → (region code, region name)
+    old_codes: dict[str, str] = field(default_factory=dict)  # three-digit LA number → GSS code (LAIT names by number)
 
 
 # The data files of a release this reader uses (by file stem); every other file is never read.
@@ -593,7 +594,10 @@ def read_ehcp(source: Path) -> EesResult:
     values = values.cast(TABLES["kpi_values"].columns).unique(subset=list(TABLES["kpi_values"].key), keep="first")
     release = values["period_end"].max().year if values.height else 0
     regions = {c: r for c, r in regions.items() if c and r[0] and r[1]}
-    return EesResult(values.sort("kpi_id", "area_code", "period_end"), names, used, problems, release, regions)
+    old_codes = {o.strip(): n.strip() for o, n in old_codes.items() if o and n and o.strip().isdigit()}
+    return EesResult(
+        values.sort("kpi_id", "area_code", "period_end"), names, used, problems, release, regions, old_codes
+    )
 
 
 TRIBUNAL_MARKERS = {"-": 0.0, "..": None, "~": None, "x": None, "": None}  # "-" is nil in the tribunal tables

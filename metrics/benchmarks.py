@@ -14,6 +14,9 @@ import polars as pl
 from metrics.areas import ENGLAND
 from metrics.kpi import SMALL_DENOMINATOR, small_number
 
+LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT)"
+# the sources whose indicators are published for every local authority: what Benchmarks compares the area on
+PUBLISHED_SOURCES = ("DfE SEN2", LAIT_SOURCE)
 LA_PREFIXES = ("E06", "E08", "E09", "E10")  # unitary, metropolitan, London, county councils
 NATIONAL_MIN = 100  # fewer local authorities than this: the snapshot does not hold the national picture
 

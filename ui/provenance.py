@@ -15,6 +15,8 @@ UNIT_NAMES = {
     "rate_per_1000": "Rate per 1,000",
     "weeks": "Weeks",
     "days": "Days",
+    "score": "Score",
+    "pounds": "Pounds (£)",
 }
 
 
