@@ -309,7 +309,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         ],
         sources_line="; ".join(str(s.get("name", "")) for s in snap.manifest.get("sources", [])),
         definitions=rows(
-            cat.select(
+            kpi.followed(cat).select(  # the pack's indicators: not the measures shown on Benchmarks only
                 pl.col("kpi_id").alias("Id"),
                 pl.col("title").alias("Indicator"),
                 pl.col("definition").alias("Definition"),

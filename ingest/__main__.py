@@ -229,6 +229,16 @@ def _cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reference_lait(args: argparse.Namespace) -> int:
+    from ingest.lait_reference import EXTRACT, NEIGHBOURS, write_extract
+
+    rows, problems = write_extract(args.files, args.area)
+    if problems:
+        return _refuse(problems)
+    print(f"wrote {EXTRACT} ({rows:,} rows) and {NEIGHBOURS}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Build and check dashboard snapshots.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +251,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     reference.add_argument("release", type=Path, help="the DfE 'Education, health and care plans' all-files zip")
     reference.set_defaults(func=_cmd_reference)
+    reference_lait = sub.add_parser(
+        "reference-lait",
+        help="make the committed extracts of LAIT's SEN measures and the statistical neighbours (for the demo)",
+    )
+    reference_lait.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        help="LAIT's long data, data dictionary and the statistical neighbours workbook, in any order",
+    )
+    reference_lait.add_argument("--area", required=True, help="the area whose whole series are kept (GSS code)")
+    reference_lait.set_defaults(func=_cmd_reference_lait)
     check = sub.add_parser("check", help="verify one snapshot (manifest, hashes, schemas) and summarise it")
     check.add_argument("snapshot", type=Path)
     check.set_defaults(func=_cmd_check)

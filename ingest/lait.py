@@ -279,13 +279,13 @@ def definitions(dictionary: pl.DataFrame, values: pl.DataFrame, name: str) -> tu
             continue
         ids[kid] = measure
         link = next(iter(re.findall(r"https?://\S+", r["Hyperlink(s)"])), None)
-        words = " ".join(f"{r['Measure']}. {r['Description']}".split())
+        words = " ".join(f"{r['Measure'].rstrip('.')}. {r['Description']}".split()).rstrip(".")
         kpis[measure] = Kpi(
             kid,
             _theme(title),
             BENCHMARK_ONLY,
             title,
-            f"{words} (LAIT measure {measure}.)",
+            f"{words}. (LAIT measure {measure}.)",
             unit or "count",
             polarity or "neutral",
             "annual",
@@ -694,6 +694,10 @@ def read_lait(paths: list[Path], codes: LaCodes) -> LaitResult:
             result.regions = regions
             if rows.height or not found:
                 _values(result, rows, dictionary, files["long"].name, files["dictionary"].name, codes)
+    for nearest in result.neighbours.values():  # the neighbours' names, for a build of the neighbours file alone
+        for code, _ in nearest:
+            if code in codes.names:
+                result.names.setdefault(code, codes.names[code])
     if result.problems:
         result.values = empty
     return result
