@@ -230,7 +230,7 @@ def build(
                 names.setdefault(c, n)  # the DfE release's own names first
             for kind, file in lait.files.items():
                 manifest_sources.append(source_entry(file, f"{LAIT_KINDS[kind]}", "Department for Education"))
-    if ehcp_results or (lait is not None and lait.names):
+    if ehcp_results or (lait is not None and lait.names and not lait.problems):
         problems += _unknown_codes(
             [
                 (f"{cfg_name} [area]: la_code", la_code),

@@ -117,20 +117,29 @@ def _csv_header(path: Path) -> list[str]:
     return next(csv.reader(io.StringIO(text)), [])
 
 
+def _long_header(cells: set[str]) -> bool:
+    """LAIT's long data: its `Short Desc` with another of its columns (a file missing one is still recognised, so
+    that the missing column is named)."""
+    return "short desc" in cells and bool(cells & {"la and regions", "values", "years", "la number"})
+
+
+def _dictionary_header(cells: set[str]) -> bool:
+    return "measure_short" in cells and bool(cells & {"polarity", "topic", "y_axis_name", "year_type"})
+
+
 def kind_of(path: Path) -> str | None:
     """ "long", "dictionary" or "neighbours" for one of LAIT's files (whatever it is called); None for anything else."""
     path = Path(path)
     suffix = path.suffix.lower()
-    long_cells = {"short desc", "la and regions", "values"}
     try:
         if suffix == ".parquet":
             cells = {c.strip().lower() for c in pl.read_parquet_schema(path)}
-            return "long" if long_cells <= cells else None
+            return "long" if _long_header(cells) else None
         if suffix in (".csv", ".txt"):
             cells = _header_cells(_csv_header(path))
-            if long_cells <= cells:
+            if _long_header(cells):
                 return "long"
-            if {"measure_short", "polarity", "topic"} <= cells:
+            if _dictionary_header(cells):
                 return "dictionary"
             return None
         if suffix in (".xlsx", ".xlsm"):
@@ -143,7 +152,7 @@ def kind_of(path: Path) -> str | None:
                         cells = _header_cells(row)
                         if "sn1" in cells and {"la num", "la number"} & cells:
                             return "neighbours"
-                        if long_cells <= cells:
+                        if _long_header(cells):
                             return "long"
             finally:
                 wb.close()
@@ -430,7 +439,7 @@ def _xlsx_long(path: Path) -> tuple[pl.LazyFrame, int]:
             rows = ws.iter_rows(values_only=True)
             for i, row in enumerate(rows, start=1):
                 cells = [str(c).strip() if c is not None else "" for c in row]
-                if {"Short Desc", "LA and Regions", "Values"} <= set(cells):
+                if _long_header({c.lower() for c in cells if c}):
                     data = [
                         [
                             "" if c is None else (str(int(c)) if isinstance(c, float) and c.is_integer() else str(c))
