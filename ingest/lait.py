@@ -127,16 +127,19 @@ def _dictionary_header(cells: set[str]) -> bool:
     return "measure_short" in cells and bool(cells & {"polarity", "topic", "y_axis_name", "year_type"})
 
 
-def kind_of(path: Path) -> str | None:
-    """ "long", "dictionary" or "neighbours" for one of LAIT's files (whatever it is called); None for anything else."""
+def kind_of(path: Path, data: bytes | None = None) -> str | None:
+    """The kind of one of LAIT's files, whatever it is called: "long", "dictionary" or "neighbours", read from `path`
+    or, for an upload held in memory, from `data`; None for anything else."""
     path = Path(path)
     suffix = path.suffix.lower()
+    source = io.BytesIO(data) if data is not None else path
     try:
         if suffix == ".parquet":
-            cells = {c.strip().lower() for c in pl.read_parquet_schema(path)}
+            cells = {c.strip().lower() for c in pl.read_parquet_schema(source)}
             return "long" if _long_header(cells) else None
         if suffix in (".csv", ".txt"):
-            cells = _header_cells(_csv_header(path))
+            head = data[: 64 * 1024].decode("utf-8-sig", errors="replace") if data is not None else None
+            cells = _header_cells(next(csv.reader(io.StringIO(head)), []) if head is not None else _csv_header(path))
             if _long_header(cells):
                 return "long"
             if _dictionary_header(cells):
@@ -145,7 +148,7 @@ def kind_of(path: Path) -> str | None:
         if suffix in (".xlsx", ".xlsm"):
             import openpyxl
 
-            wb = openpyxl.load_workbook(path, read_only=True)
+            wb = openpyxl.load_workbook(source, read_only=True)
             try:
                 for ws in wb.worksheets:
                     for row in ws.iter_rows(max_row=10, values_only=True):

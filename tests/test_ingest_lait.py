@@ -333,3 +333,33 @@ def test_an_unknown_setting_in_any_section_of_the_build_config_is_named_with_tho
         "ingest.toml [chs]: 'providers_for' is not a setting of [chs] (expected provider_for)",
         "ingest.toml [sources]: 'laits' is not a source (expected ehcp, lait, chs, wards, templates)",
     ]
+
+
+def test_lait_files_uploaded_on_the_update_page_are_read_as_the_build_reads_them(demo_root, tmp_path, lait_files):
+    from ingest.update import candidate, prepare, recognise
+
+    uploads = [recognise(p.name, p.read_bytes()) for p in lait_files.values()]
+    assert [(u.kind, u.note) for u in uploads] == [
+        ("lait", "LAIT long data"),
+        ("lait", "LAIT data dictionary"),
+        ("lait", "DfE children's services statistical neighbours"),
+    ]
+    base = open_snapshot(demo_root / "2025-10-31")
+    plan = prepare(base, uploads, work_dir=tmp_path, as_at="2025-11-30")
+    assert plan.problems == []
+    cat = plan.tables["kpi_catalogue"]
+    added = set(cat["kpi_id"]) - set(base.frames["kpi_catalogue"]["kpi_id"])
+    assert added == {"lait_ks1p_ehcp", "lait_sused_all"}  # new to the snapshot: on Benchmarks only
+    assert set(cat.filter(pl.col("kpi_id").is_in(list(added)))["workstream"]) == {"BENCHMARKS"}
+    # a measure the snapshot has keeps its place in the area's plan
+    assert cat.filter(pl.col("kpi_id") == "lait_age19_sen_s")["workstream"].to_list() == ["PIP4"]
+    ks1 = plan.tables["kpi_values"].filter((pl.col("kpi_id") == "lait_ks1p_ehcp") & (pl.col("area_code") == BURY))
+    assert ks1["value"].to_list() == [21.0, 24.0]
+    # the neighbours file's closeness words replace the snapshot's (its ten are the same authorities)
+    assert plan.config["neighbours_set"]["closeness"]["E09000004"] == "Close"
+    assert setup_of(candidate(base, plan, "2025-11-30").manifest).closeness["E09000004"] == "Close"
+    assert {s["name"] for s in plan.sources} == {
+        "LAIT long data",
+        "LAIT data dictionary",
+        "DfE children's services statistical neighbours",
+    }
