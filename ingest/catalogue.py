@@ -302,6 +302,28 @@ DFE: dict[str, Kpi] = {
                     0,
                 ),
                 (
+                    "ehcp_mediations",
+                    2,
+                    "EHCP_ASSESS",
+                    "Mediation cases held (DfE)",
+                    "Mediation cases about EHC needs assessments and plans held in the calendar year (the SEN2 return "
+                    "to 2022).",
+                    "count",
+                    "neutral",
+                    0,
+                ),
+                (
+                    "ehcp_mediation_tribunal_pct",
+                    2,
+                    "EHCP_ASSESS",
+                    "Mediation cases followed by a tribunal appeal (DfE)",
+                    "Mediation cases held in the calendar year that were followed by an appeal to the SEND Tribunal, "
+                    "as a percentage of all mediation cases (the SEN2 return to 2022).",
+                    "percent",
+                    "lower_is_better",
+                    1,
+                ),
+                (
                     "ehcp_tribunal_appeal_rate_pct",
                     2,
                     "EHCP_ASSESS",
