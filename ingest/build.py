@@ -31,7 +31,7 @@ from ingest.lacodes import la_codes
 from ingest.lait import KINDS as LAIT_KINDS
 from ingest.lait import read_lait
 from ingest.local import TEMPLATES, read_template
-from ingest.waits import merge_waits, read_chs_workbook, read_locality_return
+from ingest.waits import merge_waits, read_chs_workbooks, read_locality_return
 from ingest.writer import write_snapshot
 from metrics.areas import (
     LA_CODE,
@@ -276,19 +276,21 @@ def build(
 
     # NHS England community health services workbooks
     nhs_codes: set[str] = set()
-    for path in _paths(sources_cfg.get("chs", []), base):
-        log(f"CHS waiting lists: reading {path.name} …")
-        nhs_names: dict[str, str] = {}
-        frame, found = read_chs_workbook(path, nhs_names)
+    chs_paths = _paths(sources_cfg.get("chs", []), base)
+    if chs_paths:
+        log(f"CHS waiting lists: reading {', '.join(p.name for p in chs_paths)} …")
+    nhs_names: dict[str, str] = {}
+    # read together: a workbook from before August 2023 names organisations without codes, matched by the others
+    for path, frame, found in read_chs_workbooks(chs_paths, nhs_names, notes):
         problems += found
         nhs_codes |= set(nhs_names) | set(frame["area_code"])
-        for code, name in nhs_names.items():
-            names.setdefault(code, name)
         if not found:
             tables["waiting_times"] = merge_waits(tables["waiting_times"], frame)
             manifest_sources.append(
                 source_entry(path, "NHS England community health services waiting lists", "NHS England")
             )
+    for code, name in nhs_names.items():
+        names.setdefault(code, name)
 
     if nhs_codes:
         problems += _unknown_codes(

@@ -351,11 +351,17 @@ def _no_rows(path: Path, template) -> bool:
 def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], plan: Plan, replace: set[str]) -> None:
     from ingest.ees import combine, read_ehcp
     from ingest.geo import read_wards, wards_table
-    from ingest.waits import locality_template, merge_waits, read_chs_workbook, read_locality_return
+    from ingest.waits import locality_template, merge_waits, read_chs_workbooks, read_locality_return
     from metrics.areas import setup_of
 
     t = plan.tables
     localities = setup_of(base.manifest).localities
+    # the NHS workbooks read together, so that one from before August 2023 (organisations named without codes) is
+    # matched by the others and by the codes the snapshot already knows
+    chs = [paths[u.name] for u in uploads if u.kind == "chs" and u.name in paths]
+    known = {**((base.manifest.get("config") or {}).get("area_names") or {}), **plan.names}
+    chs_read = {p.name: (frame, found) for p, frame, found in read_chs_workbooks(chs, known, plan.notes)}
+    plan.names.update({c: n for c, n in known.items() if c not in plan.names})
     lait = [paths[u.name] for u in uploads if u.kind == "lait" and u.name in paths]
     if lait:  # LAIT's files go together: read them as one source
         _read_lait(base, lait, plan)
@@ -412,7 +418,7 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 plan.notes.append(f"{u.name}: {_rows(frame.height)} of locality waiting times.")
                 plan.sources.append(source_entry(path, "Locality waiting-times return", "local"))
         elif u.kind == "chs":
-            frame, found = read_chs_workbook(path, plan.names)
+            frame, found = chs_read[path.name]
             plan.problems += found
             if not found:
                 t["waiting_times"] = merge_waits(t["waiting_times"], frame)
