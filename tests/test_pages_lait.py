@@ -133,3 +133,19 @@ def test_theme_pages_show_lait_s_measures_where_the_plan_places_them():
     at.radio(key="theme_ws").set_value("PIP1").run()
     metrics = {unescape(m.label): m.value for m in at.metric}
     assert metrics["Total pupils with Special Educational Needs (SEN) Support"] == "13.0%"
+
+
+def test_data_and_methods_gives_each_lait_measure_its_dates_year_type_and_link():
+    at = app().run()
+    at.switch_page("pages/data_methods.py").run()
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Id" in d.value.columns)
+    row = table[table["Id"] == "lait_age19_sen_s"].iloc[0]
+    # LAIT's dictionary: Last Update 45748 (1 April 2025), Next Update 46113 (1 April 2026), Academic Year
+    assert (row["Last update"], row["Next update"], row["Year type"]) == (
+        "1 April 2025",
+        "1 April 2026",
+        "Academic Year",
+    )
+    assert row["Link"].endswith("/level-2-and-3-attainment-by-young-people-aged-19")
+    assert row["Source"] == "DfE Local Authority Interactive Tool (LAIT) (Children with SEN)"
