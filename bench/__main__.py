@@ -192,6 +192,38 @@ def bench_import() -> None:
     )
 
 
+def bench_import_lait() -> None:
+    """Import of DfE's LAIT files (the long data of every measure, area and year, its dictionary and the statistical
+    neighbours), in a child process so its peak memory is its own. The files are not part of the project: set
+    BENCH_LAIT_DIR, or keep ../shared/real-data beside it."""
+    import subprocess
+    import sys
+
+    folder = Path(os.environ.get("BENCH_LAIT_DIR", ROOT.parent / "shared" / "real-data" / "lait"))
+    files = sorted(str(p) for p in folder.glob("*") if p.suffix in (".parquet", ".csv", ".xlsx"))
+    if len(files) < 3:
+        print(f"  LAIT files not found in {folder}: import not timed (set BENCH_LAIT_DIR)")
+        return
+    code = (
+        "import resource, time; t = time.perf_counter(); from ingest.lacodes import la_codes; "
+        "from ingest.lait import read_lait; "
+        f"r = read_lait({files!r}, la_codes()); ms = (time.perf_counter() - t) * 1000; "
+        "assert not r.problems, r.problems[:3]; "
+        "print(f'{ms:.0f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} {r.values.height} "
+        "{len(r.kpis)} {len(r.neighbours)}')"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(3)
+    ]
+    ms = statistics.median(float(r[0]) for r in runs)
+    peak = max(float(r[1]) for r in runs)
+    label = f"import LAIT ({runs[0][2]} rows of {runs[0][3]} SEN measures, {runs[0][4]} authorities' neighbours)"
+    print(f"  {label:<58} {ms:>9.1f} ms   (peak memory {peak:.0f} MB, including Python and Polars start-up)")
+
+
 def bench_pack() -> None:
     """The board pack (PDF) and the board slides (PowerPoint) of the newest demo snapshot, compared with the one
     before: three cold builds of each, each in a new child process (as `python -m boardpack` runs)."""
@@ -281,7 +313,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--live", action="store_true", help="only the real-server, browser and load measures")
+    parser.add_argument("--import", dest="imports", action="store_true", help="only the real data imports")
     args = parser.parse_args()
+    if args.imports:
+        print("Real data import")
+        bench_import()
+        bench_import_lait()
+        return
     if args.live:
         print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
         bench_live(args.repeat)
@@ -295,6 +333,7 @@ def main() -> None:
     bench_snapshot(args.repeat)
     print("Real data import")
     bench_import()
+    bench_import_lait()
     print("Ward metrics at national scale")
     bench_wards_national(max(3, args.repeat // 3))
     print("Board pack")

@@ -319,7 +319,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         sources=plain_sources(snap.manifest.get("sources", []), snap.la_name),
         sources_line="; ".join(r["Source"] for r in plain_sources(snap.manifest.get("sources", []), snap.la_name)),
         definitions=rows(
-            cat.select(
+            kpi.followed(cat).select(  # the pack's indicators: not the measures shown on Benchmarks only
                 pl.col("title").alias("Indicator"),
                 pl.col("definition").alias("Definition"),
                 pl.col("unit").replace_strict(UNIT_NAMES, default=pl.col("unit")).alias("Unit"),

@@ -24,6 +24,8 @@ UNIT_AXIS = {
     "rate_per_1000": "Rate per 1,000",
     "weeks": "Weeks",
     "days": "Days",
+    "score": "Score",
+    "pounds": "Pounds (£)",
 }
 COMPARATOR_COLOURS = [TURQUOISE, LIGHT_PURPLE, DARK_GREY]
 SMALL = "small_number"  # a point on a small denominator: drawn, with a caution, and no signal (METHODS §8)

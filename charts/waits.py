@@ -181,7 +181,8 @@ def trend_chart(
 ) -> alt.Chart | alt.LayerChart:
     """The area's % under 18 weeks each month against the reference figure (named `reference`). An ICB's months
     that leave out a provider with no figures (a `missing` column, metrics.waits.area_trend with providers) are
-    ringed in orange, the provider named in the tooltip."""
+    ringed in orange, the provider named in the tooltip. A month no workbook gives (the NHS England files loaded
+    skip it) is a gap in the line, never a zero nor a straight line across it."""
     names = names or {}
     missing = (
         trend["missing"].map_elements(lambda codes: ", ".join(names.get(c, c) for c in codes), return_dtype=pl.String)
@@ -203,6 +204,10 @@ def trend_chart(
             ),
         ]
     )
+    month = pl.col("period_end").dt.year() * 12 + pl.col("period_end").dt.month()
+    data = data.sort("series", "period_end").with_columns(
+        segment=((month - month.shift(1)).over("series").fill_null(1) > 1).cast(pl.Int32).cum_sum().over("series")
+    )
     lines = (
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2.5)
@@ -219,6 +224,7 @@ def trend_chart(
                 scale=alt.Scale(domain=[area, reference], range=["circle", "square"]),
                 legend=None,
             ),
+            detail=alt.Detail("segment:N"),  # a new line after each month missing from the files
             tooltip=[
                 alt.Tooltip("series:N", title="Area"),
                 alt.Tooltip("period_end:T", format="%b %Y", title="Month"),

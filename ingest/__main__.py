@@ -167,7 +167,7 @@ def _cmd_waits(args: argparse.Namespace) -> int:
 
 def _cmd_chs(args: argparse.Namespace) -> int:
     from ingest.derive import source_entry
-    from ingest.waits import merge_waits, read_chs_workbook
+    from ingest.waits import merge_waits, read_chs_workbooks
 
     base, error = _base(args)
     if error:
@@ -179,10 +179,12 @@ def _cmd_chs(args: argparse.Namespace) -> int:
         if not locality or not provider:
             problems.append(f"--provider-for '{pair}': expected LOCALITY=PROVIDER, e.g. E08000002=RM3")
         mapping[locality] = provider
-    frames, nhs_names = [], {}
-    for f in args.files:
-        print(f"reading {Path(f).name} …")
-        frame, found = read_chs_workbook(f, nhs_names)
+    frames, notes = [], []
+    # the codes the base snapshot already knows, so an older workbook (organisations named without codes) can be
+    # matched even when loaded alone
+    nhs_names = dict(base.manifest.get("config", {}).get("area_names", {}))
+    print(f"reading {', '.join(Path(f).name for f in args.files)} …")
+    for _path, frame, found in read_chs_workbooks(args.files, nhs_names, notes):
         frames.append(frame)
         problems += found
     if problems:
@@ -200,7 +202,9 @@ def _cmd_chs(args: argparse.Namespace) -> int:
         sources=[
             source_entry(f, "NHS England community health services waiting lists", "NHS England") for f in args.files
         ],
-        note=f"{new.height} NHS England community waiting-list rows from {len(args.files)} workbook(s).",
+        note=" ".join(
+            [f"{new.height} NHS England community waiting-list rows from {len(args.files)} workbook(s).", *notes]
+        ),
     )
 
 
@@ -229,6 +233,16 @@ def _cmd_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reference_lait(args: argparse.Namespace) -> int:
+    from ingest.lait_reference import EXTRACT, NEIGHBOURS, write_extract
+
+    rows, problems = write_extract(args.files, args.area)
+    if problems:
+        return _refuse(problems)
+    print(f"wrote {EXTRACT} ({rows:,} rows) and {NEIGHBOURS}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ingest", description="Build and check dashboard snapshots.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +255,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     reference.add_argument("release", type=Path, help="the DfE 'Education, health and care plans' all-files zip")
     reference.set_defaults(func=_cmd_reference)
+    reference_lait = sub.add_parser(
+        "reference-lait",
+        help="make the committed extracts of LAIT's SEN measures and the statistical neighbours (for the demo)",
+    )
+    reference_lait.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        help="LAIT's long data, data dictionary and the statistical neighbours workbook, in any order",
+    )
+    reference_lait.add_argument("--area", required=True, help="the area whose whole series are kept (GSS code)")
+    reference_lait.set_defaults(func=_cmd_reference_lait)
     check = sub.add_parser("check", help="verify one snapshot (manifest, hashes, schemas) and summarise it")
     check.add_argument("snapshot", type=Path)
     check.set_defaults(func=_cmd_check)

@@ -27,8 +27,11 @@ from ingest.catalogue import (
 )
 from ingest.derive import source_entry
 from ingest.ees import combine, read_ehcp
+from ingest.lacodes import la_codes
+from ingest.lait import KINDS as LAIT_KINDS
+from ingest.lait import read_lait
 from ingest.local import TEMPLATES, read_template
-from ingest.waits import merge_waits, read_chs_workbook, read_locality_return
+from ingest.waits import merge_waits, read_chs_workbooks, read_locality_return
 from ingest.writer import write_snapshot
 from metrics.areas import (
     LA_CODE,
@@ -65,7 +68,14 @@ def _template_file(folder: Path, name: str) -> Path | None:
 
 
 SECTIONS = ("area", "sources", "system", "comparators", "chs", "plan")
-SOURCES = {"ehcp": "file or folder", "chs": "file", "wards": "file", "templates": "folder"}
+SOURCES = {"ehcp": "file or folder", "lait": "file", "chs": "file", "wards": "file", "templates": "folder"}
+# the settings of each section (the plan's are its indicators, checked by plan_problems; the sources' are SOURCES)
+SETTINGS = {
+    "area": ("la_code", "la_name"),
+    "system": ("name", "short_name", "localities", "icb", "providers", "names"),
+    "comparators": ("neighbours",),
+    "chs": ("provider_for",),
+}
 TRUST_EXPECTED = "an NHS trust's ODS code, such as 'RM3'"
 
 
@@ -84,6 +94,12 @@ def config_problems(cfg: dict, name: str, base: Path) -> list[str]:
         if section in cfg and not isinstance(cfg[section], dict)
     ]
     cfg = {k: v for k, v in cfg.items() if k in SECTIONS and isinstance(v, dict)}  # the rest is listed above
+    for section, known in SETTINGS.items():
+        problems += [
+            f"{name} [{section}]: '{key}' is not a setting of [{section}] (expected {', '.join(known)})"
+            for key in cfg.get(section, {})
+            if key not in known
+        ]
     area = cfg.get("area", {})
     if "la_code" not in area:
         problems.append(f"{name} [area]: la_code is missing — expected {LA_EXPECTED}")
@@ -194,6 +210,27 @@ def build(
         rows, notes = combine(ehcp_results)
         values_parts.append(rows)
         catalogue += [DFE[k] for k in DFE if k in set(rows["kpi_id"])]
+
+    # DfE LAIT: its long data, data dictionary and the statistical neighbours, each recognised by its content
+    lait = None
+    lait_paths = _paths(sources_cfg.get("lait", []), base)
+    if lait_paths:
+        log(f"LAIT: reading {', '.join(p.name for p in lait_paths)} …")
+        lait = read_lait(lait_paths, la_codes(ehcp_results))
+        problems += lait.problems
+        if not lait.problems:
+            if lait.values.height:
+                log(f"  {lait.values.height:,} rows of {len(lait.kpis)} measures for {len(lait.names):,} areas")
+                values_parts.append(lait.values)
+                catalogue += lait.kpis
+            if lait.neighbours:
+                log(f"  statistical neighbours of {len(lait.neighbours):,} authorities ({lait.neighbours_set})")
+            notes += lait.notes
+            for c, n in lait.names.items():
+                names.setdefault(c, n)  # the DfE release's own names first
+            for kind, file in lait.files.items():
+                manifest_sources.append(source_entry(file, f"{LAIT_KINDS[kind]}", "Department for Education"))
+    if ehcp_results or (lait is not None and lait.names and not lait.problems):
         problems += _unknown_codes(
             [
                 (f"{cfg_name} [area]: la_code", la_code),
@@ -201,7 +238,7 @@ def build(
                 *[(f"{cfg_name} [comparators]: neighbour", c) for c in comparators.get("neighbours", [])],
             ],
             set(names),
-            [p.name for p in _paths(sources_cfg["ehcp"], base)],
+            [p.name for p in [*_paths(sources_cfg.get("ehcp", []), base), *lait_paths]],
             "DfE files",
         )
 
@@ -239,19 +276,21 @@ def build(
 
     # NHS England community health services workbooks
     nhs_codes: set[str] = set()
-    for path in _paths(sources_cfg.get("chs", []), base):
-        log(f"CHS waiting lists: reading {path.name} …")
-        nhs_names: dict[str, str] = {}
-        frame, found = read_chs_workbook(path, nhs_names)
+    chs_paths = _paths(sources_cfg.get("chs", []), base)
+    if chs_paths:
+        log(f"CHS waiting lists: reading {', '.join(p.name for p in chs_paths)} …")
+    nhs_names: dict[str, str] = {}
+    # read together: a workbook from before August 2023 names organisations without codes, matched by the others
+    for path, frame, found in read_chs_workbooks(chs_paths, nhs_names, notes):
         problems += found
         nhs_codes |= set(nhs_names) | set(frame["area_code"])
-        for code, name in nhs_names.items():
-            names.setdefault(code, name)
         if not found:
             tables["waiting_times"] = merge_waits(tables["waiting_times"], frame)
             manifest_sources.append(
                 source_entry(path, "NHS England community health services waiting lists", "NHS England")
             )
+    for code, name in nhs_names.items():
+        names.setdefault(code, name)
 
     if nhs_codes:
         problems += _unknown_codes(
@@ -295,10 +334,11 @@ def build(
         problems.append("ward_demand: ward data needs ward boundaries ([sources] wards = …)")
 
     own_rows = set(local["kpi_catalogue"]["kpi_id"]) if "kpi_catalogue" in local else set()
+    lait_ids = {k.kpi_id for k in lait.kpis} if lait is not None else set()
     plan_errors = [  # checked once the templates are read: an area's own indicators may be planned too
         f"{cfg_name} [plan] {k}: not an indicator the build knows (a DfE, waiting-time or annual-review "
-        "indicator, or one defined in kpi_catalogue)"
-        for k in sorted(set(plan) - SHARED_IDS - own_rows)
+        "indicator, a LAIT measure of the files in [sources] lait, or one defined in kpi_catalogue)"
+        for k in sorted(set(plan) - SHARED_IDS - lait_ids - own_rows)
     ] + [
         f"{cfg_name} [plan] {k}: also defined in kpi_catalogue — set its workstream and target in one place"
         for k in sorted(set(plan) & own_rows)
@@ -340,12 +380,30 @@ def build(
         else empty_frame("kpi_values")
     )
     tables["kpi_catalogue"] = cat.sort("theme", "workstream", "kpi_id")
-    config = {"area_names": names, "comparators": {"neighbours": list(comparators.get("neighbours", []))}}
+    neighbours, neighbours_set = list(comparators.get("neighbours", [])), {}
+    if "neighbours" in comparators:
+        neighbours_set = {"name": "the statistical neighbours set in the build config"}
+    elif lait is not None and la_code in lait.neighbours:  # by default, the area's ten from DfE's file
+        nearest = lait.neighbours[la_code]
+        neighbours = [c for c, _ in nearest]
+        neighbours_set = {"name": lait.neighbours_set, "closeness": {c: w for c, w in nearest if w}}
+    elif lait is not None and lait.neighbours:
+        notes.append(f"{la_name} ({la_code}) is not in the statistical neighbours file: no neighbours are shown.")
+    config = {"area_names": names, "comparators": {"neighbours": neighbours}}
+    if neighbours_set:
+        config["neighbours_set"] = neighbours_set
+    la_regions = {c: r[0] for c, r in regions.items()}
+    if lait is not None:
+        la_regions = {**lait.regions, **la_regions}  # the DfE release's own first
+    if la_regions:  # every authority's region: Benchmarks ranks the area within its region
+        config["la_regions"] = dict(sorted(la_regions.items()))
     if plan:  # kept with the snapshot, so an update in the app places a DfE indicator it adds as the plan does
         config["plan"] = plan_block(plan)
     extra = {}
     if la_code in regions:  # the area's region, as the DfE files give it
         extra["region"] = {"code": regions[la_code][0], "name": regions[la_code][1]}
+    elif la_code in la_regions and la_regions[la_code] in names:  # or LAIT, with the DfE files' names
+        extra["region"] = {"code": la_regions[la_code], "name": names[la_regions[la_code]]}
     if system is not None:
         extra["system"] = system.block()
         names.update({c: n for c, n in system.names.items() if c not in names})

@@ -60,6 +60,11 @@ class Kpi:
     spc_rebase: tuple[date, ...] = ()
     lag_months: int = 1
     series_breaks: tuple[date, ...] = ()  # where the publisher declares a break: the first period after it starts
+    year_type: str | None = None  # the publisher's year type, for a measure it defines (LAIT)
+    last_update: date | None = None  # when the publisher last updated it
+    next_update: date | None = None  # when the publisher will next update it (the build's own guess otherwise)
+    link: str | None = None  # the publisher's page for it
+    topic: str | None = None  # the publisher's topic
 
 
 def wait_kpi(service: str, system: str) -> Kpi:
@@ -297,6 +302,28 @@ DFE: dict[str, Kpi] = {
                     0,
                 ),
                 (
+                    "ehcp_mediations",
+                    2,
+                    "EHCP_ASSESS",
+                    "Mediation cases held (DfE)",
+                    "Mediation cases about EHC needs assessments and plans held in the calendar year (the SEN2 return "
+                    "to 2022).",
+                    "count",
+                    "neutral",
+                    0,
+                ),
+                (
+                    "ehcp_mediation_tribunal_pct",
+                    2,
+                    "EHCP_ASSESS",
+                    "Mediation cases followed by a tribunal appeal (DfE)",
+                    "Mediation cases held in the calendar year that were followed by an appeal to the SEND Tribunal, "
+                    "as a percentage of all mediation cases (the SEN2 return to 2022).",
+                    "percent",
+                    "lower_is_better",
+                    1,
+                ),
+                (
                     "ehcp_tribunal_appeal_rate_pct",
                     2,
                     "EHCP_ASSESS",
@@ -362,7 +389,7 @@ def catalogue_frame(kpis: list[Kpi], next_update: dict[str, date | None] | None 
         row = {f.name: getattr(k, f.name) for f in fields(k) if f.name in TABLES["kpi_catalogue"].columns}
         row["spc_rebase"] = list(k.spc_rebase)
         row["series_breaks"] = list(k.series_breaks)
-        row["next_update"] = next_update.get(k.kpi_id)
+        row["next_update"] = next_update.get(k.kpi_id, k.next_update)
         rows.append(row)
     return pl.DataFrame(rows, schema=TABLES["kpi_catalogue"].columns)
 

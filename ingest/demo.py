@@ -16,8 +16,11 @@ from pathlib import Path
 import polars as pl
 
 from ingest import demo_facts as F  # noqa: N812 - short name for the facts table
-from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, apply_plan, plan_block, wait_kpi
+from ingest.catalogue import ANNUAL_REVIEWS, DFE, Kpi, apply_plan, catalogue_frame, plan_block, wait_kpi
 from ingest.demo_geo import voronoi_wards
+from ingest.lacodes import la_codes
+from ingest.lait_reference import read_extract as read_lait_extract
+from ingest.lait_reference import read_neighbours
 from ingest.reference import MEASURES as REFERENCE_MEASURES
 from ingest.reference import read_extract
 from ingest.writer import write_snapshot
@@ -321,54 +324,6 @@ CATALOGUE: list[Kpi] = [
         "Adult social care case system",
     ),
     Kpi(
-        "l2_at19_sen_support_pct",
-        3,
-        "PIP4",
-        "Qualified to Level 2 at 19: SEN support",
-        "Young people who were at SEN support at age 15 qualified to Level 2 by age 19, percentage.",
-        "percent",
-        "higher_is_better",
-        "annual",
-        0,
-        "DfE Level 2 and 3 attainment at 19",
-    ),
-    Kpi(
-        "l2_at19_ehcp_pct",
-        3,
-        "PIP4",
-        "Qualified to Level 2 at 19: EHC plan",
-        "Young people who had an EHC plan at age 15 qualified to Level 2 by age 19, percentage.",
-        "percent",
-        "higher_is_better",
-        "annual",
-        0,
-        "DfE Level 2 and 3 attainment at 19",
-    ),
-    Kpi(
-        "l3_at19_sen_support_pct",
-        3,
-        "PIP4",
-        "Qualified to Level 3 at 19: SEN support",
-        "Young people who were at SEN support at age 15 qualified to Level 3 by age 19, percentage.",
-        "percent",
-        "higher_is_better",
-        "annual",
-        0,
-        "DfE Level 2 and 3 attainment at 19",
-    ),
-    Kpi(
-        "l3_at19_ehcp_pct",
-        3,
-        "PIP4",
-        "Qualified to Level 3 at 19: EHC plan",
-        "Young people who had an EHC plan at age 15 qualified to Level 3 by age 19, percentage.",
-        "percent",
-        "higher_is_better",
-        "annual",
-        0,
-        "DfE Level 2 and 3 attainment at 19",
-    ),
-    Kpi(
         "six_into_seven_pct",
         3,
         "PIP5",
@@ -446,6 +401,10 @@ CATALOGUE: list[Kpi] = [
 # the DfE measures of the committed extract (data/reference) that the catalogue above does not define: the area's
 # real published figures, shown on the theme pages and ranked on Benchmarks
 CATALOGUE += [DFE[k] for k in REFERENCE_MEASURES if k not in {c.kpi_id for c in CATALOGUE}]
+# LAIT's measures of the committed extract (data/reference/lait_sen.*): the area's published Level 2 and Level 3 at
+# 19 by SEN status, 16–17-year-olds with SEN in education or training, pupils at SEN support and with an EHC plan,
+# with every English authority's figures; placed in the plan below, or shown on Benchmarks only
+CATALOGUE += read_lait_extract()[1]
 # the shared indicators placed in the area's own plan, with its targets (ingest/demo_facts.py)
 CATALOGUE = apply_plan(CATALOGUE, F.PLAN)
 KPI = {k.kpi_id: k for k in CATALOGUE}
@@ -811,23 +770,6 @@ def _local_rows() -> list[Row]:
                 known=add_months(d, 1),
             )
         )
-    # PIP4 Level 2 and 3 at 19, with England
-    at19 = {
-        "l2_at19_sen_support_pct": ((70, 64), (72, 65)),
-        "l2_at19_ehcp_pct": ((31, 29), (34, 30)),
-        "l3_at19_sen_support_pct": ((38, 34), (40, 35)),
-        "l3_at19_ehcp_pct": ((19, 13), (21, 14)),
-    }
-    for kid, years in at19.items():
-        for y, (bury, eng) in zip((2023, 2024), years, strict=True):
-            base = dict(
-                period_start=date(y - 1, 9, 1),
-                period_end=date(y, 8, 31),
-                period_label=academic_label(y),
-                known=date(y + 1, 4, 30),
-            )
-            rows.append(Row(kid, value=float(bury), **base))
-            rows.append(Row(kid, value=float(eng), area_code=F.ENGLAND, **base))
     # PIP5
     for d, lab, (num, den) in [
         (date(2024, 7, 31), "Summer term 2024", (52, 81)),
@@ -1431,12 +1373,31 @@ def _latest_before(timeline: list[tuple], as_at: date) -> tuple | None:
 
 
 def _next_update(kpi: Kpi, latest_end: date | None) -> date | None:
+    if kpi.next_update is not None:  # the publisher's own date (LAIT's dictionary)
+        return kpi.next_update
     if kpi.source.startswith("DfE SEN2"):
         return DFE_NEXT_RELEASE
     if latest_end is None:
         return None
     step = {"monthly": 1, "quarterly": 3, "termly": 4, "annual": 12, "survey": 12}[kpi.frequency]
     return add_months(latest_end, step + kpi.lag_months)
+
+
+def lait_known(as_at: date) -> pl.DataFrame:
+    """LAIT's published rows (the committed extract) known at `as_at`: a measure's latest period once LAIT last
+    updated it (its dictionary's date), its earlier periods before."""
+    rows, kpis, _names, _about = read_lait_extract()
+    updated = pl.DataFrame(
+        {"kpi_id": [k.kpi_id for k in kpis], "updated": [k.last_update for k in kpis]},
+        schema={"kpi_id": pl.String, "updated": pl.Date},
+    )
+    latest = rows.group_by("kpi_id").agg(pl.col("period_end").max().alias("latest"))
+    return (
+        rows.join(updated, on="kpi_id")
+        .join(latest, on="kpi_id")
+        .filter((pl.col("period_end") < pl.col("latest")) | (pl.col("updated") <= pl.lit(as_at)))
+        .drop("updated", "latest")
+    )
 
 
 def build_tables(as_at: date) -> dict[str, pl.DataFrame]:
@@ -1472,37 +1433,14 @@ def build_tables(as_at: date) -> dict[str, pl.DataFrame]:
     published, _names, _about = read_extract()  # every English LA's published DfE headline figures
     key = list(TABLES["kpi_values"].key)
     published = published.filter(pl.lit(as_at) >= F.DFE_PUBLISHED).join(values.select(key), on=key, how="anti")
-    values = pl.concat([values, wait_kpis.select(values.columns), published.select(values.columns)]).sort(
-        "kpi_id", "area_code", "phase", "period_end"
-    )
+    lait = lait_known(as_at)
+    values = pl.concat(
+        [values, wait_kpis.select(values.columns), published.select(values.columns), lait.select(values.columns)]
+    ).sort("kpi_id", "area_code", "phase", "period_end")
 
     latest = values.filter(pl.col("area_code") == F.BURY).group_by("kpi_id").agg(pl.col("period_end").max())
     latest_end = dict(latest.iter_rows())
-    catalogue = pl.DataFrame(
-        [
-            {
-                "kpi_id": k.kpi_id,
-                "theme": k.theme,
-                "workstream": k.workstream,
-                "title": k.title,
-                "definition": k.definition,
-                "unit": k.unit,
-                "polarity": k.polarity,
-                "target": k.target,
-                "target_date": k.target_date,
-                "baseline_value": k.baseline_value,
-                "baseline_period": k.baseline_period,
-                "frequency": k.frequency,
-                "decimals": k.decimals,
-                "source": k.source,
-                "next_update": _next_update(k, latest_end.get(k.kpi_id)),
-                "spc_rebase": list(k.spc_rebase),
-                "series_breaks": list(k.series_breaks),
-            }
-            for k in CATALOGUE
-        ],
-        schema=TABLES["kpi_catalogue"].columns,
-    )
+    catalogue = catalogue_frame(CATALOGUE, {k.kpi_id: _next_update(k, latest_end.get(k.kpi_id)) for k in CATALOGUE})
     actions = []
     for aid, ws, title, owner, due, timeline in ACTIONS:
         state = _latest_before(timeline, as_at)
@@ -1561,6 +1499,8 @@ def build_tables(as_at: date) -> dict[str, pl.DataFrame]:
 def write_demo(out_root: Path | str, replace: bool = False) -> list[Path]:
     """Write every demo snapshot under `out_root`; returns their folders, oldest first."""
     written = []
+    every, neighbours_about = read_neighbours()  # DfE's statistical neighbours (data/reference)
+    nearest = every.get(F.BURY, [])
     for as_at in SNAPSHOT_DATES:
         written.append(
             write_snapshot(
@@ -1569,13 +1509,15 @@ def write_demo(out_root: Path | str, replace: bool = False) -> list[Path]:
                 as_at=as_at.isoformat(),
                 area=AREA,
                 demo=True,
-                sources=[DEMO_SOURCE, F.DFE_RELEASE_2025],
+                sources=[DEMO_SOURCE, F.DFE_RELEASE_2025, F.LAIT_EXTRACT],
                 created_at=f"{(as_at + timedelta(days=3)).isoformat()}T09:00:00Z",
                 replace=replace,
                 notes=["Demonstration data: generated for the demo, except the published figures listed in KPIS.md."],
                 config={
-                    "area_names": {**read_extract()[1], **F.AREA_NAMES},
-                    "comparators": {"neighbours": []},
+                    "area_names": {**read_extract()[1], **read_lait_extract()[2], **F.AREA_NAMES},
+                    "comparators": {"neighbours": [c for c, _ in nearest]},
+                    "neighbours_set": {"name": neighbours_about["name"], "closeness": dict(nearest)},
+                    "la_regions": dict(sorted(la_codes().regions.items())),
                     "plan": plan_block(F.PLAN),
                 },
                 extra={"region": F.REGION, "system": F.SYSTEM.block()},

@@ -192,6 +192,15 @@ DFE_RELEASE_2025 = {
     "licence": "OGL-3.0",
     "published": "2025-06-26",
 }
+LAIT_EXTRACT = {
+    "name": "DfE Local Authority Interactive Tool (LAIT): SEN measures and statistical neighbours",
+    "file": "bds_long_0.parquet, lait_data_dictionary.csv and sn_may_2025.xlsx (the area's plan's measures for every "
+    "English local authority and every authority's statistical neighbours, data/reference/lait_sen.csv and "
+    "statistical_neighbours.csv)",
+    "publisher": "Department for Education",
+    "licence": "OGL-3.0",
+    "published": "",
+}
 
 # The area's own Priority Impact Plan for the indicators every area shares (ingest.catalogue): the workstream each
 # sits in and the targets the board set. Another area's plan comes from its own build config (`[plan]`, see
@@ -228,6 +237,15 @@ PLAN: dict[str, dict] = {
         )
     },
     "annual_review_overdue_pct": {"workstream": "PIP6.2", "target": 10.0, "target_date": date(2026, 8, 31)},
+    # LAIT's published measures (data/reference/lait_sen.csv): Level 2 and Level 3 at 19 by SEN status, 16–17-year-olds
+    # with SEN in education or training (beside the local monthly tracking measure, never merged with it), pupils at
+    # SEN support
+    **{
+        kpi_id: {"workstream": "PIP4", "theme": 3}
+        for kpi_id in ("lait_age19_senwos", "lait_age19_sen_s", "lait_age19_senwos_l3", "lait_age19_sen_s_l3")
+    },
+    "lait_16_17yroldsen_et": {"workstream": "PIP5", "theme": 3},
+    "lait_sen_totsensup": {"workstream": "PIP1", "theme": 1},
     **{f"wait_u18_{s}_pct": _WAITS for s in ("camhs", "salt", "ot", "physio", "community_paediatrics")},
 }
 

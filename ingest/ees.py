@@ -16,6 +16,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -37,6 +38,8 @@ class EesResult:
     problems: list[str] = field(default_factory=list)
     release: int = 0
     regions: dict[str, tuple[str, str]] = field(default_factory=dict)  # LA code → (region code, region name)
+    old_codes: dict[str, str] = field(default_factory=dict)  # three-digit LA number → GSS code (LAIT names by number)
+    name: str = ""  # the zip, folder or file it was read from
 
 
 # The data files of a release this reader uses (by file stem); every other file is never read.
@@ -51,6 +54,7 @@ USED = (
     "personal_budgets",
     "sen_needs_all_plans",
     "sen2_mi",
+    "sen2_age_caseload",
 )
 TRIBUNAL = "send tribunals and appeal rate"  # the supporting file's name starts so, then the years it covers
 MAX_MEMBER_BYTES = 200 * 1024 * 1024  # the largest 2025 file is a few MB
@@ -211,7 +215,8 @@ def _period(kind: str) -> list[pl.Expr]:
             pl.date(year, 12, 31).alias("period_end"),
             tp.str.slice(0, 4).alias("period_label"),
         ]
-    year = tp.str.slice(0, 4).cast(pl.Int32, strict=False) + 1  # 202425: the January 2025 census
+    # 202425: the January 2025 census; the older files' "2022" ("january") is the January 2022 census itself
+    year = tp.str.slice(0, 4).cast(pl.Int32, strict=False) + (0 if kind == "january" else 1)
     return [
         pl.date(year, 1, 1).alias("period_start"),
         pl.date(year, 1, 31).alias("period_end"),
@@ -466,6 +471,33 @@ SHARES: dict[str, list[tuple[str, list[str], str | list[str], str | None]]] = {
         ("ehcp_ceased_moved_pct", ["transfer", "moved_outside_eng"], "total_ceased", None),
     ],
     "sen_needs_all_plans": [(f"ehcp_need_{k}_pct", [f"number_{k}"], "ehc_plans", f"{k}_pc") for k in NEED_NAMES],
+    # the 2023 release's aggregate file, 2014–2022, in snake_case: each share checked against the file's own
+    # percentage column; the reasons plans ceased add up to the 2025 release's (needs met: met_ehc + met_noncomp;
+    # moved to another authority: lea_ehc + lea_noncomp, or abroad)
+    "sen2_mi_snake": [
+        ("ehcp_20wk_pct", ["inc_exc_20week_ehc"], "tot_inc_exc_ehc", "inc_exc_20week_rate"),
+        ("ehcp_20wk_excl_pct", ["no_exc_20week_ehc"], "tot_no_exc_ehc", "no_exc_20week_rate"),
+        ("ehcp_assess_issued_pct", ["new_all_ehc"], "new_all_ehc_ass_none_ehc_sum", "new_all_ehc_pc"),
+        ("ehcp_ceased_needs_met_pct", ["discontinued_met_ehc", "discontinued_met_noncomp"], "discontinued_total", None),
+        (
+            "ehcp_ceased_education_employment_pct",
+            ["discontinued_he", "discontinued_employment"],
+            "discontinued_total",
+            None,
+        ),
+        (
+            "ehcp_ceased_moved_pct",
+            ["discontinued_lea_ehc", "discontinued_lea_noncomp", "discontinued_abroad"],
+            "discontinued_total",
+            None,
+        ),
+        (
+            "ehcp_mediation_tribunal_pct",
+            ["total_tribunal_followed_mediation"],
+            "total_mediation",
+            "total_tribunal_pc",
+        ),
+    ],
 }
 SHARE_KIND = {"caseload": "academic", "sen_needs_all_plans": "academic", "personal_budgets": "academic"}
 MEETING = re.compile(r"^review_meeting_(\d{2})$")
@@ -491,6 +523,11 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
     if not needed <= cols:
         return [], [f"{name}: not an EES file (missing {', '.join(sorted(needed - cols))})"]
     frame = _all_rows(frame)
+    snake = stem == "sen2_mi" and "inc_exc_20week_ehc" in cols  # the 2023 release's layout of the aggregate file
+    if snake:
+        stem = "sen2_mi_snake"
+    if stem == "sen2_age_caseload" and "characteristic_age" in cols:
+        frame = frame.filter(pl.col("characteristic_age").str.strip_chars().str.to_lowercase() == "total")
     want: dict[str, tuple] = {
         "requests": ("calendar", [("ehcp_requests", "requests_received_in_year", None, None)]),
         "ceased_plans": ("calendar", [("ehcp_ceased", "total_ceased", None, None)]),
@@ -504,6 +541,17 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
                 ("ehcp_new_plans", "newallehc", None, None),
             ],
         ),
+        "sen2_mi_snake": (
+            "calendar",
+            [
+                ("ehcp_requests", "inreq_ehc", None, None),
+                ("ehcp_new_plans", "new_all_ehc", None, None),
+                ("ehcp_ceased", "discontinued_total", None, None),
+                ("ehcp_mediations", "total_mediation", None, None),
+            ],
+        ),
+        # the 2022 release's caseload by age: its total, statements of SEN and EHC plans, at each January from 2010
+        "sen2_age_caseload": ("january", [("ehcp_caseload", "total_all", None, None)]),
     }
     shares = SHARES.get(stem, [])
     if stem not in want and not shares:
@@ -529,7 +577,20 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
         # the publisher's own percentage where the file has it; a file without the column is worked out from counts
         pc = published if published in cols else None
         out.append(_share_rows(frame, kpi_id, parts, total, SHARE_KIND.get(stem, "calendar"), pc))
+    if snake:  # a measure the return did not collect that year ("z") is no row, not an empty one
+        out = [rows.filter(~(pl.col("value").is_null() & (pl.col("status") == "z"))) for rows in out]
+    if stem == "sen2_age_caseload" and "total_st" in cols:
+        out = [_statements_note(frame, rows) for rows in out]
     return out, problems
+
+
+def _statements_note(frame: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The caseload rows of the years when statements of SEN were still held (to 2018), each noting how many of its
+    plans were statements: the January census counted both."""
+    st = _number("total_st")[0]
+    words = st.cast(pl.Int64).map_elements(lambda n: f"Includes {n:,} statements of SEN.", return_dtype=pl.String)
+    notes = frame.select(pl.when(st > 0).then(words).otherwise(pl.lit("")))
+    return rows.with_columns(note=notes.to_series())
 
 
 def read_ehcp(source: Path) -> EesResult:
@@ -593,7 +654,17 @@ def read_ehcp(source: Path) -> EesResult:
     values = values.cast(TABLES["kpi_values"].columns).unique(subset=list(TABLES["kpi_values"].key), keep="first")
     release = values["period_end"].max().year if values.height else 0
     regions = {c: r for c, r in regions.items() if c and r[0] and r[1]}
-    return EesResult(values.sort("kpi_id", "area_code", "period_end"), names, used, problems, release, regions)
+    old_codes = {o.strip(): n.strip() for o, n in old_codes.items() if o and n and o.strip().isdigit()}
+    return EesResult(
+        values.sort("kpi_id", "area_code", "period_end"),
+        names,
+        used,
+        problems,
+        release,
+        regions,
+        old_codes,
+        source.name,
+    )
 
 
 TRIBUNAL_MARKERS = {"-": 0.0, "..": None, "~": None, "x": None, "": None}  # "-" is nil in the tribunal tables
@@ -782,18 +853,25 @@ def combine(results: list[EesResult]) -> tuple[pl.DataFrame, list[str]]:
     """All releases together; where two cover the same indicator, period and area, the newer release wins.
     Returns the rows and a note per release saying what it superseded."""
     key = list(TABLES["kpi_values"].key)
-    ordered = sorted(results, key=lambda r: r.release, reverse=True)
-    kept: list[pl.DataFrame] = []
+    # newest first: by the latest period each holds (the 2022 release's caseload runs to January 2022, the 2023
+    # release's aggregate file to December 2022)
+    ordered = sorted(results, key=lambda r: r.values["period_end"].max() if r.values.height else date.min, reverse=True)
+    kept: list[tuple[EesResult, pl.DataFrame]] = []
     notes = []
     for r in ordered:
         frame = r.values
-        for newer in kept:
+        for newer, rows in kept:
             before = frame.height
-            frame = frame.join(newer.select(key), on=key, how="anti")
+            frame = frame.join(rows.select(key), on=key, how="anti")
             if before != frame.height:
                 notes.append(
-                    f"{before - frame.height} rows of the release to {r.release} were superseded by a newer release"
+                    f"{before - frame.height:,} rows of the release to {r.release}"
+                    + (f" ({r.name})" if r.name else "")
+                    + f" were superseded by a newer release, to {newer.release}"
+                    + (f" ({newer.name})" if newer.name else "")
+                    + "."
                 )
-        kept.append(frame)
+        kept.append((r, frame))
+    kept = [frame for _, frame in kept]
     rows = pl.concat(kept) if kept else pl.DataFrame(schema=TABLES["kpi_values"].columns)
     return rows.sort("kpi_id", "area_code", "period_end"), notes

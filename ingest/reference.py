@@ -80,6 +80,7 @@ def make_extract(values: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
 def write_extract(zip_path: Path) -> tuple[int, list[str]]:
     """Read a release and write the extract and its description; returns the row count and any problems."""
     from ingest.ees import read_ehcp
+    from ingest.lacodes import LA_CODES, codes_frame
     from metrics.snapshot import sha256_file
 
     result = read_ehcp(zip_path)
@@ -104,6 +105,9 @@ def write_extract(zip_path: Path) -> tuple[int, list[str]]:
         "note": "says where a published percentage and its counts disagree, or which authorities an aggregate leaves out",
     }
     ABOUT.write_text(json.dumps(about, indent=2) + "\n", encoding="utf-8")
+    # the authorities' three-digit numbers and GSS codes, through which LAIT's rows and the statistical neighbours
+    # are matched when a build reads no DfE release of its own (ingest.lacodes)
+    codes_frame(result).write_csv(LA_CODES)
     return extract.height, []
 
 

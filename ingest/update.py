@@ -38,6 +38,7 @@ KINDS = {
     "template": "local template",
     "waits": "locality waiting-times return",
     "ehcp": "DfE EHC plans (SEN2) release",
+    "lait": "DfE LAIT file",
     "chs": "NHS England community health services workbook",
     "wards": "ONS ward boundaries (GeoJSON)",
     "unknown": "not recognised",
@@ -71,6 +72,7 @@ class Plan:
     changes: list[dict] = field(default_factory=list)  # {"table", "key", "by"} per changed row
     names: dict[str, str] = field(default_factory=dict)  # area and organisation names read from the uploads
     region: dict | None = None  # the area's region, from an uploaded DfE release
+    config: dict = field(default_factory=dict)  # manifest config settings the uploads set (LAIT's neighbours)
     origin: str = "files"  # "files" (uploads) or "edits" (the edit tab), for the words of the preview
     rows: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=dict.fromkeys(CHANGE_COLUMNS, pl.String)))
 
@@ -80,8 +82,8 @@ class Plan:
 
     @property
     def unchanged(self) -> bool:
-        """Checked and fine, but not one row of any table would change: nothing to publish."""
-        return self.ok and self.rows.height == 0
+        """Checked and fine, but not one row of any table nor any setting would change: nothing to publish."""
+        return self.ok and self.rows.height == 0 and not self.config
 
 
 def _header(data: bytes) -> list[str]:
@@ -95,6 +97,13 @@ def recognise(name: str, data: bytes) -> Upload:
     stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
     if len(data) > MAX_UPLOAD_BYTES:
         up.note = f"{len(data) >> 20} MB, more than the {MAX_UPLOAD_BYTES >> 20} MB a file may be"
+        return up
+    from ingest.lait import KINDS as LAIT_KINDS
+    from ingest.lait import kind_of
+
+    lait = kind_of(Path(name), data) if suffix in (".parquet", ".csv", ".txt", ".xlsx", ".xlsm") else None
+    if lait is not None:  # LAIT's long data, its dictionary or the statistical neighbours, by their content
+        up.kind, up.note = "lait", LAIT_KINDS[lait]
         return up
     if suffix == ".zip":
         up.kind = "ehcp"
@@ -342,11 +351,20 @@ def _no_rows(path: Path, template) -> bool:
 def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], plan: Plan, replace: set[str]) -> None:
     from ingest.ees import combine, read_ehcp
     from ingest.geo import read_wards, wards_table
-    from ingest.waits import locality_template, merge_waits, read_chs_workbook, read_locality_return
+    from ingest.waits import locality_template, merge_waits, read_chs_workbooks, read_locality_return
     from metrics.areas import setup_of
 
     t = plan.tables
     localities = setup_of(base.manifest).localities
+    # the NHS workbooks read together, so that one from before August 2023 (organisations named without codes) is
+    # matched by the others and by the codes the snapshot already knows
+    chs = [paths[u.name] for u in uploads if u.kind == "chs" and u.name in paths]
+    known = {**((base.manifest.get("config") or {}).get("area_names") or {}), **plan.names}
+    chs_read = {p.name: (frame, found) for p, frame, found in read_chs_workbooks(chs, known, plan.notes)}
+    plan.names.update({c: n for c, n in known.items() if c not in plan.names})
+    lait = [paths[u.name] for u in uploads if u.kind == "lait" and u.name in paths]
+    if lait:  # LAIT's files go together: read them as one source
+        _read_lait(base, lait, plan)
     for u in uploads:
         if u.name not in paths:
             continue
@@ -400,7 +418,7 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 plan.notes.append(f"{u.name}: {_rows(frame.height)} of locality waiting times.")
                 plan.sources.append(source_entry(path, "Locality waiting-times return", "local"))
         elif u.kind == "chs":
-            frame, found = read_chs_workbook(path, plan.names)
+            frame, found = chs_read[path.name]
             plan.problems += found
             if not found:
                 t["waiting_times"] = merge_waits(t["waiting_times"], frame)
@@ -450,6 +468,51 @@ def _read_all(base: Snapshot, uploads: list[Upload], paths: dict[str, Path], pla
                 t["wards"] = wards_table(wards, extra)
                 plan.notes.append(f"{u.name}: ONS boundaries of {len(wards)} wards.")
                 plan.sources.append(source_entry(path, "ONS ward boundaries", "Office for National Statistics"))
+
+
+def _read_lait(base: Snapshot, paths: list[Path], plan: Plan) -> None:
+    """LAIT's uploaded files, read as `build` reads them: their rows laid over kpi_values by key, the definitions of
+    measures new to the snapshot added (placed as the area's plan says, or on Benchmarks only), and, unless the
+    area's neighbours were set in its build config, its ten from the statistical neighbours file."""
+    from ingest.lacodes import la_codes
+    from ingest.lait import KINDS as LAIT_KINDS
+    from ingest.lait import read_lait
+
+    t = plan.tables
+    result = read_lait(paths, la_codes())
+    plan.problems += result.problems
+    if result.problems:
+        return
+    names = ", ".join(p.name for p in paths)
+    if result.values.height:
+        t["kpi_values"], added, changed = merge(t["kpi_values"], result.values, list(TABLES["kpi_values"].key))
+        missing = [k for k in result.kpis if k.kpi_id not in set(t["kpi_catalogue"]["kpi_id"])]
+        missing = apply_plan(missing, manifest_plan(base.manifest))
+        if missing:
+            extra = catalogue_frame(missing).select(t["kpi_catalogue"].columns)
+            t["kpi_catalogue"] = pl.concat([t["kpi_catalogue"], extra]).sort("theme", "workstream", "kpi_id")
+        plan.notes.append(
+            f"{names}: {len(result.kpis)} LAIT measures, {_rows(added)} added and {_rows(changed)} revised in "
+            f"kpi_values; {len(missing)} definition{'' if len(missing) == 1 else 's'} added to kpi_catalogue."
+        )
+    plan.names.update({c: n for c, n in result.names.items() if c not in plan.names})
+    plan.notes += result.notes
+    config = base.manifest.get("config") or {}
+    configured = (config.get("neighbours_set") or {}).get(
+        "name"
+    ) == "the statistical neighbours set in the build config"
+    if base.la_code in result.neighbours and not configured:
+        nearest = result.neighbours[base.la_code]
+        plan.config["comparators"] = {**(config.get("comparators") or {}), "neighbours": [c for c, _ in nearest]}
+        plan.config["neighbours_set"] = {"name": result.neighbours_set, "closeness": {c: w for c, w in nearest if w}}
+        plan.notes.append(f"{base.la_name}'s statistical neighbours: its ten in {result.neighbours_set}.")
+    if result.regions:
+        plan.config["la_regions"] = dict(sorted({**result.regions, **(config.get("la_regions") or {})}.items()))
+    for key in list(plan.config):  # a setting the files leave as it was is no change
+        if plan.config[key] == config.get(key):
+            del plan.config[key]
+    for kind, path in result.files.items():
+        plan.sources.append(source_entry(path, LAIT_KINDS[kind], "Department for Education"))
 
 
 def rescored_same_direction(old: pl.DataFrame, edited: pl.DataFrame | None) -> list[dict]:
@@ -539,6 +602,8 @@ def apply_edits(
 def candidate(base: Snapshot, plan: Plan, as_at: str) -> Snapshot:
     """The snapshot the plan would publish, held in memory (never written), for the preview."""
     manifest = {**base.manifest, "as_at": as_at, "sources": [*base.manifest.get("sources", []), *plan.sources]}
+    if plan.config:  # the neighbours an upload sets, previewed as they would be published
+        manifest["config"] = {**(base.manifest.get("config") or {}), **plan.config}
     return Snapshot(
         path=Path(f".candidate-{as_at}"),
         as_at=date.fromisoformat(as_at),
@@ -568,7 +633,7 @@ def publish(base: Snapshot, plan: Plan, *, out_root: Path, as_at: str, publisher
         known = default_system(base.la_code)
         if known is not None:
             extra["system"] = known.block()
-    config = dict(manifest.get("config") or {})
+    config = {**(manifest.get("config") or {}), **plan.config}
     if plan.names:
         config["area_names"] = {**plan.names, **(config.get("area_names") or {})}
     if plan.changes:

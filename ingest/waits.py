@@ -115,10 +115,47 @@ def _period(title: str) -> date | None:
     return parse_month(m.group(1)) if m else None
 
 
-def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[pl.DataFrame, list[str]]:
-    """Every children's service of every organisation in one monthly CHS workbook, as `waiting_times` rows
-    (source chs_sitrep_provider; area_code the organisation code, ENG for England). `names`, when given, is filled
-    with each organisation's published name in the case people write it (metrics.areas.nhs_title)."""
+def _month_of_table_1(wb) -> date | None:
+    """The month a workbook is for when its tables' titles leave it out (February 2023's does): the last month of
+    'Table 1' (non-submissions, one column per month of the half-year) with a figure in England's row."""
+    if "Table 1" not in wb.sheetnames:
+        return None
+    ws = wb["Table 1"]
+    ws.reset_dimensions()
+    rows = list(ws.iter_rows(max_row=15, values_only=True))
+    at = next((i for i, r in enumerate(rows) if r and sum(isinstance(c, date) for c in r) >= 2), None)
+    if at is None:
+        return None
+    england = next((r for r in rows[at + 1 :] if r and any(str(c or "").strip() == "England" for c in r)), None)
+    months = [
+        (c.date() if hasattr(c, "date") else c).replace(day=1)
+        for i, c in enumerate(rows[at])
+        if isinstance(c, date) and england is not None and i < len(england) and isinstance(england[i], int | float)
+    ]
+    return max(months) if months else None
+
+
+def _month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+KINDS = {"national": "england", "region": "region", "icb": "icb", "provider": "provider"}
+
+
+def _org_key(name: str) -> str:
+    """An organisation's name reduced for matching between workbooks: "GREATER MANCHESTER" (an ICB by its area,
+    whose name gets " ICB"), "Greater Manchester", "Lancashire & South Cumbria NHS Foundation Trust"."""
+    text = " ".join(str(name).lower().replace("&", " and ").split())
+    text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    return re.sub(r"\s+icb$", "", " ".join(text.split()))
+
+
+def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[str], bool]:
+    """One workbook's rows (an organisation named but not coded keeps its name, `org_name`, and kind), its problems,
+    and whether it gives organisations' codes. Three layouts: from August 2023 'Organisation Type, Organisation
+    Code, Organisation Name'; in June and July 2023 no code column; before June 2023 a blank first column, no header
+    for type and name, the type given once for each group, and blanks written as empty text."""
     import openpyxl
 
     from metrics.areas import nhs_title
@@ -126,17 +163,23 @@ def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[
     name = Path(path).name
     size = Path(path).stat().st_size if Path(path).is_file() else 0
     if size > MAX_WORKBOOK_BYTES:
-        return pl.DataFrame(schema=TABLES["waiting_times"].columns), [
-            f"{name}: {size >> 20} MB; a monthly NHS workbook is a few MB, and at most {MAX_WORKBOOK_BYTES >> 20} MB is read"
-        ]
+        return (
+            [],
+            [
+                f"{name}: {size >> 20} MB; a monthly NHS workbook is a few MB, and at most {MAX_WORKBOOK_BYTES >> 20} MB is read"
+            ],
+            True,
+        )
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # not a workbook at all
-        return pl.DataFrame(schema=TABLES["waiting_times"].columns), [f"{name}: not a readable XLSX ({exc})"]
-    values: dict[tuple[str, str], dict[str, int | None]] = {}
+        return [], [f"{name}: not a readable XLSX ({exc})"], True
+    values: dict[tuple, dict[str, int | None]] = {}
     period: date | None = None
     problems: list[str] = []
     bands_seen = set()
+    coded = True
+    fallback = None
     for sheet in wb.sheetnames:
         if not re.match(r"^Table 4[a-z]?$", sheet):
             continue
@@ -152,65 +195,93 @@ def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[
                 f"{name}, sheet '{sheet}': more than {MAX_SHEET_ROWS:,} rows; not an NHS England CHS workbook"
             )
             continue
-        title = str(rows[0][0] or "") if rows else ""
+        title = next((str(c) for r in rows[:3] for c in (r or ()) if isinstance(c, str) and c.strip()), "")
         band = _band(title)
         if band is None:
             problems.append(f"{name}, sheet '{sheet}', cell A1: title '{title}' — expected a waiting-time band")
             continue
         month = _period(title)
+        if month is None and re.search(r"by service\s*$", " ".join(title.split())):
+            fallback = fallback or _month_of_table_1(wb)  # the title leaves the month out: Table 1's latest
+            month = _month_end(fallback) if fallback else None
         if month is None:
             problems.append(f"{name}, sheet '{sheet}', cell A1: no 'by service, Month YYYY' in '{title}'")
             continue
         if period and month != period:
             problems.append(f"{name}, sheet '{sheet}': month {month:%B %Y} differs from {period:%B %Y}")
         period = period or month
-        header_at = next((i for i, r in enumerate(rows) if r and str(r[0] or "").strip() == "Organisation Type"), None)
+        header_at = next(
+            (i for i, r in enumerate(rows) if r and any(str(c or "").strip().startswith(("(A)", "(CYP)")) for c in r)),
+            None,
+        )
         if header_at is None:
-            problems.append(f"{name}, sheet '{sheet}': no header row starting 'Organisation Type'")
+            problems.append(f"{name}, sheet '{sheet}': no header row of services ('(CYP) …')")
             continue
         bands_seen.add(band)
-        header = [str(h or "") for h in rows[header_at]]
+        header = [str(h or "").strip() for h in rows[header_at]]
+        first_service = next(i for i, h in enumerate(header) if h.startswith(("(A)", "(CYP)")))
+        code_col = header.index("Organisation Code") if "Organisation Code" in header else None
+        name_col = header.index("Organisation Name") if "Organisation Name" in header else first_service - 1
+        type_col = header.index("Organisation Type") if "Organisation Type" in header else name_col - 1
+        coded = coded and code_col is not None
         columns = [(i, service_key(h)) for i, h in enumerate(header) if service_key(h)]
+        kind = None
         for r in rows[header_at + 1 :]:
-            if not r or r[0] is None:
+            if not r:
                 continue
-            org = "ENG" if str(r[0]).strip() == "National" else str(r[1] or "").strip()
-            if not org:
+            cell = lambda i, _r=r: _r[i] if 0 <= i < len(_r) else None  # noqa: E731
+            typed = str(cell(type_col) or "").strip()
+            org_name = " ".join(str(cell(name_col) or "").split())
+            if typed:
+                kind = typed.lower()
+            if not org_name and not typed:
                 continue
-            if names is not None and org != "ENG" and len(r) > 2 and isinstance(r[2], str) and r[2].strip():
-                title = nhs_title(" ".join(r[2].split()))[:120]
-                if str(r[0]).strip() == "ICB" and not re.search(r"\b(ICB|integrated care board)\b", title, re.I):
-                    title += " ICB"  # the workbook names an ICB by its area alone: "WEST YORKSHIRE"
-                names.setdefault(org, title)
+            if typed == "National" or (org_name == "England" and kind in (None, "national")):
+                org, kind = "ENG", "national"
+            elif code_col is not None:
+                org = str(cell(code_col) or "").strip()
+                if not org:
+                    continue
+            else:
+                org = ""  # matched to its code by name (`resolve`)
+            if names is not None and org not in ("", "ENG") and org_name:
+                title_case = nhs_title(org_name)[:120]
+                if kind == "icb" and not re.search(r"\b(ICB|integrated care board)\b", title_case, re.I):
+                    title_case += " ICB"  # the workbook names an ICB by its area alone: "WEST YORKSHIRE"
+                names.setdefault(org, title_case)
+            key = (org, kind or "", org_name if not org else "")
             for i, service in columns:
-                cell = r[i] if i < len(r) else None
-                where = f"{name}, sheet '{sheet}', organisation {org}, column '{header[i]}'"
-                ok = cell is None or (
-                    isinstance(cell, int | float)
-                    and not isinstance(cell, bool)
-                    and math.isfinite(cell)
-                    and float(cell).is_integer()
-                    and 0 <= cell <= COUNT_LIMIT
+                value = cell(i)
+                if isinstance(value, str) and value.strip() in ("", "*"):  # blank, or withheld: no count
+                    value = None
+                where = f"{name}, sheet '{sheet}', organisation {org or org_name}, column '{header[i]}'"
+                ok = value is None or (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and math.isfinite(value)
+                    and float(value).is_integer()
+                    and 0 <= value <= COUNT_LIMIT
                 )
                 if not ok:
                     problems.append(
-                        f"{where}: value '{str(cell)[:40]}' — expected a whole number of children, or a blank"
+                        f"{where}: value '{str(value)[:40]}' — expected a whole number of children, or a blank"
                     )
                     continue
-                values.setdefault((org, service), {})[band] = None if cell is None else int(cell)
+                values.setdefault((*key, service), {})[band] = None if value is None else int(value)
+    wb.close()
     if "total" not in bands_seen:
         problems.append(f"{name}: no 'Table 4' (total waiting list) sheet")
     if problems or period is None:
-        return pl.DataFrame(schema=TABLES["waiting_times"].columns), problems or [f"{name}: no data found"]
+        return [], problems or [f"{name}: no data found"], coded
     out = []
-    for (org, service), v in sorted(values.items()):
+    for (org, kind, org_name, service), v in sorted(values.items()):
         if v.get("total") is None:
             continue  # no organisation submitted for this service line
         under = None if any(v.get(b) is None for b in UNDER_18) else sum(v[b] for b in UNDER_18)
         if under is not None and under > v["total"]:
             problems.append(
-                f"{name}, organisation {org}, service {service}: {under:,} waiting under 18 weeks but {v['total']:,} "
-                "on the whole list; the bands cannot add up to more than the total"
+                f"{name}, organisation {org or org_name}, service {service}: {under:,} waiting under 18 weeks but "
+                f"{v['total']:,} on the whole list; the bands cannot add up to more than the total"
             )
         if "w52" in bands_seen:
             over = v.get("w52")
@@ -226,11 +297,76 @@ def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[
                 "waiting_over_52_weeks": over,
                 "median_wait_weeks": None,
                 "source": "chs_sitrep_provider",
+                "org_name": org_name,
+                "kind": kind,
+                "file": name,
             }
         )
-    if problems:
-        return pl.DataFrame(schema=TABLES["waiting_times"].columns), problems
-    return pl.DataFrame(out, schema=TABLES["waiting_times"].columns), []
+    return ([] if problems else out), problems, coded
+
+
+def _resolve(rows: list[dict], names: dict[str, str]) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """Rows of a workbook that names organisations without codes, each given the code its name has in the
+    workbooks that do (`names`: code → name), within its kind (region, ICB, provider). An ICB or region no other
+    workbook names is a problem; a provider none names (one that has since merged or closed) is left out and
+    said so in a note."""
+    from metrics.areas import nhs_kind
+
+    by_name = {(KINDS.get(nhs_kind(c), nhs_kind(c)), _org_key(n)): c for c, n in names.items()}
+    problems, unmatched, out = [], {}, []
+    for r in rows:
+        if not r["area_code"]:
+            kind = KINDS.get(r["kind"], "provider")
+            code = by_name.get((kind, _org_key(r["org_name"])))
+            if code is None:
+                unmatched.setdefault((r["file"], kind), set()).add(r["org_name"])
+                continue
+            r = {**r, "area_code": code}
+        out.append(r)
+    notes = []
+    for (file, kind), orgs in sorted(unmatched.items()):
+        listed = ", ".join(sorted(orgs))
+        if kind in ("region", "icb"):
+            problems.append(
+                f"{file}: {'ICB' if kind == 'icb' else 'region'}(s) {listed} — expected an organisation named in a "
+                "newer workbook (from August 2023, which gives each organisation's code) read with this one"
+            )
+        else:
+            notes.append(
+                f"{file}: not read, as no newer workbook read with it names them with their codes (since merged or "
+                f"closed): {listed}."
+            )
+    frame = pl.DataFrame(
+        out, schema={**TABLES["waiting_times"].columns, "org_name": pl.String, "kind": pl.String, "file": pl.String}
+    )
+    return frame.select(list(TABLES["waiting_times"].columns)), problems, notes
+
+
+def read_chs_workbooks(
+    paths: list[Path], names: dict[str, str] | None = None, notes: list[str] | None = None
+) -> list[tuple[Path, pl.DataFrame, list[str]]]:
+    """Every workbook given, in one go: (path, rows, problems) each. Those from before August 2023, which name
+    organisations without their codes, are matched by name to the codes the newer ones give (and to `names`, the
+    codes already known); what cannot be matched is listed in `notes` or as a problem (`_resolve`)."""
+    names = names if names is not None else {}
+    read = [(Path(p), *_read(Path(p), names)) for p in paths]
+    out = []
+    for path, rows, problems, _coded in read:
+        found, more, said = _resolve(rows, names) if not problems else (None, [], [])
+        if notes is not None:
+            notes += said
+        frame = found if found is not None else pl.DataFrame(schema=TABLES["waiting_times"].columns)
+        out.append((path, frame if not more else pl.DataFrame(schema=TABLES["waiting_times"].columns), problems + more))
+    return out
+
+
+def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[pl.DataFrame, list[str]]:
+    """Every children's service of every organisation in one monthly CHS workbook, as `waiting_times` rows
+    (source chs_sitrep_provider; area_code the organisation code, ENG for England). `names`, when given, is filled
+    with each organisation's published name in the case people write it (metrics.areas.nhs_title); a workbook
+    from before August 2023 is matched by those names (read_chs_workbooks)."""
+    ((_, frame, problems),) = read_chs_workbooks([path], names)
+    return frame, problems
 
 
 def merge_waits(base: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:

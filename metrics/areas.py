@@ -135,6 +135,24 @@ class Setup:
     system: System | None = None
     neighbours: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    neighbours_set: str = (
+        ""  # which set the neighbours are ("DfE children's services statistical neighbours, May 2025")
+    )
+    closeness: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # neighbour → "Very close", …
+    la_regions: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # authority → its region
+
+    @property
+    def region_phrase(self) -> str:
+        """The region as a sentence names it: "the North West", "the East of England", but "London"."""
+        name = self.region_name or ""
+        return f"the {name}" if name.startswith(("North", "South", "East", "West")) else name
+
+    @property
+    def region_authorities(self) -> tuple[str, ...]:
+        """The local authorities of the area's region (the area among them), where the snapshot knows them."""
+        if not self.region_code:
+            return ()
+        return tuple(sorted(c for c, r in self.la_regions.items() if r == self.region_code))
 
     @property
     def localities(self) -> tuple[str, ...]:
@@ -187,6 +205,9 @@ def setup_of(manifest: dict) -> Setup:
         system=system,
         neighbours=tuple((config.get("comparators") or {}).get("neighbours") or ()),
         names=names,
+        neighbours_set=str((config.get("neighbours_set") or {}).get("name") or ""),
+        closeness=dict((config.get("neighbours_set") or {}).get("closeness") or {}),
+        la_regions=dict(config.get("la_regions") or {}),
     )
 
 

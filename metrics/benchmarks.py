@@ -14,6 +14,10 @@ import polars as pl
 from metrics.areas import ENGLAND
 from metrics.kpi import SMALL_DENOMINATOR, small_number
 
+LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT)"
+# the sources whose indicators are published for every local authority: what Benchmarks compares the area on
+PUBLISHED_SOURCES = ("DfE SEN2", LAIT_SOURCE)
+SEN2_TOPIC = "EHC plans (SEN2)"  # the topic of the DfE release's measures, which LAIT groups as "Children with SEN"
 LA_PREFIXES = ("E06", "E08", "E09", "E10")  # unitary, metropolitan, London, county councils
 NATIONAL_MIN = 100  # fewer local authorities than this: the snapshot does not hold the national picture
 
@@ -85,10 +89,13 @@ def benchmark_table(
     region: str | None,
     system: list[str],
     neighbours: list[str],
+    region_las: list[str] | None = None,
 ) -> pl.DataFrame:
-    """One row per DfE indicator the area has: latest period, the area's value as published with its counts and
-    note, England and its region (the publisher's own rows), the system's and neighbours' figures (`pooled`, with
-    how many authorities each uses), rank among the system's authorities and among all English LAs, and quartile.
+    """One row per published indicator the area has: latest period, the area's value as published with its counts
+    and note, England and its region (the publisher's own rows), the system's and neighbours' figures (`pooled`,
+    with how many authorities each uses: the neighbours' average where they publish no counts), rank among the
+    system's authorities, among the area and its statistical neighbours, among the authorities of its region
+    (`region_las`) and among all English LAs, and quartile.
 
     Ranks and quartiles are worked on values as displayed, ties shown with "=", counting the authorities ranked;
     a figure on a small denominator is shown with a caution and gets no rank or quartile, nor is it ranked among
@@ -114,6 +121,8 @@ def benchmark_table(
         national = las.drop_nulls("value").height >= NATIONAL_MIN
         ranked = _rankable(las, kpi["decimals"])
         sys_rank = _rank(ranked.filter(pl.col("area_code").is_in(system)), area, polarity)
+        nb_rank = _rank(ranked.filter(pl.col("area_code").is_in([area, *neighbours])), area, polarity)
+        reg_rank = _rank(ranked.filter(pl.col("area_code").is_in(region_las or [])), area, polarity)
         all_rank = _rank(ranked, area, polarity)
         if not national:  # a rank "in England" among a handful of authorities would mislead
             all_rank = (None, ranked.height, False)
@@ -150,6 +159,12 @@ def benchmark_table(
                 "system_rank": None if count or small or not system else sys_rank[0],
                 "system_of": sys_rank[1],
                 "system_tied": sys_rank[2],
+                "neighbours_rank": None if count or small or not neighbours else nb_rank[0],
+                "neighbours_of": nb_rank[1],
+                "neighbours_tied": nb_rank[2],
+                "region_rank": None if count or small or not region_las else reg_rank[0],
+                "region_of": reg_rank[1],
+                "region_tied": reg_rank[2],
                 "england_rank": None if count or small else all_rank[0],
                 "england_of": all_rank[1],
                 "england_tied": all_rank[2],
@@ -180,6 +195,12 @@ def benchmark_table(
         "system_rank": pl.Int64,
         "system_of": pl.Int64,
         "system_tied": pl.Boolean,
+        "neighbours_rank": pl.Int64,
+        "neighbours_of": pl.Int64,
+        "neighbours_tied": pl.Boolean,
+        "region_rank": pl.Int64,
+        "region_of": pl.Int64,
+        "region_tied": pl.Boolean,
         "england_rank": pl.Int64,
         "england_of": pl.Int64,
         "england_tied": pl.Boolean,
@@ -188,9 +209,18 @@ def benchmark_table(
     return pl.DataFrame(rows, schema=schema)
 
 
-def distribution(values: pl.LazyFrame, *, kpi_id: str, period_end: date, area: str, system: list[str]) -> pl.LazyFrame:
-    """Every English LA's value for one indicator and period, marked area / system / other; grain: local
-    authority."""
+def distribution(
+    values: pl.LazyFrame,
+    *,
+    kpi_id: str,
+    period_end: date,
+    area: str,
+    system: list[str],
+    only: list[str] | None = None,
+) -> pl.LazyFrame:
+    """Every English LA's value for one indicator and period (or only those of `only`: the region's), marked area /
+    system / other; grain: local authority."""
+    within = pl.col("area_code").is_in(only) if only is not None else pl.lit(True)
     return (
         values.filter(
             (pl.col("kpi_id") == kpi_id)
@@ -198,6 +228,7 @@ def distribution(values: pl.LazyFrame, *, kpi_id: str, period_end: date, area: s
             & (pl.col("phase") == "all")
             & is_la(pl.col("area_code"))
             & pl.col("value").is_not_null()
+            & within
         )
         .with_columns(
             group=pl.when(pl.col("area_code") == area)
@@ -253,3 +284,38 @@ def comparator_trend(
         )
     )
     return pl.concat([named, system_rows.select(named.collect_schema().names())]).sort("series", "period_end")
+
+
+def neighbour_table(
+    values: pl.LazyFrame,
+    *,
+    kpi_id: str,
+    period_end: date,
+    area: str,
+    neighbours: list[str],
+    decimals: int,
+    polarity: str,
+) -> pl.DataFrame:
+    """The area and each of its statistical neighbours for one indicator and period, in the neighbours' order: the
+    value as published (null with its symbol where there is none) and the rank among them, worked as
+    `benchmark_table` works every rank (on the shown figure, ties "=", small numbers and missing figures not
+    ranked). Grain: local authority."""
+    codes = [area, *[c for c in neighbours if c != area]]
+    at = values.filter(
+        (pl.col("kpi_id") == kpi_id)
+        & (pl.col("period_end") == period_end)
+        & (pl.col("phase") == "all")
+        & pl.col("area_code").is_in(codes)
+    ).collect()
+    ranked = _rankable(at, decimals)
+    descending = polarity != "lower_is_better"
+    ranks = ranked.with_columns(rank=pl.col("shown").rank(method="min", descending=descending).cast(pl.Int64))
+    ranks = ranks.with_columns(tied=pl.col("rank").is_duplicated()).select("area_code", "rank", "tied")
+    order = pl.DataFrame({"area_code": codes, "order": list(range(len(codes)))})
+    return (
+        order.join(at.select("area_code", "value", "status", "denominator"), on="area_code", how="left")
+        .join(ranks, on="area_code", how="left")
+        .with_columns(of=pl.lit(ranked.height, pl.Int64), status=pl.col("status").fill_null("x"))
+        .sort("order")
+        .select("area_code", "value", "status", "rank", "tied", "of")
+    )

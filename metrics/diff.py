@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.kpi import half_unit
+from metrics.kpi import followed, half_unit
 
 KEY = ["kpi_id", "period_end", "area_code", "phase"]
 
@@ -17,7 +17,9 @@ def _area(values: pl.LazyFrame, area_code: str, phase: str) -> pl.LazyFrame:
 def new_periods(
     catalogue: pl.LazyFrame, values_a: pl.LazyFrame, values_b: pl.LazyFrame, *, area_code: str, phase: str = "all"
 ) -> pl.LazyFrame:
-    """Periods of the area's indicators present in A and absent from B; grain: indicator × period."""
+    """Periods of the area's indicators (those the board follows) present in A and absent from B; grain: indicator ×
+    period."""
+    catalogue = followed(catalogue)
     a, b = _area(values_a, area_code, phase), _area(values_b, area_code, phase)
     return (
         a.join(b.select(KEY), on=KEY, how="anti")
@@ -42,7 +44,8 @@ def revisions(
     catalogue: pl.LazyFrame, values_a: pl.LazyFrame, values_b: pl.LazyFrame, *, area_code: str, phase: str = "all"
 ) -> pl.LazyFrame:
     """Values of the same period that differ by at least half a display unit, or gained or lost a value (e.g. a
-    suppressed cell); grain: indicator × period. Columns `before` and `after`."""
+    suppressed cell); grain: indicator × period. Columns `before` and `after`. Only the indicators the board follows."""
+    catalogue = followed(catalogue)
     a, b = _area(values_a, area_code, phase), _area(values_b, area_code, phase)
     both = a.join(b.select(*KEY, before=pl.col("value"), before_status=pl.col("status")), on=KEY, how="inner").join(
         catalogue.select("kpi_id", "title", "unit", "decimals", "theme", "workstream"), on="kpi_id"

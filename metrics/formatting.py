@@ -24,6 +24,8 @@ UNIT_WORDS = {
     "rate_per_1000": "per 1,000",
     "weeks": "weeks",
     "days": "days",
+    "score": "score",
+    "pounds": "£",
 }
 WORKSTREAM_TITLES = {
     "PIP1": "PIP1 Strategy",
@@ -40,6 +42,7 @@ WORKSTREAM_TITLES = {
     "EHCP_REVIEWS": "EHC plans: annual reviews and ceased plans",
     "COMMUNITY_WAITS": "Waiting times for community health services",
     "CONTEXT": "Context",
+    "BENCHMARKS": "Benchmarks only (published measures no plan places)",
 }
 
 
@@ -90,6 +93,8 @@ def fmt_value(value: float | None, unit: str, decimals: int, status: str = "") -
         return f"{n} per 1,000"
     if unit in ("weeks", "days"):
         return f"{n} {unit}"
+    if unit == "pounds":
+        return f"£{n}" if value >= 0 else f"−£{fmt_number(-value, decimals)}"
     return n
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import polars as pl
 
-from metrics.schema import WORKSTREAMS
+from metrics.schema import BENCHMARK_ONLY, WORKSTREAMS
 
 RAG_TOLERANCE = 0.05  # METHODS §2: amber when the target is missed by no more than 5% of the target
 SMALL_DENOMINATOR = 10  # METHODS §8: a figure on fewer gets a caution and no rank, quartile, RAG or SPC signal
@@ -120,6 +120,12 @@ def for_area_phase(values: pl.LazyFrame, area_code: str, phase: str) -> pl.LazyF
     return pl.concat([exact, fallback]).sort("kpi_id", "period_end")
 
 
+def followed(catalogue):
+    """The catalogue's indicators the board follows (a LazyFrame or a DataFrame): every one but the published measures
+    shown on Benchmarks only (metrics.schema.BENCHMARK_ONLY)."""
+    return catalogue.filter(pl.col("workstream") != BENCHMARK_ONLY)
+
+
 def summary(
     catalogue: pl.LazyFrame,
     values: pl.LazyFrame,
@@ -128,8 +134,10 @@ def summary(
     area_code: str,
     phase: str = "all",
 ) -> pl.LazyFrame:
-    """One row per catalogue indicator: latest value and period, target, RAG, trend, change since the compare
-    snapshot and sparkline. Grain: kpi_id. Methods: METHODS §2 (RAG), §5 (trend arrows), §3 (compare)."""
+    """One row per catalogue indicator the board follows (not those shown on Benchmarks only): latest value and
+    period, target, RAG, trend, change since the compare snapshot and sparkline. Grain: kpi_id. Methods: METHODS §2
+    (RAG), §5 (trend arrows), §3 (compare)."""
+    catalogue = followed(catalogue)
     latest = latest_values(for_area_phase(values, area_code, phase))
     fallback = for_area_phase(values, area_code, phase).group_by("kpi_id").agg(pl.col("phase_fallback").first())
     out = (

@@ -26,8 +26,11 @@ PLAN_WORKSTREAMS = ("PIP1", "PIP2", "PIP3", "PIP4", "PIP5", "PIP6.1", "PIP6.2", 
 # Where the shared indicators sit until an area's own plan places them (ingest.catalogue): groupings by topic, with
 # no plan number, so an area built from the public files alone is never shown another area's plan.
 TOPIC_WORKSTREAMS = ("EHCP_ASSESS", "EHCP_REVIEWS", "COMMUNITY_WAITS")
-WORKSTREAMS = (*PLAN_WORKSTREAMS, *TOPIC_WORKSTREAMS, "CONTEXT")  # the board's order: plan, topics, context last
-UNITS = ("percent", "count", "rate_per_1000", "weeks", "days")
+# A published measure no plan places (LAIT's SEN measures, read for every authority): shown on Benchmarks only, never
+# on the Summary, the theme pages or in the board pack, where dozens of unplanned measures would bury the plan's own.
+BENCHMARK_ONLY = "BENCHMARKS"
+WORKSTREAMS = (*PLAN_WORKSTREAMS, *TOPIC_WORKSTREAMS, "CONTEXT", BENCHMARK_ONLY)  # the board's order, context last
+UNITS = ("percent", "count", "rate_per_1000", "weeks", "days", "score", "pounds")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 FREQUENCIES = ("monthly", "quarterly", "termly", "annual", "survey")
 STATUS_SYMBOLS = ("", "c", "x", "z", "low", "u")
@@ -93,6 +96,10 @@ TABLES: dict[str, Table] = {
                 "next_update": pl.Date(),
                 "spc_rebase": pl.List(pl.Date()),
                 "series_breaks": pl.List(pl.Date()),
+                "year_type": pl.String(),  # the publisher's year type ("Academic Year", "Financial Year", …)
+                "last_update": pl.Date(),  # when the publisher last updated the measure
+                "link": pl.String(),  # the publisher's page for the measure
+                "topic": pl.String(),  # the publisher's topic ("Children with SEN", "Key Stage 2", …)
             },
             key=("kpi_id",),
             enums={
@@ -103,10 +110,21 @@ TABLES: dict[str, Table] = {
                 "frequency": FREQUENCIES,
             },
             nullable=frozenset(
-                {"target", "target_date", "baseline_value", "baseline_period", "next_update", "series_breaks"}
+                {
+                    "target",
+                    "target_date",
+                    "baseline_value",
+                    "baseline_period",
+                    "next_update",
+                    "series_breaks",
+                    "year_type",
+                    "last_update",
+                    "link",
+                    "topic",
+                }
             ),
             description="one row per indicator: definition, unit, polarity, PIP target and baseline",
-            added=frozenset({"series_breaks"}),
+            added=frozenset({"series_breaks", "year_type", "last_update", "link", "topic"}),
         ),
         Table(
             "kpi_values",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from metrics.formatting import fmt_value, periods, plural
-from metrics.kpi import SMALL_DENOMINATOR, for_area_phase
+from metrics.kpi import SMALL_DENOMINATOR, followed, for_area_phase
 from metrics.spc import MIN_POINTS, icons, spc
 
 
@@ -39,7 +39,9 @@ def comparator_series(values: pl.LazyFrame, kpi_id: str, names: dict[str, str]) 
 
 
 def all_series(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, phase: str) -> dict:
-    """indicator_series for every indicator in the catalogue, collected: kpi_id -> DataFrame."""
+    """indicator_series for every indicator the board follows (metrics.kpi.followed), collected: kpi_id ->
+    DataFrame."""
+    catalogue = followed(catalogue)
     area = values.filter(pl.col("area_code") == area_code).collect().lazy()  # read the table once, not per indicator
     frames = [indicator_series(area, kpi, area_code=area_code, phase=phase) for kpi in catalogue.iter_rows(named=True)]
     return dict(zip(catalogue["kpi_id"], pl.collect_all(frames), strict=True))
@@ -53,7 +55,7 @@ def all_icons(catalogue: pl.DataFrame, values: pl.LazyFrame, *, area_code: str, 
 def icons_of(catalogue: pl.DataFrame, by_kpi: dict) -> pl.DataFrame:
     """all_icons from series already worked out (all_series's result)."""
     rows = []
-    for kpi in catalogue.iter_rows(named=True):
+    for kpi in followed(catalogue).iter_rows(named=True):
         result = by_kpi[kpi["kpi_id"]]
         found = icons(result, polarity=kpi["polarity"], target=kpi["target"])
         rows.append(

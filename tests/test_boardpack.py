@@ -47,7 +47,9 @@ def test_every_chart_in_the_pack_is_drawn_none_is_a_blank_stand_in(pack):
         for x in page["/Resources"].get("/XObject", {}).values()
         if x.get_object()["/Subtype"] == "/Image"
     }.values()
-    assert len(images) == 22  # 18 indicator charts, the ward map and its key, the waiting-times heat table, risks
+    # 24 indicator charts (18, and the six LAIT series of the plan: Level 2 and 3 at 19 by SEN status, 16–17s in
+    # education or training, SEN support), the ward map and its key, the waiting-times heat table, risks
+    assert len(images) == 28
     for image in images:
         assert max(image["/SMask"].get_object().get_data()) == 255  # opaque pixels: a drawn chart
 

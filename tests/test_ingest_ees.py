@@ -245,3 +245,71 @@ def test_tribunal_blank_appeals_are_the_published_nil_and_regions_leave_out_the_
     assert got("E12000007", 2024)[:3] == (pytest.approx(100 * 60 / 4200), 60, 4200)
     # the authorities' own rates are the table's: Cornwall 52 / 4,000 = 1.30% as published
     assert got("E06000052", 2023)[0] == 1.3
+
+
+def test_2023_release_snake_case_aggregate_file_checked_against_its_own_percentages():
+    got = read_ehcp(FIX / "ees_2023" / "sen2_mi.csv")
+    assert got.problems == [] and got.release == 2022
+    v = got.values
+    # Bury 2022: 219 of 429 plans in 20 weeks, the file's own rate " 51.049" (which 219 / 429 = 51.05% agrees with)
+    t20 = row(v, "ehcp_20wk_pct", "E08000002", date(2022, 12, 31))
+    assert (t20["value"], t20["numerator"], t20["denominator"], t20["note"]) == (51.049, 219, 429, "")
+    # Bolton's published 45.0% is not what its counts say (100 of 200 is 50.0%): shown as published, noted
+    bolton = row(v, "ehcp_20wk_pct", "E08000001", date(2022, 12, 31))
+    assert bolton["value"] == 45.0
+    assert bolton["note"] == "The published 45.0% differs from its counts: 100 of 200 is 50.0%."
+    # its excluding-exceptions count is "x": a null with its symbol, never 0
+    excl = row(v, "ehcp_20wk_excl_pct", "E08000001", date(2022, 12, 31))
+    assert (excl["value"], excl["status"]) == (None, "x")
+    # plans ceased in 2022 by reason, adding up as the 2025 release's do: 192 ceased; needs met 0 + 5 = 5 (2.6%);
+    # higher education or employment 13 + 44 = 57 (29.7%); moved to another authority or abroad 31 + 16 + 2 = 49
+    # (25.5%)
+    assert row(v, "ehcp_ceased", "E08000002", date(2022, 12, 31))["value"] == 192
+    for kpi_id, n in (
+        ("ehcp_ceased_needs_met_pct", 5),
+        ("ehcp_ceased_education_employment_pct", 57),
+        ("ehcp_ceased_moved_pct", 49),
+    ):
+        r = row(v, kpi_id, "E08000002", date(2022, 12, 31))
+        assert (r["numerator"], r["denominator"], round(r["value"], 1)) == (n, 192, round(100 * n / 192, 1))
+    # ceased plans were not collected before 2022 ("z"): no row, rather than an empty one
+    assert v.filter((pl.col("kpi_id") == "ehcp_ceased") & (pl.col("period_end") < date(2022, 1, 1))).height == 0
+    # mediation: 14 cases in 2021, 1 followed by an appeal, the file's own 7.14286%; assessments that led to a plan
+    # in 2022: 442 of 446, its own " 99.10"
+    assert row(v, "ehcp_mediations", "E08000002", date(2021, 12, 31))["value"] == 14
+    med = row(v, "ehcp_mediation_tribunal_pct", "E08000002", date(2021, 12, 31))
+    assert (med["value"], med["numerator"], med["denominator"]) == (7.14286, 1, 14)
+    issued = row(v, "ehcp_assess_issued_pct", "E08000002", date(2022, 12, 31))
+    assert (issued["value"], issued["numerator"], issued["denominator"]) == (99.1, 442, 446)
+
+
+def test_the_2022_caseload_goes_back_to_2010_and_the_newest_release_wins_counting_what_it_replaced(r2025):
+    old = read_ehcp(FIX / "ees_2022")  # sen2_mi.csv (CamelCase) and sen2_age_caseload.csv
+    assert old.problems == [] and set(old.files) == {"sen2_mi.csv", "sen2_age_caseload.csv"}
+    v = old.values
+    # the January census, all ages: Bury 1,065 in January 2010, all statements of SEN; 1,378 in January 2017, 771
+    # of them statements; 2,087 EHC plans in January 2022
+    first = row(v, "ehcp_caseload", "E08000002", date(2010, 1, 31))
+    assert (first["period_label"], first["value"], first["note"]) == (
+        "January 2010",
+        1065,
+        "Includes 1,065 statements of SEN.",
+    )
+    assert row(v, "ehcp_caseload", "E08000002", date(2017, 1, 31))["note"] == "Includes 771 statements of SEN."
+    assert row(v, "ehcp_caseload", "E08000002", date(2022, 1, 31))["value"] == 2087
+    assert row(v, "ehcp_caseload", "E92000001", date(2010, 1, 31))["value"] == 228221
+    middle = read_ehcp(FIX / "ees_2023" / "sen2_mi.csv")
+    rows, notes = combine([old, middle, r2025])
+    # newest first by the latest period each holds: the 2025 fixture (to 2025), the 2022 fixture (whose sen2_mi has
+    # a made-up 2023 row, to test this), the 2023 fixture (to 2022). Each says how many of its rows were replaced
+    # and by which: the 2025 fixture's 2023 row replaces the 2022 fixture's 2023 Bury figures, its 2022 figures
+    # replace 5 of the 2023 fixture's, and the 2022 fixture's 2021 rows 8 more of the 2023 fixture's
+    assert notes == [
+        "3 rows of the release to 2023 (ees_2022) were superseded by a newer release, to 2025 (ees_2025).",
+        "5 rows of the release to 2022 (sen2_mi.csv) were superseded by a newer release, to 2025 (ees_2025).",
+        "8 rows of the release to 2022 (sen2_mi.csv) were superseded by a newer release, to 2023 (ees_2022).",
+    ]
+    assert row(rows, "ehcp_20wk_pct", "E08000001", date(2022, 12, 31))["value"] == 45.0  # only in the 2023 file
+    # the caseload runs from January 2010 to the 2025 release's years
+    caseload = rows.filter((pl.col("kpi_id") == "ehcp_caseload") & (pl.col("area_code") == "E08000002"))
+    assert caseload["period_end"].min() == date(2010, 1, 31)

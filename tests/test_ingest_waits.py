@@ -62,6 +62,10 @@ def bands(total, b0, b1, b2, b4, b12, b18):
 
 
 def build(path, month, layout):
+    return workbook(path, month, chs_sheets(layout))
+
+
+def chs_sheets(layout):
     """RM3 community paediatrics as published for July 2025: 2181 = 34+65+168+630+285 (=1182 under 18) + 897 +
     102 over 52 (102 + 0 in the new layout). RM3 SALT has a blank >2-4 band, so its under-18 count is unknown."""
     sheet_names = ["Table 4", "Table 4a", "Table 4b", "Table 4c", "Table 4d", "Table 4e", "Table 4f"]
@@ -99,7 +103,7 @@ def build(path, month, layout):
             "Number waiting over 104 weeks (over 2 years)",
             {k: [None if v is None else 0 for v in vals] for k, vals in over.items()},
         )
-    return workbook(path, month, sheets)
+    return sheets
 
 
 @pytest.mark.parametrize(
@@ -259,3 +263,118 @@ def test_windows_1252_and_xlsx_templates(tmp_path):
     assert problems == [] and frame["waiting_under_18_weeks"].to_list() == [228]
     (tmp_path / "w.pdf").write_text("x")
     assert "expected .csv or .xlsx" in read_locality_return(tmp_path / "w.pdf", GM)[1][0]
+
+
+# the names the 2023 workbooks give, with no codes (the first rows' ORGS, in the case those files write them)
+NAMED = {
+    "ENG": "England",
+    "Y62": "North West",
+    "QOP": "Greater Manchester",
+    "RM3": "Northern Care Alliance NHS Foundation Trust",
+}
+
+
+def workbook_2023(path, month: str | None, layout: str, months_done: int = 2):
+    """A workbook in a 2023 layout, with the same figures as `build(…, "old")`. "mid" (June and July 2023):
+    'Organisation Type, Organisation Name' and no code. "early" (before June 2023): a blank first column, the title
+    in B1, no labels over type and name, the type given once per group, blanks as empty text, '*' for a withheld
+    adult column. `month` None: the titles leave the month out, as February 2023's do, and 'Table 1' (one column per
+    month from October, England's row filled to the month the workbook is for) says it."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover page"
+    table1 = wb.create_sheet("Table 1")
+    table1.append([None, "Number of organisations of 136 providers in scope that did not submit data"])
+    table1.append([])
+    table1.append([])
+    table1.append([None, None, None, *[date(2022 + (m < 10), m, 1) for m in (10, 11, 12, 1, 2, 3)]])
+    table1.append([None, None, "England", *([6] * (3 + months_done)), *([None] * (3 - months_done))])
+    for sheet, (title, values) in chs_sheets("old").items():
+        ws = wb.create_sheet(sheet)
+        text = f"{title} by service" + (f", {month}" if month else "")
+        pad = [None] if layout == "early" else []
+        ws.append([*pad, text])
+        ws.append([*pad, "Blanks indicate no organisation submitted for the service line."])
+        ws.append([])
+        ws.append([])
+        ws.append(
+            [None, None, None, *HEADERS] if layout == "early" else ["Organisation Type", "Organisation Name", *HEADERS]
+        )
+        for kind, code, _ in ORGS:
+            cells = ["" if v is None and layout == "early" else v for v in values[code or "ENG"]]
+            cells[0] = "*"  # the adult column: withheld
+            typed = "" if layout == "early" and kind == "National" else kind
+            ws.append([*pad, typed, NAMED[code or "ENG"], *cells])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("layout", "month", "end"),
+    [
+        ("early", "January 2023", date(2023, 1, 31)),
+        ("mid", "June 2023", date(2023, 6, 30)),
+        ("early", None, date(2023, 2, 28)),
+    ],
+)
+def test_2023_workbooks_are_matched_by_name_to_the_codes_of_a_newer_one_read_with_them(tmp_path, layout, month, end):
+    from ingest.waits import read_chs_workbooks
+
+    older = workbook_2023(tmp_path / "community_health_2023.xlsx", month, layout)
+    newer = build(tmp_path / "chs.xlsx", "August 2024", "old")
+    notes: list[str] = []
+    (_, old, problems), (_, new, more) = read_chs_workbooks([older, newer], {}, notes)
+    assert problems == more == notes == []
+    # the same figures, under the codes the newer workbook gives: the month from the title, or (February 2023's
+    # titles leave it out) Table 1's last month with England's figure
+    assert set(old["period_end"]) == {end}
+    key = ["area_code", "service", "waiting_total", "waiting_under_18_weeks", "waiting_over_52_weeks"]
+    assert old.select(key).sort(key).equals(new.select(key).sort(key))
+    paeds = old.filter((pl.col("area_code") == "RM3") & (pl.col("service") == "community_paediatrics")).row(
+        0, named=True
+    )
+    assert (paeds["waiting_total"], paeds["waiting_under_18_weeks"]) == (2181, 1182)  # 34+65+168+630+285
+
+
+def test_a_2023_workbook_alone_names_what_it_cannot_match(tmp_path):
+    from ingest.waits import read_chs_workbooks
+
+    older = workbook_2023(tmp_path / "community_health_2023.xlsx", "May 2023", "early")
+    notes: list[str] = []
+    ((_, frame, problems),) = read_chs_workbooks([older], {"QOP": "Greater Manchester ICB"}, notes)
+    # the ICB is known (say, from the snapshot being updated); the region is not: a problem, nothing read
+    assert (
+        problems
+        == [
+            "community_health_2023.xlsx: region(s) North West — expected an organisation named in a newer workbook "
+            "(from August 2023, which gives each organisation's code) read with this one"
+        ]
+        and frame.height == 0
+    )
+    notes.clear()
+    ((_, frame, problems),) = read_chs_workbooks([older], {"QOP": "Greater Manchester ICB", "Y62": "North West"}, notes)
+    # a provider no newer workbook names (one since merged or closed) is left out, and said so
+    assert problems == [] and "RM3" not in set(frame["area_code"]) and "QOP" in set(frame["area_code"])
+    assert notes == [
+        "community_health_2023.xlsx: not read, as no newer workbook read with it names them with their codes (since "
+        "merged or closed): Northern Care Alliance NHS Foundation Trust."
+    ]
+
+
+def test_months_missing_from_the_workbooks_are_a_gap_in_the_trend_not_a_line_across(tmp_path):
+    from charts.waits import trend_chart
+
+    trend = pl.DataFrame(
+        {
+            "period_end": [date(2023, 1, 31), date(2023, 2, 28), date(2024, 8, 31), date(2025, 7, 31)],
+            "pct": [55.0, 56.0, 51.0, 63.0],
+            "pooled_pct": [60.0, 61.0, 58.0, 62.0],
+            "rank": [1, 1, 1, 1],
+            "m": [1, 1, 1, 1],
+        }
+    )
+    spec = trend_chart(trend, area="Greater Manchester ICB", reference="England").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    segments = [(r["series"], r["segment"]) for r in sorted(rows, key=lambda r: (r["series"], r["period_end"]))]
+    # January and February 2023 one line; August 2024 after a gap of 17 months a second; July 2025 a third
+    assert segments == [(s, k) for s in ("England", "Greater Manchester ICB") for k in (0, 0, 1, 2)]
+    assert spec["encoding"]["detail"]["field"] == "segment"  # one line per segment

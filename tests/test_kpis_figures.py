@@ -193,16 +193,32 @@ def test_pfa_caseload_72_of_whom_30_learning_disabilities(values):
 
 @pytest.mark.parametrize(
     ("kpi_id", "bury", "england"),
-    [
-        ("l2_at19_sen_support_pct", 72, 65),
-        ("l2_at19_ehcp_pct", 34, 30),
-        ("l3_at19_sen_support_pct", 40, 35),
-        ("l3_at19_ehcp_pct", 21, 14),
+    [  # LAIT's figures for 19-year-olds in 2023/24 (its "2024"), as published: the self-evaluation's 72% / 34%,
+        # 40% / 21% (England 65% / 30%, 35% / 14%) are these rounded
+        ("lait_age19_senwos", 71.89, 64.86),
+        ("lait_age19_sen_s", 33.95, 29.81),
+        ("lait_age19_senwos_l3", 39.63, 35.08),
+        ("lait_age19_sen_s_l3", 21.1, 14.15),
     ],
 )
 def test_level_2_and_3_at_19(values, kpi_id, bury, england):
-    assert series(values, kpi_id)["value"][-1] == bury
-    assert series(values, kpi_id, area=ENGLAND)["value"][-1] == england
+    assert row(values, kpi_id, "2023/24")["value"] == bury
+    assert row(values, kpi_id, "2023/24", area=ENGLAND)["value"] == england
+    assert series(values, kpi_id)["period_label"][-1] == "2023/24"  # the latest LAIT has
+
+
+@pytest.mark.parametrize(
+    ("kpi_id", "labels", "bury", "england"),
+    [  # KPIS.md's public sources: 16–17-year-olds with SEN in education or training at 31 March (LAIT's 2023–2025),
+        # pupils at SEN support and with an EHC plan in all schools at the January census (2023–2025)
+        ("lait_16_17yroldsen_et", ("2022-23", "2023-24", "2024-25"), (85.71, 81.54, 77.57), (87.2, 87.1, 87.4)),
+        ("lait_sen_totsensup", ("2022/23", "2023/24", "2024/25"), (11.9, 12.5, 13.0), (13.0, 13.6, 14.2)),
+        ("lait_sen_totstat", ("2022/23", "2023/24", "2024/25"), (4.9, 5.6, 6.4), (4.3, 4.8, 5.3)),
+    ],
+)
+def test_lait_measures_of_the_plan(values, kpi_id, labels, bury, england):
+    assert [row(values, kpi_id, lab)["value"] for lab in labels] == list(bury)
+    assert [round(row(values, kpi_id, lab, area=ENGLAND)["value"], 1) for lab in labels] == list(england)
 
 
 def test_transition_platform_100_percent(values):

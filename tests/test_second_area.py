@@ -304,7 +304,7 @@ name = "West Yorkshire"
         "E10 and six digits, such as 'E08000002'",
         "ingest.toml [chs]: provider_for E08000035: 'RY6 and RXF' — expected an NHS trust's ODS code, such as 'RM3'",
         "ingest.toml [sources]: ehcp 'missing.zip' — no such file or folder",
-        "ingest.toml [sources]: 'surveys' is not a source (expected ehcp, chs, wards, templates)",
+        "ingest.toml [sources]: 'surveys' is not a source (expected ehcp, lait, chs, wards, templates)",
     ]
     assert said == [] and not (tmp_path / "out").exists()  # no source was read, nothing written
 
@@ -451,7 +451,7 @@ ehcp_new_plan = {{ workstream = "PIP1" }}
         "ingest.toml [plan] ehcp_20wk_pct: 'owner' is not a plan setting (expected workstream, theme, target, "
         "target_date)",
         "ingest.toml [plan] ehcp_20wk_pct: workstream 'PIP9' — expected one of PIP1, PIP2, PIP3, PIP4, PIP5, "
-        "PIP6.1, PIP6.2, AFI1, AFI2, AFI3, EHCP_ASSESS, EHCP_REVIEWS, COMMUNITY_WAITS, CONTEXT",
+        "PIP6.1, PIP6.2, AFI1, AFI2, AFI3, EHCP_ASSESS, EHCP_REVIEWS, COMMUNITY_WAITS, CONTEXT, BENCHMARKS",
         "ingest.toml [plan] ehcp_20wk_pct: target 'ninety' — expected a number such as 90",
         "ingest.toml [plan] ehcp_20wk_pct: target_date 'soon' — expected a date such as 2026-03-31",
         "ingest.toml [plan] ehcp_requests: theme '4' — expected 1, 2 or 3",
@@ -466,7 +466,7 @@ ehcp_new_plan = {{ workstream = "PIP1" }}
         build(tmp_path / "ingest.toml", as_at="2025-11-03", out_root=tmp_path / "out", log=lambda _m: None)
     assert err.value.problems == [
         "ingest.toml [plan] ehcp_new_plan: not an indicator the build knows (a DfE, waiting-time or annual-review "
-        "indicator, or one defined in kpi_catalogue)"
+        "indicator, a LAIT measure of the files in [sources] lait, or one defined in kpi_catalogue)"
     ]
     assert not (tmp_path / "out").exists()
 

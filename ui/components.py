@@ -19,12 +19,20 @@ OGL = "Contains public sector information licensed under the Open Government Lic
 
 def demo_banner(ctx: Context) -> None:
     if ctx.snapshot.demo:
-        dfe = any(s.get("publisher") == "Department for Education" for s in ctx.snapshot.manifest.get("sources", []))
+        sources = ctx.snapshot.manifest.get("sources", [])
+        dfe = any(s.get("publisher") == "Department for Education" for s in sources)
+        lait = any("LAIT" in str(s.get("name", "")) for s in sources)
         st.warning(
             "**Demonstration data.** "
             + (
                 "The Department for Education's EHC plan statistics for every local authority are the published "
-                "figures. The local figures — monthly indicators, surveys, wards, waiting times, actions and risks — "
+                "figures"
+                + (
+                    ", and so are its Local Authority Interactive Tool (LAIT) measures and statistical neighbours"
+                    if lait
+                    else ""
+                )
+                + ". The local figures — monthly indicators, surveys, wards, waiting times, actions and risks — "
                 "are invented, apart from the published figures listed on the Data and methods page."
                 if dfe
                 else "These figures are generated for demonstration. The published figures they reproduce are "

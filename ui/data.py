@@ -844,23 +844,28 @@ def _benchmarks(path: str, fp: str) -> pl.DataFrame:
     order = {w: i for i, w in enumerate(WORKSTREAMS)}  # the plan's order, context (primary need) last
     cat = (
         scan_table(snap, "kpi_catalogue")
-        .filter(pl.col("source") == "DfE SEN2")
+        .filter(pl.col("source").is_in(benchmarks.PUBLISHED_SOURCES))
         .collect()
         .sort(pl.col("workstream").replace_strict(order, default=len(order)), "theme", maintain_order=True)
     )
-    return benchmarks.benchmark_table(
+    table = benchmarks.benchmark_table(
         scan_table(snap, "kpi_values"),
         cat,
         area=snap.la_code,
         region=where.region_code,
         system=list(where.localities),
         neighbours=list(where.neighbours),
+        region_las=list(where.region_authorities),
     )
+    topics = cat.select("kpi_id", topic=pl.col("topic").fill_null(pl.lit(benchmarks.SEN2_TOPIC)))
+    return table.join(topics, on="kpi_id", how="left", maintain_order="left")
 
 
-def benchmark_rows(snap: Snapshot) -> pl.DataFrame:
-    """The benchmark table (metrics.benchmarks.benchmark_table) of the DfE indicators."""
-    return _benchmarks(*_key(snap))
+def benchmark_rows(snap: Snapshot, topic: str | None = None) -> pl.DataFrame:
+    """The benchmark table (metrics.benchmarks.benchmark_table) of the published DfE indicators, with each one's
+    topic; only one topic's with `topic`."""
+    rows = _benchmarks(*_key(snap))
+    return rows if topic is None else rows.filter(pl.col("topic") == topic)
 
 
 def comparison_words(where) -> str:
@@ -879,7 +884,7 @@ def comparison_words(where) -> str:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dict:
+def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool, region_only: bool = False) -> dict:
     from charts import benchmarks as bc
     from charts.spc import UNIT_AXIS
 
@@ -916,6 +921,7 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dic
             period_end=row["period_end"],
             area=snap.la_code,
             system=list(where.localities),
+            only=list(where.region_authorities) if region_only else None,
         ).collect()
         dist = dist.with_columns(name=pl.col("area_code").replace_strict(names, default=pl.col("area_code")))
         chart = bc.strip(
@@ -924,14 +930,38 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool) -> dic
             unit_title=UNIT_AXIS[row["unit"]],
             decimals=row["decimals"],
             font_scale=scale,
-            description=f"{row['title']}, {row['period_label']}: every local authority, {area} highlighted",
+            description=f"{row['title']}, {row['period_label']}: every local authority"
+            + (f" of the {where.region_name}" if region_only else "")
+            + f", {area} highlighted",
         )
     return arrow_datasets(chart.to_dict())
 
 
-def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool) -> dict:
-    """Cached spec of a benchmark chart: "trend" or "strip" (charts.benchmarks)."""
-    return _bench_chart(*_key(snap), kind, kpi_id, board)
+def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool, region_only: bool = False) -> dict:
+    """Cached spec of a benchmark chart: "trend" or "strip" (charts.benchmarks), the strip of every English local
+    authority or (`region_only`) of the region's."""
+    return _bench_chart(*_key(snap), kind, kpi_id, board, region_only)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _neighbours(path: str, fp: str, kpi_id: str) -> pl.DataFrame:
+    snap = _open(path, fp)
+    where = setup(snap)
+    row = _benchmarks(path, fp).filter(pl.col("kpi_id") == kpi_id).row(0, named=True)
+    return benchmarks.neighbour_table(
+        scan_table(snap, "kpi_values"),
+        kpi_id=kpi_id,
+        period_end=row["period_end"],
+        area=snap.la_code,
+        neighbours=list(where.neighbours),
+        decimals=row["decimals"],
+        polarity=row["polarity"],
+    )
+
+
+def neighbours(snap: Snapshot, kpi_id: str) -> pl.DataFrame:
+    """The area and each statistical neighbour on one benchmark indicator, ranked (metrics.benchmarks)."""
+    return _neighbours(*_key(snap), kpi_id)
 
 
 def edited_frame(edited, table: str) -> pl.DataFrame:

@@ -15,6 +15,8 @@ UNIT_NAMES = {
     "rate_per_1000": "Rate per 1,000",
     "weeks": "Weeks",
     "days": "Days",
+    "score": "Score",
+    "pounds": "Pounds (£)",
 }
 
 
@@ -68,8 +70,11 @@ def catalogue_frame(catalogue: pl.DataFrame) -> pl.DataFrame:
                 "Polarity": POLARITY_WORDS[r["polarity"]],
                 "Target": fmt_target(r["target"], r["unit"], r["decimals"], r["target_date"]),
                 "Frequency": r["frequency"].capitalize(),
-                "Source": r["source"],
+                "Source": r["source"] + (f" ({r['topic']})" if r.get("topic") else ""),
+                "Year type": r.get("year_type") or "",
+                "Last update": fmt_date(r.get("last_update")),
                 "Next update": fmt_date(r["next_update"]) or "Not scheduled",
+                "Link": r.get("link") or "",
                 "Id": r["kpi_id"],
             }
         )

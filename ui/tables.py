@@ -576,11 +576,13 @@ def trend_display_waits(
     return pl.DataFrame(rows)
 
 
-def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:
+def benchmark_display(frame: pl.DataFrame, setup, *, region_only: bool = False) -> pl.DataFrame:
     """The benchmark table as people read it: the area's value as published with its counts, comparators (England,
-    the area's region and system, its neighbours; a column only for a comparator the area has; the system's and
-    neighbours' figures say how many authorities they use when some are left out), ranks "=Nth of M" and quartile,
-    and a note (the publisher's percentage against its counts, a small-number caution). METHODS §8."""
+    the area's region and system, its statistical neighbours' average; a column only for a comparator the area has;
+    the system's and neighbours' figures say how many authorities they use when some are left out), ranks "=Nth of
+    M" among the system's authorities, among the area and its neighbours, and in England with the quartile — or, in
+    the region-only view (`region_only`), among the region's authorities — and a note (the publisher's percentage
+    against its counts, a small-number caution). METHODS §8."""
     from metrics.areas import ordinal
     from metrics.kpi import SMALL_DENOMINATOR
 
@@ -637,11 +639,41 @@ def benchmark_display(frame: pl.DataFrame, setup) -> pl.DataFrame:
                 "England": v(r["england"]),
                 **({setup.region_name: v(r["region"])} if setup.region_name else {}),
                 **({setup.system_short: group("system")} if setup.system else {}),
-                **({"Neighbours": group("neighbours")} if setup.neighbours else {}),
+                **({"Statistical neighbours (average)": group("neighbours")} if setup.neighbours else {}),
                 **({f"Rank in {setup.system_short}": rank(r, "system")} if setup.system else {}),
-                "Rank in England": rank(r, "england"),
-                "Quartile (A = best)": quartile(r),
+                **({"Rank among neighbours": rank(r, "neighbours")} if setup.neighbours else {}),
+                **(
+                    {f"Rank in {setup.region_phrase}": rank(r, "region")}
+                    if region_only
+                    else {"Rank in England": rank(r, "england"), "Quartile (A = best)": quartile(r)}
+                ),
                 "Note": note(r),
+            }
+        )
+    return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
+
+
+def neighbour_display(frame: pl.DataFrame, setup, row: dict) -> pl.DataFrame:
+    """The area and each of its statistical neighbours on one indicator (metrics.benchmarks.neighbour_table), as
+    people read it: the authority, how close a neighbour DfE's file says it is, the figure as published (its symbol
+    where there is none) and its rank among them ("=2nd of 11"; counts and small numbers are not ranked)."""
+    from metrics.areas import ordinal
+
+    rows = []
+    for r in frame.iter_rows(named=True):
+        if r["rank"] is None or row["unit"] == "count":
+            rank = "Not ranked (a count)" if row["unit"] == "count" else "Not ranked"
+        else:
+            rank = ("=" if r["tied"] else "") + f"{ordinal(r['rank'])} of {r['of']}"
+            rank += " (highest first)" if row["polarity"] == "neutral" else ""
+        rows.append(
+            {
+                "Local authority": setup.name(r["area_code"]),
+                "Statistical neighbour": "The area itself"
+                if r["area_code"] == setup.la_code
+                else setup.closeness.get(r["area_code"], "") or "Yes",
+                row["period_label"] or "Value": fmt_value(r["value"], row["unit"], row["decimals"], r["status"]),
+                "Rank among them": rank,
             }
         )
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()

@@ -185,3 +185,29 @@ def test_keyboard_reaches_every_page_link_in_navigation_order(server, page):
     page.wait_for_url("**/since_last_board**")
     wait_until_drawn(page)
     assert_no_errors(page)
+
+
+@pytest.mark.e2e
+def test_benchmarks_names_the_ten_neighbours_and_ranks_within_the_region(server, page):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{server}/benchmarks")
+    wait_until_drawn(page)
+    assert page.get_by_text("DfE children's services statistical neighbours, May 2025").count() >= 1
+    assert page.get_by_role("heading", name="Statistical neighbours").count() == 1
+    page.get_by_text("Within the North West only").click()
+    page.get_by_role("heading", name="Every local authority in the North West").wait_for()
+    wait_until_drawn(page)
+    assert_no_errors(page)
+    assert_accessible(page, "Benchmarks, within the region")
+    page.screenshot(path=SHOTS / "benchmarks_region.png", full_page=True)
+
+
+@pytest.mark.e2e
+def test_theme_3_shows_level_2_and_3_at_19_by_sen_status_as_published(server, page):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{server}/theme_3?ws=PIP4")
+    wait_until_drawn(page)
+    assert_no_errors(page)
+    metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert {"71.9%", "34.0%", "39.6%", "21.1%"} <= set(metrics), metrics
+    assert page.get_by_text("Source: DfE Local Authority Interactive Tool (LAIT).").count() == 4
