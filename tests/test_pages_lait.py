@@ -139,8 +139,13 @@ def test_data_and_methods_gives_each_lait_measure_its_dates_year_type_and_link()
     at = app().run()
     at.switch_page("pages/data_methods.py").run()
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "Id" in d.value.columns)
-    row = table[table["Id"] == "lait_age19_sen_s"].iloc[0]
+    from metrics.snapshot import open_snapshot, scan_table
+    from tests.conftest import DEMO_ROOT
+
+    cat = scan_table(open_snapshot(DEMO_ROOT / "2025-10-31"), "kpi_catalogue").collect()
+    title = cat.filter(cat["kpi_id"] == "lait_age19_sen_s")["title"].item()
+    table = next(d.value for d in at.dataframe if "Year type" in d.value.columns)  # the public view has no ids
+    row = table[table["Indicator"] == title].iloc[0]
     # LAIT's dictionary: Last Update 45748 (1 April 2025), Next Update 46113 (1 April 2026), Academic Year
     assert (row["Last update"], row["Next update"], row["Year type"]) == (
         "1 April 2025",

@@ -384,7 +384,7 @@ def test_the_key_messages_follow_the_title_slide(prs, pack):
     head, *rest = pack.key_messages
     assert paragraphs[0].text == head and paragraphs[0].runs[0].font.bold
     assert [p.text for p in paragraphs[1:]] == [f"• {m}" for m in rest]
-    assert head.startswith("14 of 53 indicators need the board's attention")
+    assert head.startswith(f"{len(rest)} of {N_INDICATORS} indicators need the board's attention")
 
 
 def test_since_the_last_board_is_tables_as_the_model_has_them(prs, pack):
