@@ -227,6 +227,30 @@ def test_two_files_of_the_same_name_in_one_folder_are_refused(tmp_path):
 # --- row 16: values no reader expected -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("bad", ["NaN", "inf", "-Infinity", "1e400", "1,0e999"])
+def test_nan_or_infinity_in_a_dfe_file_is_named_by_file_row_and_column(tmp_path, bad):
+    """Polars reads each of these as a number that is not finite, and the snapshot check refused it naming only the
+    table ("kpi_values: column 'value' has 1 value(s) that are not finite numbers"); the reader names the cell."""
+    lines = (EES / "requests.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert ",Bury," in lines[2]  # row 3, as a spreadsheet numbers it: Bury's 560 requests in 2024
+    lines[2] = lines[2].replace(",560,", f',"{bad}",', 1)
+    (tmp_path / "requests.csv").write_text("\n".join(lines) + "\n")
+    result = read_ehcp(tmp_path / "requests.csv")
+    assert result.values.height == 0
+    assert problems_of(result) == (
+        f"requests.csv, row 3, column 'requests_received_in_year': value '{bad}' — expected a number or one of the "
+        "DfE's markers (x, z, c, :, low), not nan or infinity"
+    )
+
+
+def test_a_place_called_nan_is_a_name_not_a_number(tmp_path):
+    lines = (EES / "requests.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace(",Bury,", ",Nan,", 1).replace(",North West,", ",Inf,", 1)
+    (tmp_path / "requests.csv").write_text("\n".join(lines) + "\n")
+    result = read_ehcp(tmp_path / "requests.csv")
+    assert result.problems == [] and result.values.height > 0
+
+
 @pytest.mark.parametrize("period", ["20x4", "999900", "202426", "1800"])
 def test_dfe_time_periods_that_are_not_years_are_listed(tmp_path, period):
     lines = (EES / "requests.csv").read_text().splitlines()
