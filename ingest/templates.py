@@ -138,6 +138,15 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str]:
         return "", f"{name}, row {row}: the text is neither UTF-8 nor Windows-1252 (byte {raw[exc.start]:#04x})"
 
 
+def workbook_rows(data: bytes, name: str):
+    """A template workbook's first sheet, read within the workbook caps in a child process, once per file
+    (ingest.workbook), stopped after the header and MAX_ROWS rows. The Update data page calls this first, outside
+    the server's run lock, so that `read_rows` finds the answer kept."""
+    from ingest import workbook
+
+    return workbook.read(data, name, max_rows=MAX_ROWS + 1)
+
+
 def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     """Header, data rows (as text) and problems for a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX."""
     path = Path(path)
@@ -154,25 +163,12 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
         )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            ws = wb.worksheets[0]
-            ws.reset_dimensions()
-            rows = []
-            for r in ws.iter_rows(values_only=True):  # streamed, and stopped at the row cap
-                rows.append([_cell_text(v) for v in r])
-                if len(rows) > MAX_ROWS + 1:
-                    wb.close()
-                    return (
-                        [],
-                        [],
-                        [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"],
-                    )
-            wb.close()
-        except Exception as exc:  # any reader failure: the file is not a usable workbook
-            return [], [], [f"{path}: not a readable XLSX workbook ({type(exc).__name__})"]
+        book = workbook_rows(path.read_bytes(), path.name)
+        if book.problems:
+            return [], [], book.problems
+        if any(book.more.values()):
+            return [], [], [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"]
+        rows = [[_cell_text(v) for v in r] for sheet in book.rows.values() for r in sheet]  # the first sheet's
     elif suffix in (".csv", ".txt"):
         text, problem = decode_text(path.read_bytes(), path.name)
         if problem:
@@ -211,7 +207,7 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
             f"{name}: missing column(s) {', '.join(missing)}; the template's columns are {', '.join(template.header())}"
         )
     if unknown:
-        problems.append(f"{name}: unexpected column(s) {', '.join(unknown)} (misspelt?)")
+        problems.append(f"{name}: unexpected column(s) {_some(unknown)} (misspelt?)")
     if missing:
         return [], problems
     if not rows:
@@ -265,6 +261,15 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
                 seen[key] = n
         out.append(row)
     return ([] if problems else out), problems
+
+
+SHOWN = 10  # names listed in one problem: a sheet 16,384 columns wide must not make a message of 100 KB
+
+
+def _some(names: list[str]) -> str:
+    """Names as a list, the first SHOWN of them and how many more."""
+    shown = ", ".join(f"'{n[:40]}'" if not n or n != n.strip() else n[:40] for n in names[:SHOWN])
+    return shown + (f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else "")
 
 
 def _expect(col: Col) -> str:

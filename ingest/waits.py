@@ -115,12 +115,22 @@ def _period(title: str) -> date | None:
     return parse_month(m.group(1)) if m else None
 
 
+CHS_SHEETS = r"^Table 4[a-z]?$"  # the children's waiting lists, one sheet per band of weeks waited
+
+
+def chs_sheets(data: bytes, name: str):
+    """The workbook's 'Table 4' sheets, read within the workbook caps in a child process, once per file
+    (ingest.workbook), each stopped after MAX_SHEET_ROWS rows. The Update data page calls this first, outside the
+    server's run lock, so that `read_chs_workbook` finds the answer kept."""
+    from ingest import workbook
+
+    return workbook.read(data, name, sheets=CHS_SHEETS, max_rows=MAX_SHEET_ROWS)
+
+
 def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[pl.DataFrame, list[str]]:
     """Every children's service of every organisation in one monthly CHS workbook, as `waiting_times` rows
     (source chs_sitrep_provider; area_code the organisation code, ENG for England). `names`, when given, is filled
     with each organisation's published name in the case people write it (metrics.areas.nhs_title)."""
-    import openpyxl
-
     from metrics.areas import nhs_title
 
     name = Path(path).name
@@ -129,25 +139,17 @@ def read_chs_workbook(path: Path, names: dict[str, str] | None = None) -> tuple[
         return pl.DataFrame(schema=TABLES["waiting_times"].columns), [
             f"{name}: {size >> 20} MB; a monthly NHS workbook is a few MB, and at most {MAX_WORKBOOK_BYTES >> 20} MB is read"
         ]
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook at all
-        return pl.DataFrame(schema=TABLES["waiting_times"].columns), [f"{name}: not a readable XLSX ({exc})"]
+    if not Path(path).is_file():
+        return pl.DataFrame(schema=TABLES["waiting_times"].columns), [f"{name}: file not found"]
+    book = chs_sheets(Path(path).read_bytes(), name)
+    if book.problems:
+        return pl.DataFrame(schema=TABLES["waiting_times"].columns), book.problems
     values: dict[tuple[str, str], dict[str, int | None]] = {}
     period: date | None = None
     problems: list[str] = []
     bands_seen = set()
-    for sheet in wb.sheetnames:
-        if not re.match(r"^Table 4[a-z]?$", sheet):
-            continue
-        ws = wb[sheet]
-        ws.reset_dimensions()
-        rows = []
-        for r in ws.iter_rows(values_only=True):
-            rows.append(r)
-            if len(rows) > MAX_SHEET_ROWS:
-                break
-        if len(rows) > MAX_SHEET_ROWS:
+    for sheet, rows in book.rows.items():
+        if book.more[sheet]:
             problems.append(
                 f"{name}, sheet '{sheet}': more than {MAX_SHEET_ROWS:,} rows; not an NHS England CHS workbook"
             )
