@@ -216,6 +216,74 @@ def test_encrypted_and_deflate64_members_are_listed_every_one(tmp_path):
     assert "release.zip/newplans.csv: compressed with a method this reader cannot open (method 9" in text
 
 
+TRIBUNAL_TABLE = EES / "supporting-files" / "SEND Tribunals and appeal rate 2014-2024.csv"
+
+
+def _recording_reads(monkeypatch) -> list[str]:
+    read: list[str] = []
+    original = zipfile.ZipFile.read
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "read",
+        lambda self, name, pwd=None: read.append(getattr(name, "filename", name)) or original(self, name, pwd),
+    )
+    return read
+
+
+def test_any_number_of_tribunal_tables_in_one_zip_are_refused_and_none_is_read(tmp_path, monkeypatch):
+    """Every distinctly named "SEND Tribunals and appeal rate …" member was read and held (a 10 MB zip of them held
+    1.8 GB): one table of each kind is read, and more than one of a kind is refused before any is decompressed."""
+    real = {f"data/{p.name}": p.read_bytes() for p in EES.glob("*.csv")}
+    table = TRIBUNAL_TABLE.read_bytes()
+    copies = {f"supporting-files/SEND Tribunals and appeal rate 2014-{year}.csv": table for year in (2022, 2023, 2024)}
+    archive = _zip_of(tmp_path / "release.zip", {**real, **copies})
+    read = _recording_reads(monkeypatch)
+    result = read_ehcp(archive)
+    assert not [n for n in read if "Tribunals" in n]  # none of the three was decompressed
+    assert problems_of(result) == (
+        "release.zip: 3 tribunal appeal-rate tables (supporting-files/SEND Tribunals and appeal rate 2014-2022.csv, "
+        "supporting-files/SEND Tribunals and appeal rate 2014-2023.csv, supporting-files/SEND Tribunals and appeal "
+        "rate 2014-2024.csv); keep one release's files per folder or zip"
+    )
+    # the same in a folder
+    folder = tmp_path / "release"
+    shutil.copytree(EES, folder)
+    (folder / "supporting-files" / "SEND Tribunals and appeal rate 2014-2023.csv").write_bytes(table)
+    assert "release: 2 tribunal appeal-rate tables" in problems_of(read_ehcp(folder))
+
+
+def test_a_release_over_its_budget_is_refused_before_any_member_is_read(tmp_path, monkeypatch):
+    """All the used members of one archive together have a budget (MAX_ARCHIVE_BYTES), checked on the sizes the zip
+    declares (zipfile never gives more than the size declared) before any member is decompressed."""
+    import ingest.ees as ees
+
+    real = {f"data/{p.name}": p.read_bytes() for p in EES.glob("*.csv")}
+    total = sum(len(d) for d in real.values())
+    archive = _zip_of(tmp_path / "release.zip", real)
+    monkeypatch.setattr(ees, "MAX_ARCHIVE_BYTES", total - 1)
+    read = _recording_reads(monkeypatch)
+    result = read_ehcp(archive)
+    assert read == [] and result.values.height == 0
+    assert problems_of(result) == (
+        f"release.zip: the files this reader uses add up to {total:,} bytes uncompressed, more than the "
+        f"{total - 1:,} bytes one release may hold (the whole 2025 release is about 30 MB); none is read"
+    )
+    monkeypatch.setattr(ees, "MAX_ARCHIVE_BYTES", total)
+    assert read_ehcp(archive).problems == []  # exactly at the budget: read
+
+
+def test_a_zip_listing_more_parts_than_the_cap_is_refused_before_its_directory_is_read(tmp_path, monkeypatch):
+    import ingest.workbook as workbook
+
+    archive = _zip_of(tmp_path / "release.zip", {f"data/x{i}.txt": b"" for i in range(30)})
+    monkeypatch.setattr(workbook, "MAX_PARTS", 20)
+    opened = []
+    original = zipfile.ZipFile.__init__
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda self, *a, **k: opened.append(1) or original(self, *a, **k))
+    assert read_ehcp(archive).problems == ["release.zip: it holds 30 files inside; at most 20 are read"]
+    assert opened == []
+
+
 def test_two_files_of_the_same_name_in_one_folder_are_refused(tmp_path):
     shutil.copytree(EES, tmp_path / "release")
     (tmp_path / "release" / "old").mkdir()
