@@ -23,6 +23,10 @@ from metrics.schema import today
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 10_000
+MAX_LABEL_CHARS = 40  # a period label: "Q1 2025", "2024-25", "January 2025"
+# what a spreadsheet runs as a formula when a cell starts with it (the board's slides embed their charts' data in
+# workbooks, and downloads are spreadsheets): never the start of a period's name
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 INT_LIMIT = 2**31 - 1  # every whole-number column fits a 32-bit integer
 FLOAT_LIMIT = 1e15
 YEARS = (1900, 2100)
@@ -36,8 +40,8 @@ MONTHS = {
 
 @dataclass(frozen=True)
 class Col:
-    """One template column: its kind ("month", "date", "int", "float", "str"), whether it may be blank, the
-    allowed values, and bounds for numbers."""
+    """One template column: its kind ("month", "date", "int", "float", "str", or "label": a period's name as tables,
+    charts and the board's slides show it), whether it may be blank, the allowed values, and bounds for numbers."""
 
     name: str
     kind: str = "str"
@@ -282,6 +286,8 @@ def _expect(col: Col) -> str:
         "int": "a whole number",
         "float": "a number",
         "str": "some text",
+        "label": f"a period's name such as Q1 2025 or 2024-25, at most {MAX_LABEL_CHARS} characters, not starting "
+        "with =, +, -, @, a tab or a carriage return",
     }[col.kind]
 
 
@@ -313,6 +319,8 @@ def _convert(text: str, col: Col):
         if col.maximum is not None and number > col.maximum:
             return None, f"a number of at most {col.maximum:g}"
         return (int(number) if col.kind == "int" else number), None
+    if col.kind == "label" and (len(text) > MAX_LABEL_CHARS or text.startswith(FORMULA_START)):
+        return None, _expect(col)
     if col.allowed and text not in col.allowed:
         return None, _expect(col)
     return text, None

@@ -346,6 +346,48 @@ def test_template_years_and_sizes_outside_their_range_are_listed(tmp_path, templ
     assert rows == [] and any(message in p for p in problems), problems
 
 
+@pytest.mark.parametrize("label", ['=HYPERLINK("http://x")', "+1", "-2024", "@SUM(A1)", "=1+1", "Q1 2025 " + "x" * 33])
+@pytest.mark.parametrize(
+    ("template", "header", "row", "column"),
+    [
+        ("kpi_values", KPI_HEADER, "senco_survey_pct,2025-01-01,2025-03-31,{},all,50,,,,\n", "period_label"),
+        (
+            "annual_reviews",
+            "academic_year_end,period_label,plans_due,reviews_overdue\n",
+            "2025-08-31,{},100,5\n",
+            "period_label",
+        ),
+        (
+            "kpi_catalogue",
+            "kpi_id,theme,workstream,title,definition,unit,polarity,target,target_date,baseline_value,"
+            "baseline_period,frequency,decimals,source\n",
+            "x_pct,1,PIP1,A title,A definition,percent,higher_is_better,,,40,{},monthly,0,Local\n",
+            "baseline_period",
+        ),
+    ],
+)
+def test_a_period_label_a_spreadsheet_would_run_or_over_40_characters_is_listed(
+    tmp_path, template, header, row, column, label
+):
+    """A period's name is written into tables, downloads and the board's slides (whose charts embed workbooks): one
+    starting with =, +, -, @ (or a tab or carriage return, which the reader strips first) would be run as a formula,
+    and one over 40 characters is no period's name. 'Q1 2025 ' and 33 x's are 41 characters."""
+    f = tmp_path / f"{template}.csv"
+    quoted = '"' + label.replace('"', '""') + '"'
+    f.write_text(header + row.format(quoted), encoding="utf-8")
+    rows, problems = validate(f, TEMPLATES[template])
+    assert rows == []
+    assert problems == [
+        f"{template}.csv, row 2, column '{column}': value '{label}' — expected a period's name such as Q1 2025 or "
+        "2024-25, at most 40 characters, not starting with =, +, -, @, a tab or a carriage return"
+    ]
+
+
+def test_period_labels_as_people_write_them_are_read():
+    for label in ("Q1 2025", "2024-25", "2024/25", "Oct 2025", "2025 survey", "x" * 40):
+        assert templates._convert(label, TEMPLATES["kpi_values"].columns[3]) == (label, None)
+
+
 def test_decimals_and_over_long_cells_are_listed(tmp_path):
     header = ",".join(TEMPLATES["kpi_catalogue"].header())
     f = tmp_path / "kpi_catalogue.csv"
