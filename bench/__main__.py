@@ -2,7 +2,8 @@
 
 Prints median timings (milliseconds) for opening and verifying a snapshot, computing the Summary, the real-data
 import, the board pack, then — where the user is (bench.live) — every page on a real server over its websocket and in
-a real browser with an empty app measured in the same run as the floor, and a run of 20 concurrent sessions; then a
+a real browser with an empty app measured in the same run as the floor, a run of 20 concurrent sessions, and one
+session's page run beside a hostile upload and a hung identity provider (`--contention` runs only that); then a
 warm run of every page under AppTest and the process's peak memory. `--live` runs only the measures where the user
 is. Warm page runs patch Streamlit's legacy pages-folder
 detection off, as it is in a real server after the first run (see ui/state.context), so each timing is one run of
@@ -309,20 +310,66 @@ def bench_live(repeat: int) -> None:
     )
 
 
+CONTENTION_TARGET = 2.0  # another session's page run under a hostile upload and a hung provider, × its run alone
+
+
+def bench_contention(repeat: int) -> None:
+    """Another session's page run while one session uploads the two-million-string workbook and one waits on a hung
+    identity provider (bench.live.contention); then the same with an ordinary small workbook (the control)."""
+    from bench.live import contention
+
+    for hostile in (True, False):
+        got = contention(repeat, hostile=hostile)
+        what = "2M-string workbook" if hostile else "ordinary small workbook (control)"
+        ok = max(got.ratio, got.ratio_by_time) <= CONTENTION_TARGET and not got.errors
+        verdict = f"target ≤ {CONTENTION_TARGET:g}× both: {'met' if ok else 'NOT met'}" if hostile else "no target"
+        print(
+            f"  Summary run, public session, sign-in on, provider hung, an officer uploading the {what}: median "
+            f"{got.alone_ms:.1f} ms alone, {got.loaded_ms:.1f} ms under load ({got.ratio:.2f}×); by time "
+            f"{got.alone_by_time_ms:.1f} ms alone, {got.loaded_by_time_ms:.1f} ms under load "
+            f"({got.ratio_by_time:.2f}×); {verdict}"
+        )
+        print(f"    under load, of {got.runs} runs: p95 {got.loaded_p95_ms:.1f} ms, slowest {got.loaded_max_ms:.1f} ms")
+        rounds = sorted(got.upload_rounds)
+        if rounds:
+            print(
+                f"    meanwhile: {len(rounds)} uploads checked, each refused in {statistics.median(rounds):.1f} s "
+                f"(median; {rounds[0]:.1f}–{rounds[-1]:.1f} s from choosing the file to seeing the problem)"
+            )
+        waits = sorted(got.login_waits)
+        if waits:
+            print(
+                f"    meanwhile: {len(waits)} requests to the sign-in route, each waiting "
+                f"{statistics.median(waits):.1f} s on the provider ({got.provider_connections} connections it held)"
+            )
+        print(f"    server peak resident memory {got.peak_rss_mb:.0f} MB")
+        for error in got.errors:
+            print(f"    {error}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--live", action="store_true", help="only the real-server, browser and load measures")
     parser.add_argument("--import", dest="imports", action="store_true", help="only the real data imports")
+    parser.add_argument(
+        "--contention", action="store_true", help="only a page run beside a hostile upload and a hung provider"
+    )
     args = parser.parse_args()
     if args.imports:
         print("Real data import")
         bench_import()
         bench_import_lait()
         return
+    if args.contention:
+        print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
+        bench_contention(args.repeat)
+        return
     if args.live:
         print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
         bench_live(args.repeat)
+        print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
+        bench_contention(args.repeat)
         return
     os.environ.setdefault("PYTHONHASHSEED", "0")
     print(
@@ -340,6 +387,8 @@ def main() -> None:
     bench_pack()
     print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
     bench_live(args.repeat)
+    print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
+    bench_contention(args.repeat)
     print("Pages under AppTest")
     bench_pages(args.repeat)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -455,11 +455,12 @@ def _national_waits(snap: Snapshot, where) -> list[dict]:
             table = league_display(
                 lg.filter(pl.col("area_code").is_in(mine)), where.names, against="England", unit=unit
             )
+            gap = waits.reference_gap(lg, against="England", unit=unit if level == "icb" else "provider")
             out.append(
                 {
                     "service": s,
                     "month": month,
-                    "headline": " ".join(lines),
+                    "headline": " ".join([*lines, gap] if gap else lines),
                     "rows": rows(table.drop("Median wait (weeks)", strict=False)),
                     "area": where.la_name,
                     "against": "Compared with England",
@@ -498,7 +499,14 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
             {
                 "service": s,
                 "month": latest[s],
-                "headline": waits.headline(lg, tr, area_code=snap.la_code, service=s, name=where.la_name),
+                "headline": " ".join(
+                    t
+                    for t in (
+                        waits.headline(lg, tr, area_code=snap.la_code, service=s, name=where.la_name),
+                        waits.reference_gap(lg, against=where.system_name),
+                    )
+                    if t
+                ),
                 "rows": rows(
                     league_display(lg, where.names, against=where.system_short).drop(
                         "Median wait (weeks)", strict=False

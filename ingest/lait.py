@@ -146,19 +146,19 @@ def kind_of(path: Path, data: bytes | None = None) -> str | None:
                 return "dictionary"
             return None
         if suffix in (".xlsx", ".xlsm"):
-            import openpyxl
+            # the first rows of each sheet, read within the workbook caps in a child process (ingest.workbook): a
+            # workbook is never opened here, where a hostile one could hold up the server
+            from ingest import workbook
 
-            wb = openpyxl.load_workbook(source, read_only=True)
-            try:
-                for ws in wb.worksheets:
-                    for row in ws.iter_rows(max_row=10, values_only=True):
-                        cells = _header_cells(row)
-                        if "sn1" in cells and {"la num", "la number"} & cells:
-                            return "neighbours"
-                        if _long_header(cells):
-                            return "long"
-            finally:
-                wb.close()
+            raw = data if data is not None else path.read_bytes()
+            book = workbook.read(raw, path.name, sheets=".*", max_rows=10)
+            for rows in book.rows.values():
+                for row in rows:
+                    cells = _header_cells(row)
+                    if "sn1" in cells and {"la num", "la number"} & cells:
+                        return "neighbours"
+                    if _long_header(cells):
+                        return "long"
     except Exception:  # a file that cannot be opened is not one of LAIT's: the caller says it is not recognised
         return None
     return None

@@ -23,6 +23,10 @@ from metrics.schema import today
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_CELL_CHARS = 10_000
+MAX_LABEL_CHARS = 40  # a period label: "Q1 2025", "2024-25", "January 2025"
+# what a spreadsheet runs as a formula when a cell starts with it (the board's slides embed their charts' data in
+# workbooks, and downloads are spreadsheets): never the start of a period's name
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 INT_LIMIT = 2**31 - 1  # every whole-number column fits a 32-bit integer
 FLOAT_LIMIT = 1e15
 YEARS = (1900, 2100)
@@ -36,8 +40,8 @@ MONTHS = {
 
 @dataclass(frozen=True)
 class Col:
-    """One template column: its kind ("month", "date", "int", "float", "str"), whether it may be blank, the
-    allowed values, and bounds for numbers."""
+    """One template column: its kind ("month", "date", "int", "float", "str", or "label": a period's name as tables,
+    charts and the board's slides show it), whether it may be blank, the allowed values, and bounds for numbers."""
 
     name: str
     kind: str = "str"
@@ -138,6 +142,15 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str]:
         return "", f"{name}, row {row}: the text is neither UTF-8 nor Windows-1252 (byte {raw[exc.start]:#04x})"
 
 
+def workbook_rows(data: bytes, name: str):
+    """A template workbook's first sheet, read within the workbook caps in a child process, once per file
+    (ingest.workbook), stopped after the header and MAX_ROWS rows. The Update data page calls this first, outside
+    the server's run lock, so that `read_rows` finds the answer kept."""
+    from ingest import workbook
+
+    return workbook.read(data, name, max_rows=MAX_ROWS + 1)
+
+
 def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
     """Header, data rows (as text) and problems for a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX."""
     path = Path(path)
@@ -154,25 +167,12 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
         )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            ws = wb.worksheets[0]
-            ws.reset_dimensions()
-            rows = []
-            for r in ws.iter_rows(values_only=True):  # streamed, and stopped at the row cap
-                rows.append([_cell_text(v) for v in r])
-                if len(rows) > MAX_ROWS + 1:
-                    wb.close()
-                    return (
-                        [],
-                        [],
-                        [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"],
-                    )
-            wb.close()
-        except Exception as exc:  # any reader failure: the file is not a usable workbook
-            return [], [], [f"{path}: not a readable XLSX workbook ({type(exc).__name__})"]
+        book = workbook_rows(path.read_bytes(), path.name)
+        if book.problems:
+            return [], [], book.problems
+        if any(book.more.values()):
+            return [], [], [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"]
+        rows = [[_cell_text(v) for v in r] for sheet in book.rows.values() for r in sheet]  # the first sheet's
     elif suffix in (".csv", ".txt"):
         text, problem = decode_text(path.read_bytes(), path.name)
         if problem:
@@ -211,7 +211,7 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
             f"{name}: missing column(s) {', '.join(missing)}; the template's columns are {', '.join(template.header())}"
         )
     if unknown:
-        problems.append(f"{name}: unexpected column(s) {', '.join(unknown)} (misspelt?)")
+        problems.append(f"{name}: unexpected column(s) {_some(unknown)} (misspelt?)")
     if missing:
         return [], problems
     if not rows:
@@ -267,6 +267,15 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
     return ([] if problems else out), problems
 
 
+SHOWN = 10  # names listed in one problem: a sheet 16,384 columns wide must not make a message of 100 KB
+
+
+def _some(names: list[str]) -> str:
+    """Names as a list, the first SHOWN of them and how many more."""
+    shown = ", ".join(f"'{n[:40]}'" if not n or n != n.strip() else n[:40] for n in names[:SHOWN])
+    return shown + (f" and {len(names) - SHOWN:,} more" if len(names) > SHOWN else "")
+
+
 def _expect(col: Col) -> str:
     if col.allowed:
         shown = ", ".join(str(a) for a in col.allowed[:12]) + ("…" if len(col.allowed) > 12 else "")
@@ -277,6 +286,8 @@ def _expect(col: Col) -> str:
         "int": "a whole number",
         "float": "a number",
         "str": "some text",
+        "label": f"a period's name such as Q1 2025 or 2024-25, at most {MAX_LABEL_CHARS} characters, not starting "
+        "with =, +, -, @, a tab or a carriage return",
     }[col.kind]
 
 
@@ -308,6 +319,8 @@ def _convert(text: str, col: Col):
         if col.maximum is not None and number > col.maximum:
             return None, f"a number of at most {col.maximum:g}"
         return (int(number) if col.kind == "int" else number), None
+    if col.kind == "label" and (len(text) > MAX_LABEL_CHARS or text.startswith(FORMULA_START)):
+        return None, _expect(col)
     if col.allowed and text not in col.allowed:
         return None, _expect(col)
     return text, None

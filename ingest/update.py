@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest import workbook
 from ingest.catalogue import DFE, apply_plan, catalogue_frame, manifest_plan
 from ingest.derive import rederive_waits, source_entry
 from ingest.ees import TRIBUNAL
@@ -101,7 +102,7 @@ def recognise(name: str, data: bytes) -> Upload:
     from ingest.lait import KINDS as LAIT_KINDS
     from ingest.lait import kind_of
 
-    lait = kind_of(Path(name), data) if suffix in (".parquet", ".csv", ".txt", ".xlsx", ".xlsm") else None
+    lait = kind_of(Path(name), data) if suffix in (".parquet", ".csv", ".txt") else None
     if lait is not None:  # LAIT's long data, its dictionary or the statistical neighbours, by their content
         up.kind, up.note = "lait", LAIT_KINDS[lait]
         return up
@@ -124,16 +125,11 @@ def recognise(name: str, data: bytes) -> Upload:
         elif by_header:
             up.kind, up.table = "template", by_header[0]
     elif suffix in (".xlsx", ".xlsm"):
-        import io
-
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-            sheets = wb.sheetnames
-            wb.close()
-        except Exception:  # not a workbook: left unrecognised, and said so
-            up.note = "not a readable workbook"
+        # the sheets' names from the workbook part alone, and its declarations against the caps: no cell is parsed
+        # here, on every rerun of the page (ingest.workbook keeps the answer by the file's SHA-256)
+        sheets, found = workbook.sheet_names(data)
+        if found:  # not a workbook, or one over a cap: left unrecognised, and said so
+            up.note = "; ".join(p.detail for p in found)
             return up
         if any(re.match(r"^Table 4[a-z]?$", s) for s in sheets):
             up.kind = "chs"
@@ -141,7 +137,26 @@ def recognise(name: str, data: bytes) -> Upload:
             up.kind, up.table = "template", stem
         elif stem == "waiting_times":
             up.kind = "waits"
+        elif (lait := kind_of(Path(name), data)) is not None:  # LAIT's neighbours or long data, by their first rows
+            up.kind, up.note = "lait", LAIT_KINDS[lait]
     return up
+
+
+def read_workbooks(uploads: list[Upload]) -> None:
+    """Read each uploaded workbook that `prepare` will read, as its reader will read it. This is the slow part of a
+    check (each workbook is read in a child process, within the caps of ingest.workbook, which keeps the answer by
+    the file's SHA-256), so the Update data page calls it outside the server's run lock; `prepare` then finds every
+    workbook already read."""
+    from ingest.templates import workbook_rows
+    from ingest.waits import chs_sheets
+
+    for u in uploads:
+        if Path(u.name).suffix.lower() not in (".xlsx", ".xlsm"):
+            continue
+        if u.kind == "chs":
+            chs_sheets(u.data, Path(u.name).name)
+        elif u.kind in ("template", "waits"):
+            workbook_rows(u.data, Path(u.name).name)
 
 
 def _list_text(column: str, sep: str) -> pl.Expr:

@@ -115,14 +115,22 @@ def _period(title: str) -> date | None:
     return parse_month(m.group(1)) if m else None
 
 
-def _month_of_table_1(wb) -> date | None:
+CHS_SHEETS = r"^Table (1|4[a-z]?)$"  # the children's waiting lists, one sheet per band; Table 1 for the month
+
+
+def chs_sheets(data: bytes, name: str):
+    """The workbook's 'Table 4' sheets (and 'Table 1'), read within the workbook caps in a child process, once per
+    file (ingest.workbook), each stopped after MAX_SHEET_ROWS rows. The Update data page calls this first, outside
+    the server's run lock, so that the reader finds the answer kept."""
+    from ingest import workbook
+
+    return workbook.read(data, name, sheets=CHS_SHEETS, max_rows=MAX_SHEET_ROWS)
+
+
+def _month_of_table_1(rows: list) -> date | None:
     """The month a workbook is for when its tables' titles leave it out (February 2023's does): the last month of
     'Table 1' (non-submissions, one column per month of the half-year) with a figure in England's row."""
-    if "Table 1" not in wb.sheetnames:
-        return None
-    ws = wb["Table 1"]
-    ws.reset_dimensions()
-    rows = list(ws.iter_rows(max_row=15, values_only=True))
+    rows = rows[:15]
     at = next((i for i, r in enumerate(rows) if r and sum(isinstance(c, date) for c in r) >= 2), None)
     if at is None:
         return None
@@ -156,8 +164,6 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
     and whether it gives organisations' codes. Three layouts: from August 2023 'Organisation Type, Organisation
     Code, Organisation Name'; in June and July 2023 no code column; before June 2023 a blank first column, no header
     for type and name, the type given once for each group, and blanks written as empty text."""
-    import openpyxl
-
     from metrics.areas import nhs_title
 
     name = Path(path).name
@@ -170,27 +176,21 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
             ],
             True,
         )
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # not a workbook at all
-        return [], [f"{name}: not a readable XLSX ({exc})"], True
+    if not Path(path).is_file():
+        return [], [f"{name}: file not found"], True
+    book = chs_sheets(Path(path).read_bytes(), name)
+    if book.problems:
+        return [], book.problems, True
     values: dict[tuple, dict[str, int | None]] = {}
     period: date | None = None
     problems: list[str] = []
     bands_seen = set()
     coded = True
     fallback = None
-    for sheet in wb.sheetnames:
+    for sheet, rows in book.rows.items():
         if not re.match(r"^Table 4[a-z]?$", sheet):
             continue
-        ws = wb[sheet]
-        ws.reset_dimensions()
-        rows = []
-        for r in ws.iter_rows(values_only=True):
-            rows.append(r)
-            if len(rows) > MAX_SHEET_ROWS:
-                break
-        if len(rows) > MAX_SHEET_ROWS:
+        if book.more[sheet]:
             problems.append(
                 f"{name}, sheet '{sheet}': more than {MAX_SHEET_ROWS:,} rows; not an NHS England CHS workbook"
             )
@@ -202,7 +202,7 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
             continue
         month = _period(title)
         if month is None and re.search(r"by service\s*$", " ".join(title.split())):
-            fallback = fallback or _month_of_table_1(wb)  # the title leaves the month out: Table 1's latest
+            fallback = fallback or _month_of_table_1(book.rows.get("Table 1", []))  # Table 1's latest month
             month = _month_end(fallback) if fallback else None
         if month is None:
             problems.append(f"{name}, sheet '{sheet}', cell A1: no 'by service, Month YYYY' in '{title}'")
@@ -268,7 +268,6 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
                     )
                     continue
                 values.setdefault((*key, service), {})[band] = None if value is None else int(value)
-    wb.close()
     if "total" not in bands_seen:
         problems.append(f"{name}: no 'Table 4' (total waiting list) sheet")
     if problems or period is None:

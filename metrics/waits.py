@@ -6,6 +6,7 @@ Pure Polars over the `waiting_times` table. No Streamlit.
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 
 import polars as pl
@@ -128,14 +129,26 @@ def league(
     )
     has = pl.col("pct").is_not_null()
     if reference is None:
+        pooled_total = pl.col("waiting_total").filter(has).sum()
         base = base.with_columns(
-            pooled_pct=100
-            * pl.col("waiting_under_18_weeks").filter(has).sum()
-            / pl.col("waiting_total").filter(has).sum()
+            # no locality with a figure: no pooled figure (0/0 would be NaN, which ranks above every number)
+            pooled_pct=pl.when(pooled_total > 0).then(
+                100 * pl.col("waiting_under_18_weeks").filter(has).sum() / pooled_total
+            ),
+            ref_total=pooled_total,
+            ref_found=has.any(),
+            reference=pl.lit(None, pl.String),  # reference_gap reads why there is no figure from these
         )
     else:
-        ref = now.filter(pl.col("area_code") == reference).select(pooled_pct="pct_under_18", _k=pl.lit(1))
-        base = base.with_columns(_k=pl.lit(1)).join(ref, on="_k", how="left").drop("_k")
+        ref = now.filter(pl.col("area_code") == reference).select(
+            pooled_pct="pct_under_18", ref_total="waiting_total", ref_found=pl.lit(True), _k=pl.lit(1)
+        )
+        base = (
+            base.with_columns(_k=pl.lit(1))
+            .join(ref, on="_k", how="left")
+            .drop("_k")
+            .with_columns(pl.col("ref_found").fill_null(False), reference=pl.lit(reference))
+        )
     side = compare_interval(pl.col("lcl"), pl.col("ucl"), pl.col("pooled_pct"))
     return (
         base.with_columns(m=has.sum())
@@ -151,11 +164,45 @@ def league(
     )
 
 
+def reference_gap(league_frame: pl.DataFrame, *, against: str, unit: str = "locality") -> str:
+    """Why the league's month has no figure to compare with — the localities pooled, or the `reference` row's
+    (England's) — as a sentence for the page and the pack, e.g. "There is no England figure for speech and language
+    therapy for July 2025 (England had nobody waiting), so no ICB is compared with it."; "" when there is one. A zero
+    or missing denominator is said, never divided by."""
+    if league_frame.height == 0:
+        return ""
+    r = league_frame.row(0, named=True)
+    if r["pooled_pct"] is not None and math.isfinite(r["pooled_pct"]):
+        return ""
+    what = SERVICE_NAMES.get(r["service"], r["service"].replace("_", " "))
+    if r["reference"] is None:
+        totals = league_frame["waiting_total"].drop_nulls()
+        if totals.len() == 0:
+            reason = f"no {unit} made a return"
+        elif totals.sum() == 0:
+            reason = f"nobody was waiting in any {unit} that made a return"
+        else:
+            reason = f"no {unit}'s return said how long the children on its list had waited"
+    elif not r["ref_found"]:
+        reason = f"{against} is not in {NHS_PUBLICATION} for that month"
+    elif r["ref_total"] is None:
+        reason = f"{against}'s line in {NHS_PUBLICATION} is blank"
+    elif r["ref_total"] == 0:
+        reason = f"{against} had nobody waiting"
+    else:
+        reason = f"{against}'s list of {r['ref_total']:,} does not say how long the children on it had waited"
+    return (
+        f"There is no {against} figure for {what} for {r['period_end']:%B %Y} ({reason}), so no {unit} is compared "
+        "with it."
+    )
+
+
 def funnel(league_frame: pl.DataFrame, points: int = 60) -> pl.DataFrame:
     """Funnel-plot limits around the pooled proportion p̄ over list size n (METHODS §5): p̄ ± z√(p̄(1−p̄)/n) for
     95% (z = 1.96) and 99.8% (z = 3.09), in percent, clipped to 0–100. Returns a DataFrame with n and the limits."""
     have = league_frame.drop_nulls("pct")
-    if have.height == 0:
+    pooled = have["pooled_pct"][0] if have.height else None
+    if pooled is None or not math.isfinite(pooled):  # no reference figure to draw limits around (reference_gap)
         return pl.DataFrame(
             schema={
                 "n": pl.Float64,
@@ -166,7 +213,7 @@ def funnel(league_frame: pl.DataFrame, points: int = 60) -> pl.DataFrame:
                 "pooled": pl.Float64,
             }
         )
-    p = have["pooled_pct"][0] / 100
+    p = pooled / 100
     lo, hi = max(10.0, have["waiting_total"].min() * 0.6), have["waiting_total"].max() * 1.15
     ns = [lo + (hi - lo) * i / (points - 1) for i in range(points)]
     frame = pl.DataFrame({"n": ns})
@@ -245,13 +292,12 @@ def area_trend(
     every = _pct_rows(waiting_times, service, source)
     rows = every.filter(pl.col("area_code").is_in(localities))
     valid = pl.col("pct_under_18").is_not_null()
+    pooled_total = pl.col("waiting_total").filter(valid).sum().over("period_end")
     ranked = rows.with_columns(
         rank=pl.col("pct_under_18").rank(method="min", descending=True).over("period_end").cast(pl.Int32),
         m=valid.sum().over("period_end"),
-        pooled_pct=(
-            100
-            * pl.col("waiting_under_18_weeks").filter(valid).sum().over("period_end")
-            / pl.col("waiting_total").filter(valid).sum().over("period_end")
+        pooled_pct=pl.when(pooled_total > 0).then(
+            100 * pl.col("waiting_under_18_weeks").filter(valid).sum().over("period_end") / pooled_total
         ),
     )
     if reference is not None:

@@ -6,7 +6,7 @@ against England, the area's own highlighted."""
 import streamlit as st
 
 from metrics.formatting import md_escape
-from metrics.waits import NHS_PUBLICATION, SERVICE_NAMES, gap_caution, headline
+from metrics.waits import NHS_PUBLICATION, SERVICE_NAMES, gap_caution, headline, reference_gap
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import context
@@ -115,20 +115,27 @@ def locality_view() -> None:
         + f". Better or worse than {md_escape(short)} means the locality's 95% confidence interval lies wholly "
         "above or below it; ties share the rank (=)."
     )
+    gap = reference_gap(league, against=system)  # a zero or missing denominator: said, and no funnel drawn
+    if gap:
+        st.caption(md_escape(gap))
     table = league_display(league, where.names, against=where.system_short)
     show_table(table)
     download_csv(table, ctx=ctx, name=f"league_{service}_{period}", source=source, key="wt_league_csv")
     col_f, col_t = st.columns(2) if not ctx.board else (st.container(), st.container())
     with col_f:
         st.subheader("Funnel plot")
-        st.vega_lite_chart(
-            data.wait_chart(ctx.snapshot, "funnel", period=period, service=service, board=ctx.board), width="stretch"
-        )
-        st.caption(
-            f"Each point is a locality. One outside the 95% lines differs from the {md_escape(system)} figure by "
-            "more than chance would suggest for its list size; outside the 99.8% lines, the difference is very "
-            "unlikely to be chance."
-        )
+        if gap:
+            empty_state(f"{gap} There is no funnel plot without it.")
+        else:
+            st.vega_lite_chart(
+                data.wait_chart(ctx.snapshot, "funnel", period=period, service=service, board=ctx.board),
+                width="stretch",
+            )
+            st.caption(
+                f"Each point is a locality. One outside the 95% lines differs from the {md_escape(system)} figure "
+                "by more than chance would suggest for its list size; outside the 99.8% lines, the difference is "
+                "very unlikely to be chance."
+            )
     with col_t:
         st.subheader(f"{md_escape(area)} over time")
         st.vega_lite_chart(
@@ -171,6 +178,9 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
         + f". Better or worse than England means the {whose} 95% confidence interval lies wholly above or below "
         "England's figure; ties share the rank (=). Source: NHS England community health services waiting lists."
     )
+    gap = reference_gap(league, against="England", unit=unit if level == "icb" else "provider")
+    if gap:  # England's figure is missing or of nobody: said, and no funnel drawn
+        st.caption(md_escape(gap))
     table = league_display(league, names, against="England", unit=unit)
     mine = table.filter(table[unit].is_in([names[c] for c in focus])) if focus else table.head(0)
     if mine.height:
@@ -188,11 +198,15 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     col_f, col_t = st.columns(2) if not ctx.board else (st.container(), st.container())
     with col_f:
         st.subheader(f"Funnel plot of {long}", anchor=False)
-        chart("funnel", focus[0] if focus else "")
-        st.caption(
-            f"Each point is one of the {long}. One outside the 95% lines differs from England by more than chance "
-            "would suggest for its list size; outside the 99.8% lines, the difference is very unlikely to be chance."
-        )
+        if gap:
+            empty_state(f"{gap} There is no funnel plot without it.")
+        else:
+            chart("funnel", focus[0] if focus else "")
+            st.caption(
+                f"Each point is one of the {long}. One outside the 95% lines differs from England by more than "
+                "chance would suggest for its list size; outside the 99.8% lines, the difference is very unlikely "
+                "to be chance."
+            )
     with col_t:
         if focus:
             trend = data.area_trend(ctx.snapshot, service, level, focus[0])

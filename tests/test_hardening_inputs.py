@@ -216,6 +216,74 @@ def test_encrypted_and_deflate64_members_are_listed_every_one(tmp_path):
     assert "release.zip/newplans.csv: compressed with a method this reader cannot open (method 9" in text
 
 
+TRIBUNAL_TABLE = EES / "supporting-files" / "SEND Tribunals and appeal rate 2014-2024.csv"
+
+
+def _recording_reads(monkeypatch) -> list[str]:
+    read: list[str] = []
+    original = zipfile.ZipFile.read
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "read",
+        lambda self, name, pwd=None: read.append(getattr(name, "filename", name)) or original(self, name, pwd),
+    )
+    return read
+
+
+def test_any_number_of_tribunal_tables_in_one_zip_are_refused_and_none_is_read(tmp_path, monkeypatch):
+    """Every distinctly named "SEND Tribunals and appeal rate …" member was read and held (a 10 MB zip of them held
+    1.8 GB): one table of each kind is read, and more than one of a kind is refused before any is decompressed."""
+    real = {f"data/{p.name}": p.read_bytes() for p in EES.glob("*.csv")}
+    table = TRIBUNAL_TABLE.read_bytes()
+    copies = {f"supporting-files/SEND Tribunals and appeal rate 2014-{year}.csv": table for year in (2022, 2023, 2024)}
+    archive = _zip_of(tmp_path / "release.zip", {**real, **copies})
+    read = _recording_reads(monkeypatch)
+    result = read_ehcp(archive)
+    assert not [n for n in read if "Tribunals" in n]  # none of the three was decompressed
+    assert problems_of(result) == (
+        "release.zip: 3 tribunal appeal-rate tables (supporting-files/SEND Tribunals and appeal rate 2014-2022.csv, "
+        "supporting-files/SEND Tribunals and appeal rate 2014-2023.csv, supporting-files/SEND Tribunals and appeal "
+        "rate 2014-2024.csv); keep one release's files per folder or zip"
+    )
+    # the same in a folder
+    folder = tmp_path / "release"
+    shutil.copytree(EES, folder)
+    (folder / "supporting-files" / "SEND Tribunals and appeal rate 2014-2023.csv").write_bytes(table)
+    assert "release: 2 tribunal appeal-rate tables" in problems_of(read_ehcp(folder))
+
+
+def test_a_release_over_its_budget_is_refused_before_any_member_is_read(tmp_path, monkeypatch):
+    """All the used members of one archive together have a budget (MAX_ARCHIVE_BYTES), checked on the sizes the zip
+    declares (zipfile never gives more than the size declared) before any member is decompressed."""
+    import ingest.ees as ees
+
+    real = {f"data/{p.name}": p.read_bytes() for p in EES.glob("*.csv")}
+    total = sum(len(d) for d in real.values())
+    archive = _zip_of(tmp_path / "release.zip", real)
+    monkeypatch.setattr(ees, "MAX_ARCHIVE_BYTES", total - 1)
+    read = _recording_reads(monkeypatch)
+    result = read_ehcp(archive)
+    assert read == [] and result.values.height == 0
+    assert problems_of(result) == (
+        f"release.zip: the files this reader uses add up to {total:,} bytes uncompressed, more than the "
+        f"{total - 1:,} bytes one release may hold (the whole 2025 release is about 30 MB); none is read"
+    )
+    monkeypatch.setattr(ees, "MAX_ARCHIVE_BYTES", total)
+    assert read_ehcp(archive).problems == []  # exactly at the budget: read
+
+
+def test_a_zip_listing_more_parts_than_the_cap_is_refused_before_its_directory_is_read(tmp_path, monkeypatch):
+    import ingest.workbook as workbook
+
+    archive = _zip_of(tmp_path / "release.zip", {f"data/x{i}.txt": b"" for i in range(30)})
+    monkeypatch.setattr(workbook, "MAX_PARTS", 20)
+    opened = []
+    original = zipfile.ZipFile.__init__
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda self, *a, **k: opened.append(1) or original(self, *a, **k))
+    assert read_ehcp(archive).problems == ["release.zip: it holds 30 files inside; at most 20 are read"]
+    assert opened == []
+
+
 def test_two_files_of_the_same_name_in_one_folder_are_refused(tmp_path):
     shutil.copytree(EES, tmp_path / "release")
     (tmp_path / "release" / "old").mkdir()
@@ -225,6 +293,30 @@ def test_two_files_of_the_same_name_in_one_folder_are_refused(tmp_path):
 
 
 # --- row 16: values no reader expected -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["NaN", "inf", "-Infinity", "1e400", "1,0e999"])
+def test_nan_or_infinity_in_a_dfe_file_is_named_by_file_row_and_column(tmp_path, bad):
+    """Polars reads each of these as a number that is not finite, and the snapshot check refused it naming only the
+    table ("kpi_values: column 'value' has 1 value(s) that are not finite numbers"); the reader names the cell."""
+    lines = (EES / "requests.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert ",Bury," in lines[2]  # row 3, as a spreadsheet numbers it: Bury's 560 requests in 2024
+    lines[2] = lines[2].replace(",560,", f',"{bad}",', 1)
+    (tmp_path / "requests.csv").write_text("\n".join(lines) + "\n")
+    result = read_ehcp(tmp_path / "requests.csv")
+    assert result.values.height == 0
+    assert problems_of(result) == (
+        f"requests.csv, row 3, column 'requests_received_in_year': value '{bad}' — expected a number or one of the "
+        "DfE's markers (x, z, c, :, low), not nan or infinity"
+    )
+
+
+def test_a_place_called_nan_is_a_name_not_a_number(tmp_path):
+    lines = (EES / "requests.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace(",Bury,", ",Nan,", 1).replace(",North West,", ",Inf,", 1)
+    (tmp_path / "requests.csv").write_text("\n".join(lines) + "\n")
+    result = read_ehcp(tmp_path / "requests.csv")
+    assert result.problems == [] and result.values.height > 0
 
 
 @pytest.mark.parametrize("period", ["20x4", "999900", "202426", "1800"])
@@ -252,6 +344,48 @@ def test_template_years_and_sizes_outside_their_range_are_listed(tmp_path, templ
     f.write_text(",".join(TEMPLATES[template].header()) + "\n" + row + "\n")
     rows, problems = validate(f, TEMPLATES[template])
     assert rows == [] and any(message in p for p in problems), problems
+
+
+@pytest.mark.parametrize("label", ['=HYPERLINK("http://x")', "+1", "-2024", "@SUM(A1)", "=1+1", "Q1 2025 " + "x" * 33])
+@pytest.mark.parametrize(
+    ("template", "header", "row", "column"),
+    [
+        ("kpi_values", KPI_HEADER, "senco_survey_pct,2025-01-01,2025-03-31,{},all,50,,,,\n", "period_label"),
+        (
+            "annual_reviews",
+            "academic_year_end,period_label,plans_due,reviews_overdue\n",
+            "2025-08-31,{},100,5\n",
+            "period_label",
+        ),
+        (
+            "kpi_catalogue",
+            "kpi_id,theme,workstream,title,definition,unit,polarity,target,target_date,baseline_value,"
+            "baseline_period,frequency,decimals,source\n",
+            "x_pct,1,PIP1,A title,A definition,percent,higher_is_better,,,40,{},monthly,0,Local\n",
+            "baseline_period",
+        ),
+    ],
+)
+def test_a_period_label_a_spreadsheet_would_run_or_over_40_characters_is_listed(
+    tmp_path, template, header, row, column, label
+):
+    """A period's name is written into tables, downloads and the board's slides (whose charts embed workbooks): one
+    starting with =, +, -, @ (or a tab or carriage return, which the reader strips first) would be run as a formula,
+    and one over 40 characters is no period's name. 'Q1 2025 ' and 33 x's are 41 characters."""
+    f = tmp_path / f"{template}.csv"
+    quoted = '"' + label.replace('"', '""') + '"'
+    f.write_text(header + row.format(quoted), encoding="utf-8")
+    rows, problems = validate(f, TEMPLATES[template])
+    assert rows == []
+    assert problems == [
+        f"{template}.csv, row 2, column '{column}': value '{label}' — expected a period's name such as Q1 2025 or "
+        "2024-25, at most 40 characters, not starting with =, +, -, @, a tab or a carriage return"
+    ]
+
+
+def test_period_labels_as_people_write_them_are_read():
+    for label in ("Q1 2025", "2024-25", "2024/25", "Oct 2025", "2025 survey", "x" * 40):
+        assert templates._convert(label, TEMPLATES["kpi_values"].columns[3]) == (label, None)
 
 
 def test_decimals_and_over_long_cells_are_listed(tmp_path):

@@ -20,6 +20,7 @@ from metrics.waits import (
     heat_table,
     league,
     provider_gaps,
+    reference_gap,
 )
 from ui.tables import league_display, trend_display_waits
 
@@ -251,3 +252,67 @@ def test_an_icbs_months_without_one_of_its_providers_are_found_and_cautioned():
     table = trend_display_waits(tr, "North ICB", "England", names)
     assert table["Caution"].to_list() == ["", "Leaves out South Trust (no figures that month)", ""]
     assert "Caution" not in trend_display_waits(tr.drop("missing"), "North ICB", "England").columns
+
+
+# --- a zero or missing denominator is a sentence, never an exception (issue 24, item 5) ---------------------------
+
+
+def _national(eng):
+    """Two ICBs and England's line as given (`eng`: total, under 18 weeks; None for no line at all)."""
+    rows = [(JUL, "Q1", 100, 45, 1), (JUL, "Q2", 100, 65, 2)]
+    if eng is not None:
+        rows.append((JUL, "ENG", *eng, 0))
+    return league(waits(rows), period_end=JUL, service="salt", localities=["Q1", "Q2"], reference="ENG").collect()
+
+
+@pytest.mark.parametrize(
+    ("eng", "reason"),
+    [
+        ((0, 0), "England had nobody waiting"),
+        (None, f"England is not in {NHS_PUBLICATION} for that month"),
+        ((None, None), f"England's line in {NHS_PUBLICATION} is blank"),
+        ((500, None), "England's list of 500 does not say how long the children on it had waited"),
+    ],
+)
+def test_england_at_nought_or_missing_gives_no_funnel_and_a_sentence(eng, reason):
+    lg = _national(eng)
+    # the ICBs are still ranked among themselves (65% first, 45% second), but compared with nothing
+    assert lg["area_code"].to_list() == ["Q2", "Q1"] and lg["rank"].to_list() == [1, 2]
+    assert lg["pooled_pct"].to_list() == [None, None] and lg["vs_pooled"].to_list() == [None, None]
+    assert funnel(lg).height == 0  # was a TypeError: None / 100
+    assert reference_gap(lg, against="England", unit="ICB") == (
+        f"There is no England figure for speech and language therapy for July 2025 ({reason}), so no ICB is "
+        "compared with it."
+    )
+    tr = area_trend(
+        waits([(JUL, "Q1", 100, 45, 1), *([(JUL, "ENG", *eng, 0)] if eng else [])]),
+        service="salt",
+        area_code="Q1",
+        localities=["Q1"],
+        reference="ENG",
+    ).collect()
+    assert tr["pooled_pct"].to_list() == [None]
+
+
+def test_england_with_a_figure_leaves_no_sentence():
+    assert reference_gap(_national((1000, 600)), against="England", unit="ICB") == ""
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        ([(JUL, "A", 0, 0, 0), (JUL, "B", 0, 0, 0)], "nobody was waiting in any locality that made a return"),
+        ([(JUL, "A", None, None, None), (JUL, "B", None, None, None)], "no locality made a return"),
+        ([(JUL, "A", 40, None, None), (JUL, "B", 0, 0, 0)], "no locality's return said how long the children"),
+    ],
+)
+def test_localities_with_nobody_waiting_pool_to_no_figure_not_nan(rows, reason):
+    lg = league(waits(rows), period_end=JUL, service="salt", localities=["A", "B"]).collect()
+    # 0 of 0 pooled was NaN, which Polars orders above every number; it is no figure
+    assert lg["pooled_pct"].to_list() == [None, None]
+    assert funnel(lg).height == 0
+    gap = reference_gap(lg, against="Greater Manchester")
+    assert gap.startswith("There is no Greater Manchester figure for speech and language therapy for July 2025 (")
+    assert reason in gap and gap.endswith("), so no locality is compared with it.")
+    tr = area_trend(waits(rows), service="salt", area_code="A", localities=["A", "B"]).collect()
+    assert tr["pooled_pct"].to_list() == [None]

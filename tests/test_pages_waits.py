@@ -105,3 +105,41 @@ def test_the_league_caption_spells_out_the_systems_short_name_and_reads_as_sente
         "confidence interval lies wholly above or below it" in captions
     )
     assert "Each point is a locality. One outside the 95% lines differs from the Greater Manchester figure" in captions
+
+
+def test_england_at_nought_with_icbs_on_the_list_says_so_on_the_page_and_in_the_pack(tmp_path, monkeypatch):
+    """NHS England's workbook with England's line at 0 waiting for speech and language therapy while each ICB and
+    provider has children on its list: the national funnel raised a TypeError (no England figure to centre it on).
+    The page and the pack say there is no England figure, rank the ICBs among themselves, and draw no funnel."""
+    from ingest.__main__ import main as ingest_main
+    from tests.test_second_area import LEEDS, SALT, WEST_YORKSHIRE, chs_workbook, with_sign_in
+
+    chs_workbook(tmp_path / "chs.xlsx", salt={**SALT, "ENG": (0,) * 9})
+    (tmp_path / "ingest.toml").write_text(
+        f'[area]\nla_code = "{LEEDS}"\nla_name = "Leeds"\n[system]\nname = "West Yorkshire"\n'
+        f"localities = {WEST_YORKSHIRE!r}\n".replace("'", '"')
+        + 'icb = "QWO"\nproviders = ["RY6", "RXF"]\n[sources]\nchs = ["chs.xlsx"]\n'
+    )
+    out = tmp_path / "snapshots"
+    config = str(tmp_path / "ingest.toml")
+    assert ingest_main(["build", "--config", config, "--as-at", "2025-11-03", "--out", str(out)]) == 0
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(out))
+    at = with_sign_in(app()).run()
+    at.switch_page("pages/waiting_times.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = unescape(" ".join([*(c.value for c in at.caption), *(i.value for i in at.info)]))
+    for unit in ("ICB", "provider"):
+        assert (
+            "There is no England figure for speech and language therapy for July 2025 (England had nobody waiting), "
+            f"so no {unit} is compared with it." in said
+        )
+    assert said.count("There is no funnel plot without it.") == 2  # in place of each funnel plot
+    assert len(at.get("vega_lite_chart")) == 2  # the two trends; no funnel
+    # West Yorkshire ICB is still ranked among the ICBs: 50%, 3rd of 3
+    text = unescape(" ".join(m.value for m in at.markdown))
+    assert "West Yorkshire ICB is 3rd of 3 ICBs for speech and language therapy: 50%" in text
+    pack = model.build(open_snapshot(out / "2025-11-03"), None)
+    assert pack.waits[0]["headline"].endswith(
+        "There is no England figure for speech and language therapy for July 2025 (England had nobody waiting), so "
+        "no ICB is compared with it."
+    )

@@ -4,13 +4,15 @@ candidate snapshot against the newest published one, and publishing. The reading
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import date, datetime
 
 import polars as pl
 import streamlit as st
 
-from ingest.update import Plan, Upload, candidate, duplicates, prepare, problems_table, publish
+from ingest.update import Plan, Upload, candidate, duplicates, prepare, problems_table, publish, read_workbooks
 from ingest.writer import WriteError
 from metrics import kpi
 from metrics.formatting import fmt_date, md_escape
@@ -220,10 +222,33 @@ def after_publish() -> None:
     st.session_state["ed_text"] = ""  # the note is in the snapshot now; the role and workstream stay
 
 
+@contextlib.contextmanager
+def outside_run_lock() -> Iterator[None]:
+    """Let other sessions' page runs go on while this one waits for something slow that needs neither Python nor
+    Polars here (a child process reading workbooks): the server's run lock (ui.data.RUN_LOCK, held by every page run)
+    is released for the while, as many times as this thread holds it, and taken again after."""
+    held = 0
+    while True:
+        try:
+            data.RUN_LOCK.release()
+        except RuntimeError:  # not (or no longer) held by this thread
+            break
+        held += 1
+    try:
+        yield
+    finally:
+        for _ in range(held):
+            data.RUN_LOCK.acquire()
+
+
 def check_files(base: Snapshot, uploads: list[Upload], replace: set[str], as_at: str) -> Plan:
     """`prepare`, with any failure no check foresaw turned into one plain problem (and the details logged), so the
-    officer never meets Streamlit's generic error page; nothing is written either way."""
+    officer never meets Streamlit's generic error page; nothing is written either way. The workbooks are read first,
+    outside the server's run lock, each in a child process with a time and memory budget (ingest.workbook): a
+    hostile workbook can take up to that budget, and no other session waits for it."""
     try:
+        with outside_run_lock():
+            read_workbooks(uploads)
         return prepare(base, uploads, replace=replace, work_dir=snapshot_root(), as_at=as_at)
     except Exception as exc:
         LOG.exception("Checking uploads failed unexpectedly")
