@@ -1,19 +1,26 @@
-"""The global controls (snapshot, compare-with snapshot, phase, board mode): their keys, their sync with the URL,
-and the `Context` pages read. app.py draws the widgets; pages only call `context()`.
+"""The global controls (area, snapshot, compare-with snapshot, phase, board mode): their keys, their sync with the
+URL, where the session's area keeps its snapshots, and the `Context` pages read. app.py draws the widgets; pages only
+call `context()`.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
+from metrics import signing
 from metrics.formatting import fmt_date
 from metrics.schema import PHASES
 from metrics.snapshot import Snapshot, list_snapshots, unlisted_folders
+
+LOG = logging.getLogger(__name__)
 
 KEY_SNAPSHOT = "g_snapshot"
 KEY_COMPARE = "g_compare"
@@ -24,23 +31,100 @@ NO_COMPARE = "none"
 # only then does it stay when the snapshot shown changes; otherwise it is always the snapshot before the one shown.
 KEY_COMPARE_CHOSEN = "_compare_chosen"
 PARAMS = {KEY_SNAPSHOT: "as_at", KEY_COMPARE: "compare", KEY_PHASE: "phase", KEY_BOARD: "mode"}
+# The session's area (ui.areas chooses it on every run, before anything is read): its GSS code ("" for the one area
+# of a root holding its snapshot folders itself), its snapshot folder, and whether the area belongs in the address.
+KEY_AREA = "g_area"
+AREA_ROOT = "_area_root"
+AREA_IN_URL = "_area_in_url"
 
 
-def snapshot_root() -> Path:
-    """Where snapshots live: $SEND_SNAPSHOT_ROOT, else data/snapshots beside app.py."""
+def _session() -> Any:
+    """The session's state during a script run; an empty mapping outside one (the command line, a bench)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return st.session_state if get_script_run_ctx() is not None else {}
+
+
+def base_root() -> Path:
+    """The deployment's snapshot folder: $SEND_SNAPSHOT_ROOT, else data/snapshots beside app.py. With several areas
+    it holds one folder per area."""
     env = os.environ.get("SEND_SNAPSHOT_ROOT")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "data" / "snapshots"
 
 
+def snapshot_root() -> Path:
+    """Where the session's area keeps its snapshots (and its board papers, its lock and its signed index); the
+    deployment's snapshot folder when no area is chosen or outside a script run."""
+    root = _session().get(AREA_ROOT)
+    return Path(root) if root else base_root()
+
+
+def session_area() -> str | None:
+    """The GSS code of the session's area in a deployment of several areas; None otherwise. Every snapshot read
+    or written in the run is signed and checked with that area's key (metrics.signing)."""
+    session = _session()
+    return (session.get(KEY_AREA) or None) if session.get(AREA_ROOT) else None
+
+
+signing.use_area(session_area)
+
+
+# root → the probe of it still running. A store on a network share that has stopped answering can hang whoever
+# touches it; each root is probed by one thread at a time, and a page waits for it at most STORE_DEADLINE seconds.
+_PROBES: dict[str, threading.Thread] = {}
+_PROBES_LOCK = threading.Lock()
+STORE_DEADLINE = 3.0
+
+
+def _probe(root: str, outcome: list) -> None:
+    try:
+        with os.scandir(root) as entries:
+            next(entries, None)
+        outcome.append("")
+    except FileNotFoundError:
+        outcome.append("it is not there (the shared storage it is on may not be mounted)")
+    except NotADirectoryError:
+        outcome.append("it is not a folder")
+    except OSError as exc:
+        LOG.error("Snapshot store %s cannot be read: %s", root, exc)
+        outcome.append(f"it cannot be read ({exc.strerror or type(exc).__name__})")
+
+
+def store_problem(root: Path | str) -> str:
+    """Why the snapshot folder cannot be reached just now ("" when it can), in plain English without its path: not
+    there, not a folder, unreadable, or not answering within STORE_DEADLINE seconds."""
+    key = os.fspath(root)
+    with _PROBES_LOCK:
+        running = _PROBES.get(key)
+        if running is not None and running.is_alive():
+            return "it has not answered (the shared storage it is on may be down)"
+        outcome: list[str] = []
+        probe = threading.Thread(target=_probe, args=(key, outcome), name="snapshot-store-probe", daemon=True)
+        _PROBES[key] = probe
+        probe.start()
+    probe.join(STORE_DEADLINE)
+    if probe.is_alive():
+        LOG.error("Snapshot store %s has not answered in %.0f s", key, STORE_DEADLINE)
+        return "it has not answered (the shared storage it is on may be down)"
+    return outcome[0] if outcome else "it cannot be read"
+
+
 def snapshot_ids() -> tuple[list[str], list[tuple[str, str]]]:
     """The snapshots that verify (ids, i.e. as-at dates, newest first), and every other folder that looks meant as
-    one with the reason it cannot be shown — so one damaged or oddly named folder never takes the app down."""
+    one with the reason it cannot be shown — so one damaged or oddly named folder never takes the app down. In a
+    deployment of several areas a snapshot of another area (by its manifest's code) is never shown as this one's."""
+    from ingest.writer import JOURNAL, recover
     from ui import data
 
     root = snapshot_root()
+    if (root / JOURNAL).exists():  # a publish stopped part-way (a server killed): finish it before listing
+        recover(root)
+    area = session_area()
     good, unavailable = [], list(unlisted_folders(root))
     for path in list_snapshots(root):
         problem = data.verdict(path)
+        if not problem and area and data.snapshot(path).la_code != area:
+            problem = f"it is a snapshot of another area ({data.snapshot(path).la_code}), not of {area}"
         if problem:
             unavailable.append((path.name, problem))
         else:
@@ -104,6 +188,7 @@ def sync_to_url() -> None:
     """Mirror the controls into the URL, only those that differ and all in one change of address (each change is
     a message the browser acts on, and a page switch starts with an address holding none of them)."""
     wanted = {
+        "area": st.session_state.get(KEY_AREA) if st.session_state.get(AREA_IN_URL) else None,
         "as_at": st.session_state.get(KEY_SNAPSHOT),
         "compare": st.session_state.get(KEY_COMPARE),
         "phase": st.session_state.get(KEY_PHASE, "all"),
