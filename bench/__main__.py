@@ -281,7 +281,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--live", action="store_true", help="only the real-server, browser and load measures")
+    parser.add_argument("--scale", action="store_true", help="only 1, 2 and 3 servers behind HAProxy (bench.scale)")
     args = parser.parse_args()
+    if args.scale:
+        from bench.scale import main as scale
+
+        scale()
+        return
     if args.live:
         print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
         bench_live(args.repeat)
