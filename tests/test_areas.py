@@ -398,30 +398,51 @@ def test_a_snapshot_store_that_cannot_be_reached_is_said_on_every_page(tmp_path,
 
 
 def test_a_snapshot_store_that_does_not_answer_is_said_within_the_deadline(areas_root, monkeypatch):
-    """A network share that has stopped answering hangs whoever reads it: the page waits for a probe of it at most
-    STORE_DEADLINE seconds, and while that probe is stuck, every other run says so at once."""
+    """A network share that has stopped answering hangs whoever reads it: a background probe looks at it, a page
+    waits for the probe's first answer at most STORE_DEADLINE seconds, and while the probe is stuck every later page
+    says so at once."""
     import time
 
     released = threading.Event()
-    real = ui.state._probe
+    real = ui.state._probe_once
 
-    def hung(root, outcome):
-        if BURY in root:
+    def hung(root):
+        if root.endswith(BURY):
             released.wait(30)
-        real(root, outcome)
+        return real(root)
 
-    monkeypatch.setattr(ui.state, "_probe", hung)
+    monkeypatch.setattr(ui.state, "_probe_once", hung)
     monkeypatch.setattr(ui.state, "STORE_DEADLINE", 0.5)
+    monkeypatch.setattr(ui.state, "_PROBES", {})
     try:
         started = time.monotonic()
         at = run(areas_root, monkeypatch, auth=False, area=BURY)
         first = time.monotonic() - started
         assert "**The snapshot store cannot be reached just now:** it has not answered" in at.error[0].value
         started = time.monotonic()
-        at.run()  # the probe is still stuck: said at once, no second probe
+        at.run()  # the probe is still stuck: said at once
         assert time.monotonic() - started < first
         assert "it has not answered" in at.error[0].value
         at = run(areas_root, monkeypatch, auth=False, area=MANCHESTER)  # another area's store answers
         assert not at.error and at.selectbox(key="g_snapshot").value == "2025-10-31"
     finally:
         released.set()
+
+
+def test_a_store_that_comes_back_is_shown_again_within_seconds(tmp_path, demo_tables, monkeypatch):
+    """The probe looks again every PROBE_EVERY seconds: a share mounted again is read at the next click after."""
+    import time
+
+    monkeypatch.setattr(ui.state, "PROBE_EVERY", 0.1)
+    monkeypatch.setattr(ui.state, "_PROBES", {})
+    write_area(tmp_path / BURY, demo_tables, BURY)
+    hidden = tmp_path / f".{BURY}"
+    (tmp_path / BURY).rename(hidden)
+    (tmp_path / BURY).write_text("")  # unmounted: something that is not the folder
+    at = run(tmp_path / BURY, monkeypatch, auth=False)
+    assert "it is not a folder" in at.error[0].value
+    (tmp_path / BURY).unlink()
+    hidden.rename(tmp_path / BURY)
+    time.sleep(0.5)
+    at.run()
+    assert not at.error and at.selectbox(key="g_snapshot").value == "2025-10-31"

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -69,44 +70,79 @@ def session_area() -> str | None:
 signing.use_area(session_area)
 
 
-# root → the probe of it still running. A store on a network share that has stopped answering can hang whoever
-# touches it; each root is probed by one thread at a time, and a page waits for it at most STORE_DEADLINE seconds.
-_PROBES: dict[str, threading.Thread] = {}
-_PROBES_LOCK = threading.Lock()
+# Whether each snapshot folder can be reached, found by a background thread per folder that looks at it every
+# PROBE_EVERY seconds while pages are asking (it stops after a minute without), so a page never waits on the storage
+# itself: a store on a network share that has stopped answering hangs whoever touches it. A page waits at most
+# STORE_DEADLINE seconds, and only for a folder's very first answer; otherwise it reads the latest answer, at most
+# PROBE_EVERY seconds old, without starting or waiting for a thread while it holds the server's run lock.
+PROBE_EVERY = 1.0
 STORE_DEADLINE = 3.0
+PROBE_IDLE = 60.0
+NOT_ANSWERING = "it has not answered (the shared storage it is on may be down)"
 
 
-def _probe(root: str, outcome: list) -> None:
+@dataclass
+class _Probe:
+    root: str
+    outcome: str = ""
+    at: float = 0.0  # when the last answer came (time.monotonic)
+    asked: float = 0.0
+    started: float = 0.0
+    running: bool = False
+    answered: threading.Event = field(default_factory=threading.Event)
+
+
+_PROBES: dict[str, _Probe] = {}
+_PROBES_LOCK = threading.Lock()
+
+
+def _probe_once(root: str) -> str:
+    """One look at the folder: "" when it can be listed, else why not (plain English, no path)."""
     try:
         with os.scandir(root) as entries:
             next(entries, None)
-        outcome.append("")
+        return ""
     except FileNotFoundError:
-        outcome.append("it is not there (the shared storage it is on may not be mounted)")
+        return "it is not there (the shared storage it is on may not be mounted)"
     except NotADirectoryError:
-        outcome.append("it is not a folder")
+        return "it is not a folder"
     except OSError as exc:
         LOG.error("Snapshot store %s cannot be read: %s", root, exc)
-        outcome.append(f"it cannot be read ({exc.strerror or type(exc).__name__})")
+        return f"it cannot be read ({exc.strerror or type(exc).__name__})"
+
+
+def _probing(probe: _Probe) -> None:
+    while True:
+        outcome = _probe_once(probe.root)
+        probe.outcome, probe.at = outcome, time.monotonic()
+        probe.answered.set()
+        time.sleep(PROBE_EVERY)
+        with _PROBES_LOCK:
+            if time.monotonic() - probe.asked > PROBE_IDLE:
+                probe.running = False
+                return
 
 
 def store_problem(root: Path | str) -> str:
     """Why the snapshot folder cannot be reached just now ("" when it can), in plain English without its path: not
-    there, not a folder, unreadable, or not answering within STORE_DEADLINE seconds."""
+    there, not a folder, unreadable, or not answering (no answer for STORE_DEADLINE seconds past its due time)."""
     key = os.fspath(root)
+    now = time.monotonic()
     with _PROBES_LOCK:
-        running = _PROBES.get(key)
-        if running is not None and running.is_alive():
-            return "it has not answered (the shared storage it is on may be down)"
-        outcome: list[str] = []
-        probe = threading.Thread(target=_probe, args=(key, outcome), name="snapshot-store-probe", daemon=True)
-        _PROBES[key] = probe
-        probe.start()
-    probe.join(STORE_DEADLINE)
-    if probe.is_alive():
-        LOG.error("Snapshot store %s has not answered in %.0f s", key, STORE_DEADLINE)
-        return "it has not answered (the shared storage it is on may be down)"
-    return outcome[0] if outcome else "it cannot be read"
+        probe = _PROBES.setdefault(key, _Probe(key))
+        probe.asked = now
+        if not probe.running:
+            probe.running, probe.started = True, now
+            probe.answered.clear()
+            threading.Thread(target=_probing, args=(probe,), name="snapshot-store-probe", daemon=True).start()
+    if not probe.answered.is_set():
+        waited = now - probe.started
+        if waited >= STORE_DEADLINE or not probe.answered.wait(STORE_DEADLINE - waited):
+            LOG.error("Snapshot store %s has not answered in %.0f s", key, STORE_DEADLINE)
+            return NOT_ANSWERING
+    if time.monotonic() - probe.at > PROBE_EVERY + STORE_DEADLINE:  # the probe is stuck in the storage
+        return NOT_ANSWERING
+    return probe.outcome
 
 
 def snapshot_ids() -> tuple[list[str], list[tuple[str, str]]]:

@@ -30,6 +30,7 @@ from deploy.haproxy import COOKIE
 from metrics.formatting import fmt_date
 from metrics.snapshot import list_snapshots, open_snapshot, scan_table
 from tests.e2e.conftest import SHOTS, _free_port, wait_until_drawn
+from tests.e2e.test_browser import assert_accessible
 from tests.e2e.test_signin import loopback_only, provider, sidebar_text, sign_in  # noqa: F401 (a fixture)
 
 BURY = "E08000002"
@@ -237,6 +238,21 @@ def test_two_officers_publishing_one_date_on_two_servers_one_wins_the_other_is_t
     assert not [n for n in notes if n.startswith("Published through app") and n != f"Published through {won[0]}."]
     assert [p.name for p in list_snapshots(area)].count(day.isoformat()) == 1
     assert not [p.name for p in area.iterdir() if p.name.startswith((".tmp-", ".lock", ".publishing"))]
+
+
+@pytest.mark.e2e
+def test_an_unknown_area_in_the_address_gives_the_landing_page_through_the_proxy(two_servers, page):
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(f"{two_servers.url}/ward_demand?area=E09999999")
+    wait_until_drawn(page)
+    main = " ".join(page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "").split())
+    assert "This dashboard has no area \u2018E09999999\u2019" in main
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert_accessible(page, "landing page")
+    page.get_by_role("link", name="Bury (E08000002)").click()  # back to the page asked for, in the area chosen
+    page.get_by_role("heading", name="Ward demand").first.wait_for(timeout=30_000)
+    wait_until_drawn(page)
+    assert f"area={BURY}" in page.url and "This dashboard has no area" not in page.locator("body").inner_text()
 
 
 @pytest.mark.e2e
