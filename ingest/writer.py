@@ -137,7 +137,11 @@ def write_snapshot(
             problems.append(f"table '{name}': not part of the snapshot contract")
     final = out_root / as_at
     if final.exists() and not replace:
-        problems.append(f"{final}: a snapshot for {as_at} already exists; pass --replace to move it aside")
+        # said to an officer in the app too, whose page may have been drawn before someone else published this date
+        problems.append(
+            f"{final}: a snapshot for {as_at} already exists (it may have been published a moment ago); to replace "
+            "it, give --replace on the command line, or in the app reload the page and tick the box to replace it"
+        )
     if problems:
         raise WriteError("Snapshot not written:\n  - " + "\n  - ".join(problems))
 
