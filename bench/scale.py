@@ -487,7 +487,8 @@ def scale(counts: tuple[int, ...] = (20, 50, 100), servers: tuple[int, ...] = (1
                 rss = ", ".join(f"{k} {v:,.0f} MB" for k, v in result.peak_rss_mb.items())
                 where = ", ".join(f"{k} {v}" for k, v in result.placed.items())
                 print(
-                    f"  {n} server{'s' if n > 1 else ''}, {sessions:>3} sessions: {result.runs:>5} page runs in "
+                    f"  [load average {os.getloadavg()[0]:.1f}] "
+                    f"{n} server{'s' if n > 1 else ''}, {sessions:>3} sessions: {result.runs:>5} page runs in "
                     f"{result.seconds:5.1f} s ({result.per_second:5.1f} runs/s); median {result.median_ms:,.0f} ms, "
                     f"p95 {result.p95_ms:,.0f} ms; {result.errors} errors; peak memory {rss}; sessions placed: {where}",
                     flush=True,
@@ -505,7 +506,7 @@ def killed(sessions: int = 30) -> KillRun:
             _warm(c, query)
             result = kill_run(c, "app3", sessions=sessions, query=query)
     print(
-        f"  3 servers, {sessions} sessions paging, app3 killed mid-run: sessions per server {result.sessions}; "
+        f"  [load average {os.getloadavg()[0]:.1f}] 3 servers, {sessions} sessions paging, app3 killed mid-run: sessions per server {result.sessions}; "
         f"sessions that ended in an error {result.errors or 'none'}; page runs after the kill {result.runs_after_kill}; "
         f"{sum(result.new_sessions.values())} sessions opened after it went to {result.new_sessions}, "
         f"{result.new_errors} errors",
@@ -543,6 +544,10 @@ def areas_memory(sessions: int = 20) -> None:
 
 
 def main() -> None:
+    print(
+        "(The load average before each line is the machine's, over the last minute: anything above the run's own "
+        "servers and sessions is other work sharing the cores.)"
+    )
     print(
         f"More than one server (bench.scale): {os.cpu_count()} cores; HAProxy "
         f"{subprocess.run([haproxy.executable(), '-v'], capture_output=True, text=True).stdout.split()[2]}; each "
