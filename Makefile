@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: run test lint format bench demo chromium clean
+.PHONY: run test lint format bench bench-scale demo chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,8 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.stamp-app
 
 # Debian packages: chromium for the browser tests; pango and fonts for the board pack (WeasyPrint); poppler-utils
-# to look at the pack's pages (pdftoppm).
-DEBS := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+# to look at the pack's pages (pdftoppm); haproxy for the tests and bench of more than one server (deploy/).
+DEBS := chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils haproxy
 
 chromium:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -45,6 +45,9 @@ test: $(VENV)/.stamp-dev chromium lint
 
 bench: $(VENV)/.stamp-dev
 	$(BIN)/python -m bench
+
+bench-scale: $(VENV)/.stamp-dev chromium
+	$(BIN)/python -m bench --scale
 
 demo: $(VENV)/.stamp-app
 	$(BIN)/python -m ingest demo --replace

@@ -13,7 +13,7 @@ import streamlit as st
 from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS, PHASES
 from metrics.snapshot import SnapshotError
-from ui import access, data, signin, style
+from ui import access, areas, data, signin, style
 from ui.state import (
     FRAME_FLAG,
     KEY_BOARD,
@@ -28,6 +28,7 @@ from ui.state import (
     snapshot_ids,
     snapshot_label,
     snapshot_root,
+    store_problem,
     sync_to_url,
 )
 
@@ -57,11 +58,20 @@ PAGES = {
 }
 
 
+# The landing page: the deployment's areas (ui.areas). Reached by its address or "All areas", and shown in place of
+# any page while no area is chosen (a deployment of several areas opened without one, or an unknown area).
+LANDING = st.Page(areas.landing, title="Choose an area", icon=":material/apps:", url_path="areas", visibility="hidden")
+
+
 def frame() -> None:
-    """One run: the role, the global controls, the snapshot, then the page."""
+    """One run: the area, the role, the global controls, the snapshot, then the page."""
     data.new_run()  # snapshots' files are looked at once in this run
-    # The role is decided on the server from the signed-in identity, on every run; the URL and widgets never grant it.
-    viewer = access.current()
+    # The area comes first: where snapshots are read and published, which key checks them and who is an officer all
+    # follow it. The role is decided on the server from the signed-in identity in that area, on every run; the URL and
+    # widgets never grant it.
+    deployment = areas.current_deployment()
+    area, notice = areas.choose(deployment)
+    viewer = access.current(deployment, area)
     # Board mode (and the public view, which is always the board presentation) opens with the sidebar collapsed, so the
     # screen holds one story; the snapshot, the mode and sign-in stay one click away behind its button.
     _board_now = (not viewer.officer) or st.session_state.get(KEY_BOARD, st.query_params.get("mode") == "board")
@@ -83,10 +93,18 @@ def frame() -> None:
     )
     # Streamlit's own sectioned navigation puts section headings inside its list of links, which screen readers and
     # axe reject; so the navigation is hidden and drawn here as headed groups of plain page links.
-    nav = st.navigation(PAGES, position="hidden")
+    nav = st.navigation({**PAGES, "": [LANDING]}, position="hidden")
     st.session_state["_registered_pages"] = tuple(
         p._page if isinstance(p._page, str) else "" for ps in PAGES.values() for p in ps
     )
+    if area is None or nav.url_path == LANDING.url_path:
+        with st.sidebar:
+            signin.panel(viewer, board=True, landing=True)
+        areas.landing(deployment, notice, PAGES["Board"][0] if nav.url_path == LANDING.url_path else nav)
+        return
+    if deployment.several and len(deployment.areas) > 1:
+        with st.sidebar:
+            areas.sidebar_header(area, LANDING)
     with st.sidebar.container(key="site-navigation"):
         for section, pages in PAGES.items():
             st.markdown(f"#### {section}")
@@ -106,6 +124,20 @@ def frame() -> None:
             "key, is set in the secrets file, so none can be checked and none is shown as verified. The dashboard's "
             "administrator should correct the secrets file (see the README, \u201cDeploying for a board\u201d).",
             icon=":material/gpp_bad:",
+        )
+        st.stop()
+
+    # A snapshot store that cannot be reached (a share not mounted, a server not answering) is said plainly on every
+    # page, never taken for "no snapshots yet".
+    unreachable = store_problem(snapshot_root())
+    if unreachable:
+        LOG.error("Snapshot store %s cannot be reached: %s", snapshot_root(), unreachable)
+        with st.sidebar:
+            signin.panel(viewer, board=True)
+        st.error(
+            f"**The snapshot store cannot be reached just now:** {unreachable}. No figures can be shown until it "
+            "can. Try again in a minute; if this lasts, tell the dashboard's administrator.",
+            icon=":material/cloud_off:",
         )
         st.stop()
 

@@ -355,7 +355,13 @@ def main() -> None:
     parser.add_argument(
         "--contention", action="store_true", help="only a page run beside a hostile upload and a hung provider"
     )
+    parser.add_argument("--scale", action="store_true", help="only 1, 2 and 3 servers behind HAProxy (bench.scale)")
     args = parser.parse_args()
+    if args.scale:
+        from bench.scale import main as scale
+
+        scale()
+        return
     if args.imports:
         print("Real data import")
         bench_import()

@@ -7,12 +7,22 @@ replaces. With a signing key, the signed index of published snapshots (`index.js
 a moved-aside folder put back is not published. An interrupted write leaves at most a `.tmp-*` folder, which
 `list_snapshots` ignores. Two writers of one date at once: the first to take the lock wins, the other is told and
 writes nothing.
+
+Putting a snapshot in place is several renames (the old folder aside, the new into place, the signed index over the
+old one), so before them the writer notes what it is about to do in a journal (`.publishing.json`), removed once
+they are done. A writer killed among them (a server stopped mid-publish) leaves the journal and its lock; whoever
+takes the lock next — the next publish, or the app listing the folder (`recover`) — breaks the dead writer's lock
+and finishes the job from the journal: the old snapshot is put back if the new one never reached its place, the
+index is brought up to date if it had, and the dead writer's temporary files are removed. Nothing half-done is ever
+left published.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import secrets
 import shutil
 from datetime import UTC, date, datetime, timedelta
@@ -36,7 +46,9 @@ from metrics.snapshot import (
 )
 
 LOCK_FILE = ".lock"  # in the snapshot folder: one publish at a time into it, whichever process or machine
+JOURNAL = ".publishing.json"  # in the snapshot folder while a snapshot is being put into place
 NO_MANIFEST = "no manifest"
+LOG = logging.getLogger(__name__)
 
 
 class WriteError(Exception):
@@ -125,7 +137,11 @@ def write_snapshot(
             problems.append(f"table '{name}': not part of the snapshot contract")
     final = out_root / as_at
     if final.exists() and not replace:
-        problems.append(f"{final}: a snapshot for {as_at} already exists; pass --replace to move it aside")
+        # said to an officer in the app too, whose page may have been drawn before someone else published this date
+        problems.append(
+            f"{final}: a snapshot for {as_at} already exists (it may have been published a moment ago); to replace "
+            "it, give --replace on the command line, or in the app reload the page and tick the box to replace it"
+        )
     if problems:
         raise WriteError("Snapshot not written:\n  - " + "\n  - ".join(problems))
 
@@ -187,6 +203,7 @@ def _put_in_place(
     """Under the folder's lock: check nobody published this date meanwhile, move the old snapshot aside, rename the
     new one into place and, with a key, sign the index of published snapshots with it in."""
     as_at = final.name
+    _recover(out_root)  # a writer killed while putting a snapshot in place: finish its job first
     if _manifest_state(final) != base:
         raise WriteError(
             f"Snapshot not written: a snapshot for {as_at} was published by someone else a moment ago, while this one "
@@ -203,6 +220,7 @@ def _put_in_place(
         index_tmp = out_root / f".{INDEX_FILE}.tmp-{tmp.name}"
         index_tmp.write_bytes(index_bytes(published, key))
         _fsync_path(index_tmp)
+    moved = None
     try:
         if base is not None:
             if not replace:  # another write of this date finished while this one was being written
@@ -210,8 +228,19 @@ def _put_in_place(
                     f"Snapshot not written: a snapshot for {as_at} was published by someone else a moment ago; "
                     "reload to see it, then publish again with another date or replace it"
                 )
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-            os.rename(final, out_root / f"{as_at}.replaced-{stamp}")
+            moved = out_root / f"{as_at}.replaced-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}"
+        _write_journal(
+            out_root,
+            {
+                "as_at": as_at,
+                "moved": moved.name if moved else None,
+                "new": tmp.name,
+                "new_manifest_sha256": digest,
+                "index": index_tmp.name if index_tmp else None,
+            },
+        )
+        if moved is not None:
+            os.rename(final, moved)
         try:
             os.rename(tmp, final)  # fails if a folder appeared in the meantime from a writer that took no lock
         except OSError as exc:
@@ -222,9 +251,80 @@ def _put_in_place(
             os.replace(index_tmp, out_root / INDEX_FILE)
             index_tmp = None
         _fsync_path(out_root)
+        (out_root / JOURNAL).unlink()
+        _fsync_path(out_root)
+    except BaseException:
+        _recover(out_root)  # whatever was done is undone (or, if the new snapshot is in place, completed)
+        raise
     finally:
         if index_tmp is not None:
             index_tmp.unlink(missing_ok=True)
+
+
+def _write_journal(out_root: Path, entry: dict) -> None:
+    """Note, durably and atomically, the renames about to be made (see the module's docstring)."""
+    part = out_root / f"{JOURNAL}.tmp"
+    part.write_text(json.dumps(entry), encoding="utf-8")
+    _fsync_path(part)
+    os.replace(part, out_root / JOURNAL)
+    _fsync_path(out_root)
+
+
+def _plain(name: object, pattern: str) -> str | None:
+    """A name from the journal, only if it is a bare name of the expected form (never a path elsewhere)."""
+    return name if isinstance(name, str) and "/" not in name and re.fullmatch(pattern, name) else None
+
+
+def _recover(out_root: Path) -> str:
+    """Finish the job of a writer that was stopped while putting a snapshot in place (call under the lock): put the
+    old snapshot back if the new one never reached its place, or bring the index up to date if it had; remove the
+    dead writer's temporary files and the journal. Returns what was done ("" when there was no journal)."""
+    path = out_root / JOURNAL
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ""
+    except (OSError, ValueError):
+        entry = None  # the journal goes into place whole (os.replace): unreadable means nothing was renamed yet
+    done = "nothing had been renamed"
+    if isinstance(entry, dict):
+        as_at = _plain(entry.get("as_at"), r"\d{4}-\d{2}-\d{2}")
+        moved = _plain(entry.get("moved"), rf"{as_at}\.replaced-\d{{8}}T\d{{12}}") if as_at else None
+        new = _plain(entry.get("new"), r"\.tmp-[0-9-]+-[0-9a-f]{16}")
+        index = _plain(entry.get("index"), rf"\.{re.escape(INDEX_FILE)}\.tmp-\.tmp-[0-9-]+-[0-9a-f]{{16}}")
+        if as_at:
+            final = out_root / as_at
+            state = _manifest_state(final)
+            if state is None and moved and (out_root / moved).is_dir():
+                os.rename(out_root / moved, final)
+                done = f"the snapshot of {as_at} it was replacing was put back"
+            elif state is not None and state == entry.get("new_manifest_sha256"):
+                if index and (out_root / index).is_file():
+                    os.replace(out_root / index, out_root / INDEX_FILE)
+                done = f"its snapshot of {as_at} was in place; the index of published snapshots was brought up to date"
+        if index:
+            (out_root / index).unlink(missing_ok=True)
+        if new:
+            shutil.rmtree(out_root / new, ignore_errors=True)
+    path.unlink(missing_ok=True)
+    _fsync_path(out_root)
+    LOG.warning("A publish into %s was stopped part-way; finished from its journal: %s", out_root, done)
+    return done
+
+
+def recover(out_root: Path | str, *, wait: float = 0.0) -> str:
+    """If a writer was stopped while putting a snapshot into `out_root` (its journal is there), finish its job under
+    the folder's lock, breaking the dead writer's lock (at once for a process of this machine that has gone; after
+    five minutes for another machine's). Returns what was done; "" when there was nothing to do or a publish is
+    still in progress (it holds the lock)."""
+    out_root = Path(out_root)
+    if not (out_root / JOURNAL).exists():
+        return ""
+    try:
+        with FileLock(out_root / LOCK_FILE, purpose="finishing a publish that was stopped part-way", wait=wait):
+            return _recover(out_root)
+    except LockBusy:
+        return ""
 
 
 def sign_index(out_root: Path | str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -241,6 +341,7 @@ def sign_index(out_root: Path | str) -> tuple[list[str], list[tuple[str, str]]]:
     published, left_out = {}, []
     try:
         with FileLock(out_root / LOCK_FILE, purpose="signing the index of published snapshots"):
+            _recover(out_root)
             for path in list_snapshots(out_root):
                 try:
                     published[path.name] = open_snapshot(path, key=key, published=False).manifest_sha256

@@ -1,6 +1,8 @@
 """The snapshot signing key and the signatures made with it: the one place every reader and writer gets the key.
 
-The key is $SEND_SNAPSHOT_KEY, else `[snapshots] key` in the secrets. Which secrets: the app hands over its own once
+The key is $SEND_SNAPSHOT_KEY, else `[snapshots] key` in the secrets; in a deployment of several areas (see
+metrics.deployment) an area's own `[areas.<code>] key` comes first for that area's snapshots. Which area: the app
+names the one its session is showing (`use_area`), the command line the one in $SEND_AREA. Which secrets: the app hands over its own once
 (`use_secrets`: Streamlit's, read from whichever files `--secrets.files` names), so the app's checks, its Publish
 button and its board pack all use one key; the command line reads the user's and then the project's
 `.streamlit/secrets.toml`, merged as Streamlit merges them by default.
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 KEY_ENV = "SEND_SNAPSHOT_KEY"
+AREA_ENV = "SEND_AREA"  # on the command line: the area whose `[areas.<code>] key` signs and checks
 SIGNATURE_PREFIX = "hmac-sha256:"
 # What a signed index is prefixed with before its HMAC, so a manifest's signature can never pass as an index's.
 INDEX_DOMAIN = b"send-dashboard published-snapshots index\n"
@@ -39,12 +42,26 @@ class SigningKeyError(Exception):
 
 
 _source: Callable[[], Mapping[str, Any]] | None = None
+_area: Callable[[], str | None] | None = None
 
 
 def use_secrets(source: Callable[[], Mapping[str, Any]] | None) -> None:
     """Make `source` where the secrets come from in this process (the app's Streamlit secrets); None: the files."""
     global _source
     _source = source
+
+
+def use_area(source: Callable[[], str | None] | None) -> None:
+    """Make `source` tell which area's snapshots this process is reading or writing now (the app: the session's
+    area); None: $SEND_AREA."""
+    global _area
+    _area = source
+
+
+def current_area() -> str:
+    """The GSS code of the area being read or written now, or "" (one area, or none chosen)."""
+    code = _area() if _area is not None else None
+    return code or os.environ.get(AREA_ENV, "").strip()
 
 
 def unreadable(detail: str, name: str = "the secrets file") -> str:
@@ -84,6 +101,7 @@ def key_problems(secrets: Mapping[str, Any]) -> list[str]:
             problems.append(f"[{name}] is not a section this dashboard reads (the signing key goes under [snapshots])")
     if "key" in secrets:
         problems.append("key is outside any section (the signing key goes under [snapshots])")
+    problems += _area_key_problems(secrets.get("areas"))
     block = secrets.get("snapshots")
     if block is None:
         return problems
@@ -98,14 +116,50 @@ def key_problems(secrets: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def snapshot_key() -> bytes | None:
-    """The key every snapshot is signed and checked with: $SEND_SNAPSHOT_KEY, else `[snapshots] key` in the secrets;
-    None when neither is set (snapshots are then unsigned, and the Data and methods page says so). Raises
-    SigningKeyError when the secrets cannot be read or `[snapshots]` cannot be used."""
+def _area_key_problems(areas: Any) -> list[str]:
+    """Any `[areas.<code>]` block that leaves its area's key unclear: a key that is not a non-empty string, or a
+    setting this dashboard does not read (a misspelt `kee` must never pass for "no key of its own")."""
+    from metrics.deployment import AREA_KEYS
+
+    if areas is None:
+        return []
+    if not isinstance(areas, Mapping):
+        return ["[areas] in the secrets file is not a table of areas"]
+    problems = []
+    for code, block in areas.items():
+        if not isinstance(block, Mapping):
+            continue  # named by metrics.deployment; it holds no key
+        where = f"[areas.{str(code)[:40]}]"
+        unknown = sorted(str(k) for k in block if k not in AREA_KEYS)
+        if unknown:
+            problems.append(f"{where} has {', '.join(unknown)}, which this dashboard does not read")
+        key = block.get("key")
+        if key is not None and (not isinstance(key, str) or not key.strip()):
+            problems.append(f"{where} key must be a non-empty string")
+    return problems
+
+
+def snapshot_key(area: str | None = None) -> bytes | None:
+    """The key every snapshot is signed and checked with: for an area of a deployment of several (`area`, else the
+    one being shown: `current_area`) its own `[areas.<code>] key` when it has one; else $SEND_SNAPSHOT_KEY, else
+    `[snapshots] key` in the secrets; None when none is set (snapshots are then unsigned, and the Data and methods
+    page says so). Raises SigningKeyError when the secrets cannot be read or a key's setting cannot be used."""
+    code = current_area() if area is None else area
+    secrets = None
+    if code:
+        secrets = _source() if _source is not None else read_secrets_files()
+        problems = key_problems(secrets)
+        if problems:
+            raise SigningKeyError("; ".join(problems))
+        areas = secrets.get("areas")
+        block = areas.get(code) if isinstance(areas, Mapping) else None
+        if isinstance(block, Mapping) and isinstance(block.get("key"), str):
+            return block["key"].encode("utf-8")
     env = os.environ.get(KEY_ENV, "")
     if env:
         return env.encode("utf-8")
-    secrets = _source() if _source is not None else read_secrets_files()
+    if secrets is None:
+        secrets = _source() if _source is not None else read_secrets_files()
     problems = key_problems(secrets)
     if problems:
         raise SigningKeyError("; ".join(problems))

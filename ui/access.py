@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from metrics.deployment import Area, Deployment
 from metrics.signing import unreadable
 
 LOG = logging.getLogger(__name__)
 
 AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 OFFICER_KEYS = ("emails", "domains", "entra_tenant_id", "entra_object_ids")
-SECTIONS = ("auth", "officers", "snapshots")
+SECTIONS = ("auth", "officers", "snapshots", "areas")
 OFFICER, PUBLIC = "officer", "public"
 # Whether sign-in is configured: "off" (neither [auth] nor [officers]: a person's own local tool), "on", or "broken"
 # (anything between, or settings that cannot work; the public view is shown, never the officer view).
@@ -41,6 +42,7 @@ class Access:
     email: str = ""
     problem: str = ""  # why sign-in is broken, in plain English (no secrets in it)
     metadata_url: str = ""  # the identity provider's OpenID configuration (not a secret)
+    area: str = ""  # in a deployment of several areas, the name of the area the role is for; "" otherwise
 
     @property
     def officer(self) -> bool:
@@ -140,39 +142,56 @@ def auth_problems(auth: Any) -> list[str]:
     return problems
 
 
-def _list_problem(block: Mapping[str, Any], key: str, valid, what: str) -> list[str]:
+def _list_problem(block: Mapping[str, Any], key: str, valid, what: str, where: str) -> list[str]:
     value = block.get(key)
     if value is None:
         return []
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list | tuple) or not all(isinstance(v, str) and valid(v) for v in items):
-        return [f"[officers] {key} must be a list of {what}"]
+        return [f"{where} {key} must be a list of {what}"]
     return []
 
 
-def officers_problems(officers: Any) -> list[str]:
-    """What is wrong with an `[officers]` block (a setting misspelt would otherwise quietly list nobody)."""
+def officers_problems(officers: Any, where: str = "[officers]") -> list[str]:
+    """What is wrong with an `[officers]` block, or an area's `[areas.<code>.officers]` (`where`): a setting misspelt
+    would otherwise quietly list nobody."""
     if not isinstance(officers, Mapping):
-        return ["[officers] in the secrets file is not a table of settings"]
+        return [f"{where} in the secrets file is not a table of settings"]
     problems = []
     for name in officers:
         if name not in OFFICER_KEYS:
             near = difflib.get_close_matches(str(name).lower(), OFFICER_KEYS, n=1, cutoff=0.6)
             hint = f" (did you mean {near[0]}?)" if near else ""
-            problems.append(f"[officers] has {name}, which this dashboard does not read{hint}")
-    problems += _list_problem(officers, "emails", lambda v: parse_address(v) is not None, "email addresses")
+            problems.append(f"{where} has {name}, which this dashboard does not read{hint}")
+    problems += _list_problem(officers, "emails", lambda v: parse_address(v) is not None, "email addresses", where)
     problems += _list_problem(
-        officers, "domains", lambda v: parse_address(f"x@{v.strip().lstrip('@')}") is not None, "domain names"
+        officers, "domains", lambda v: parse_address(f"x@{v.strip().lstrip('@')}") is not None, "domain names", where
     )
-    problems += _list_problem(officers, "entra_object_ids", lambda v: bool(_guid(v)), "object ids (GUIDs)")
+    problems += _list_problem(officers, "entra_object_ids", lambda v: bool(_guid(v)), "object ids (GUIDs)", where)
     tenant = officers.get("entra_tenant_id")
     if tenant is not None and not _guid(tenant):
-        problems.append("[officers] entra_tenant_id must be the tenant's id (a GUID)")
+        problems.append(f"{where} entra_tenant_id must be the tenant's id (a GUID)")
     if officers.get("entra_object_ids") and tenant is None:
-        problems.append("[officers] entra_object_ids needs entra_tenant_id, the tenant they belong to")
+        problems.append(f"{where} entra_object_ids needs entra_tenant_id, the tenant they belong to")
     if not any(officers.get(k) for k in ("emails", "domains", "entra_object_ids")):
-        problems.append("[officers] lists nobody: give emails, domains or entra_object_ids")
+        problems.append(f"{where} lists nobody: give emails, domains or entra_object_ids")
     return problems
+
+
+def _officer_lists(secrets: Mapping[str, Any], deployment: Deployment | None) -> tuple[dict[str, Any], list[str]]:
+    """Every officers' list the secrets give (by where it is), and what is wrong with the lists as a whole. One area:
+    `[officers]`. Several: each area's `[areas.<code>.officers]`, and `[officers]` is an error (whose areas?)."""
+    several = deployment is not None and deployment.several
+    if not several:
+        return ({"[officers]": secrets["officers"]} if "officers" in secrets else {}), []
+    problems = list(deployment.problems)
+    lists = {f"[areas.{a.code}.officers]": a.officers for a in deployment.areas if a.officers is not None}
+    if "officers" in secrets:
+        problems.append(
+            "[officers] is for a dashboard of one area: with several areas, list each area's officers under "
+            "[areas.<code>.officers]"
+        )
+    return lists, problems
 
 
 def section_problems(secrets: Mapping[str, Any]) -> list[str]:
@@ -193,40 +212,59 @@ def section_problems(secrets: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def decide(user: Mapping[str, Any], secrets: Mapping[str, Any] | None, *, secrets_error: str = "") -> Access:
-    """The role for one session from its `st.user` claims and the secrets (`[auth]`, `[officers]`).
+def decide(
+    user: Mapping[str, Any],
+    secrets: Mapping[str, Any] | None,
+    *,
+    secrets_error: str = "",
+    deployment: Deployment | None = None,
+    area: Area | None = None,
+) -> Access:
+    """The role for one session in one area from its `st.user` claims and the secrets (`[auth]` and the officers'
+    lists: `[officers]` for a dashboard of one area, each area's `[areas.<code>.officers]` for several).
 
-    Sign-in is off (the local officer) only when the secrets configure neither `[auth]` nor `[officers]` and hold
-    nothing misspelt. Anything between — one without the other, a section or setting this dashboard does not read,
-    an `[auth]` or `[officers]` that cannot work, a secrets file that cannot be read — is a configuration error: the
-    public view for everyone, with the problem. Otherwise officer only on positive proof (is_officer)."""
+    Sign-in is off (the local officer, in every area) only when the secrets configure neither `[auth]` nor any
+    officers' list and hold nothing misspelt. Anything between — one without the other, a section or setting this
+    dashboard does not read, an `[auth]`, officers' list or area that cannot work, a secrets file that cannot be
+    read — is a configuration error: the public view for everyone, with the problem. Otherwise officer only on
+    positive proof (is_officer) and only on the list of the area shown: an officer of one area is the public in
+    another, and nobody is an officer while no area is chosen."""
+    several = deployment is not None and deployment.several
+    where = area.title if several and area is not None else ""
     if secrets_error:
-        return Access(PUBLIC, SIGNIN_BROKEN, problem=secrets_error)
+        return Access(PUBLIC, SIGNIN_BROKEN, problem=secrets_error, area=where)
     secrets = secrets or {}
     problems = section_problems(secrets)
-    has_auth, has_officers = "auth" in secrets, "officers" in secrets
-    if not problems and not has_auth and not has_officers:
-        return Access(OFFICER, SIGNIN_OFF)
+    lists, list_problems = _officer_lists(secrets, deployment)
+    problems += list_problems
+    has_auth = "auth" in secrets
+    if not problems and not has_auth and not lists:
+        return Access(OFFICER, SIGNIN_OFF, area=where)
     if has_auth:
         problems += auth_problems(secrets["auth"])
     else:
         problems.append("[auth] is missing, so nobody can sign in to be checked against the officers' list")
-    if has_officers:
-        problems += officers_problems(secrets["officers"])
+    if lists:
+        for place, block in lists.items():
+            problems += officers_problems(block, place)
+    elif several:
+        problems.append("no area has an officers' list ([areas.<code>.officers]), so nobody can be an officer")
     else:
         problems.append("[officers] is missing, so nobody can be an officer")
     if problems:
-        return Access(PUBLIC, SIGNIN_BROKEN, problem="; ".join(problems))
+        return Access(PUBLIC, SIGNIN_BROKEN, problem="; ".join(problems), area=where)
     signed_in = bool(user.get("is_logged_in"))
     name = user.get("name") if isinstance(user.get("name"), str) else ""
     email = user.get("email") if isinstance(user.get("email"), str) else ""
-    role = OFFICER if is_officer(user, secrets["officers"]) else PUBLIC
+    officers = (area.officers if area is not None else None) if several else secrets["officers"]
+    role = OFFICER if officers is not None and is_officer(user, officers) else PUBLIC
     metadata_url = secrets["auth"]["server_metadata_url"]
-    return Access(role, SIGNIN_ON, signed_in=signed_in, name=name, email=email, metadata_url=metadata_url)
+    return Access(role, SIGNIN_ON, signed_in=signed_in, name=name, email=email, metadata_url=metadata_url, area=where)
 
 
-def current() -> Access:
-    """The role of the session running now (reads `st.user` and `st.secrets`; never the URL or a widget)."""
+def current(deployment: Deployment | None = None, area: Area | None = None) -> Access:
+    """The role of the session running now in `area` of `deployment` (reads `st.user` and `st.secrets`; never the
+    URL or a widget)."""
     import streamlit as st
     from streamlit.errors import StreamlitSecretNotFoundError
 
@@ -246,7 +284,7 @@ def current() -> Access:
         user = st.user.to_dict()
     except Exception:  # no sign-in machinery in this run (e.g. AppTest without a user)
         user = {}
-    access = decide(user, secrets, secrets_error=error)
+    access = decide(user, secrets, secrets_error=error, deployment=deployment, area=area)
     if access.signin == SIGNIN_BROKEN:
         LOG.warning("Sign-in is misconfigured; showing the public view: %s", access.problem)
     return access

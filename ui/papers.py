@@ -23,7 +23,7 @@ import streamlit as st
 
 from boardpack import papers
 from metrics.formatting import fmt_date
-from metrics.signing import KEY_ENV
+from metrics.signing import AREA_ENV, KEY_ENV
 from metrics.snapshot import Snapshot
 from ui import data
 from ui.state import Context, snapshot_root
@@ -54,10 +54,11 @@ def start_build(root: Path, snap_id: str, compare_id: str | None) -> bool:
             return True
         cmd = [sys.executable, "-m", "boardpack", "--prebuild", "--root", str(root), "--snapshot", snap_id]
         cmd += ["--compare", compare_id] if compare_id else ["--no-compare"]
-        # The build signs and checks with the app's own key, whichever secrets file it came from, handed over in
-        # the child's environment (never on its command line, which other users of the machine can read).
+        # The build signs and checks with the app's own key for the session's area (`root` is that area's folder),
+        # whichever secrets file it came from, handed over in the child's environment (never on its command line,
+        # which other users of the machine can read).
         key = data.snapshot_key()
-        env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+        env = {k: v for k, v in os.environ.items() if k not in (KEY_ENV, AREA_ENV)}
         if key is not None:
             env[KEY_ENV] = key.decode("utf-8")
         try:

@@ -96,8 +96,10 @@ def _who(viewer: Access) -> str:
     return name or email or "an account with no name or email"
 
 
-def panel(viewer: Access, *, board: bool) -> None:
-    """Draw the sign-in state and its buttons (call inside `with st.sidebar`)."""
+def panel(viewer: Access, *, board: bool, landing: bool = False) -> None:
+    """Draw the sign-in state and its buttons (call inside `with st.sidebar`). In a deployment of several areas the
+    role is the area's (`viewer.area`); on the landing page (`landing`), where no area is chosen yet, a signed-in
+    person is told that each area decides."""
     st.divider()
     if viewer.signin == SIGNIN_OFF:
         st.warning(
@@ -114,16 +116,28 @@ def panel(viewer: Access, *, board: bool) -> None:
             icon=":material/error:",
         )
         return
+    the_list = f"the officers' list for {md_escape(viewer.area)}" if viewer.area else "the officers' list"
+    if landing and viewer.signed_in:
+        st.markdown(
+            f"Signed in as **{_who(viewer)}**. You see exact figures in the areas whose officers' list you are on, "
+            "and the public view in the others."
+        )
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="signout")
+        return
     if viewer.officer:
-        st.markdown(f"Signed in as **{_who(viewer)}**, on the officers' list.")
+        st.markdown(f"Signed in as **{_who(viewer)}**, on {the_list}.")
         if not board:
             st.caption(f"**{OFFICIAL}.** You see exact figures. Switch on board mode before sharing your screen.")
         st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="signout")
         return
     if viewer.signed_in:
         st.info(
-            f"You are signed in as {_who(viewer)}, who is not on this dashboard's officers' list: you see the "
-            "public view.",
+            f"You are signed in as {_who(viewer)}, who is not on "
+            + (
+                f"{the_list}: you see its public view."
+                if viewer.area
+                else "this dashboard's officers' list: you see the public view."
+            ),
             icon=":material/person:",
         )
         st.button("Sign out", on_click=st.logout, icon=":material/logout:", key="signout")
