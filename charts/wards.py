@@ -8,7 +8,7 @@ import json
 import altair as alt
 import polars as pl
 
-from charts.palette import CATEGORICAL, DARK_BLUE, DARK_GREY, FOCUS_REST, ORANGE, SEQUENTIAL
+from charts.palette import CATEGORICAL, DARK_BLUE, DARK_GREY, FOCUS_REST, INK, ORANGE, SEQUENTIAL, WHITE, ink_on
 
 NO_DATA = "#E0E0E0"
 
@@ -39,8 +39,10 @@ def legend(
     no_data: bool = False,
     font_scale: float = 1.0,
     reverse: bool = False,
+    vertical: bool = False,
 ) -> alt.Chart:
-    """The choropleth's legend: one swatch per class labelled with its range, plus 'no data / suppressed'."""
+    """The choropleth's legend: one swatch per class labelled with its range, plus 'no data / suppressed'; in a row
+    under the map, or (`vertical`) a column of swatches with their labels beside them, to stand beside the map."""
     colours = class_colours(len(breaks))
     colours = colours[::-1] if reverse else colours
     lows = [None, *breaks[:-1]] if breaks else []
@@ -51,30 +53,33 @@ def legend(
         labels.append("c or no data")
         colours = [*colours, NO_DATA]
     data = pl.DataFrame({"label": labels, "one": [1] * len(labels)})
+    axis = alt.Axis(
+        labelAngle=0,
+        labelFontSize=12 * font_scale,
+        ticks=False,
+        domain=False,
+        labelColor="#0B0C0C",
+        labelLimit=0,
+        **({"orient": "right", "labelPadding": 8 * font_scale} if vertical else {}),
+    )
+    category = {"field": "label", "type": "nominal", "sort": labels, "title": None, "axis": axis}
+    amount = {"field": "one", "type": "quantitative", "axis": None, "title": None, "scale": {"domain": [0, 1]}}
+    swatch = {"band": 0.86 if vertical else 0.96}
     return (
         alt.Chart(data)
-        .mark_bar(stroke=DARK_GREY, strokeWidth=1, width={"band": 0.96})
+        .mark_bar(stroke=DARK_GREY, strokeWidth=1, **({"height": swatch} if vertical else {"width": swatch}))
         .encode(
-            x=alt.X(
-                "label:N",
-                sort=labels,
-                title=None,
-                axis=alt.Axis(
-                    labelAngle=0,
-                    labelFontSize=12 * font_scale,
-                    ticks=False,
-                    domain=False,
-                    labelColor="#0B0C0C",
-                    labelLimit=200,
-                ),
+            **(
+                {"y": alt.Y(**category), "x": alt.X(**amount)}
+                if vertical
+                else {"x": alt.X(**category), "y": alt.Y(**amount)}
             ),
-            y=alt.Y("one:Q", axis=None, title=None, scale=alt.Scale(domain=[0, 1])),
             color=alt.Color("label:N", scale=alt.Scale(domain=labels, range=colours), legend=None),
             tooltip=[alt.Tooltip("label:N", title=title)],
         )
         .properties(
-            height=28 * font_scale,
-            width="container",
+            height=34 * font_scale * len(labels) if vertical else 28 * font_scale,
+            width=44 * font_scale if vertical else "container",
             description=f"Map legend: {title}: " + "; ".join(labels),
         )
         .configure_view(strokeWidth=0)
@@ -100,7 +105,7 @@ def ranked_bars(
         ),
     )
     order = data.sort("rate", descending=True, nulls_last=True)[name].to_list()
-    y = alt.Y(f"{name}:N", sort=order, title=None, axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=260))
+    y = alt.Y(f"{name}:N", sort=order, title=None, axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=0))
     base = alt.Chart(data).encode(y=y)
     tooltip = [
         alt.Tooltip(f"{name}:N", title="Area"),
@@ -180,32 +185,60 @@ def deprivation_chart(rows: pl.DataFrame, *, label: str, font_scale: float = 1.0
     )
 
 
+PHASE_DASHES = [[1, 0], [8, 4], [2, 3], [12, 3, 2, 3], [5, 2], [1, 5]]  # solid, dashed, dotted, dash-dot, …
+PHASE_SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
+
+
 def trend_chart(rows: pl.DataFrame, *, label: str, phase_labels: dict[str, str], font_scale: float = 1.0) -> alt.Chart:
-    """One ward's monthly rate per 1,000 for each phase (and all phases), one line and shape per phase."""
+    """One ward's monthly rate per 1,000 for each phase (and all phases): each phase its own colour, point shape and
+    dash, in one key, so no two lines are told apart by colour alone. Months on the axis as "Sep 25"."""
     data = rows.with_columns(phase_name=pl.col("phase").replace_strict(phase_labels, default=pl.col("phase")))
     names = [phase_labels[p] for p in phase_labels if p in set(rows["phase"])]
+    key = alt.Legend(
+        orient="bottom",
+        title="Phase",
+        labelFontSize=11 * font_scale,
+        titleFontSize=11 * font_scale,
+        symbolType="stroke",
+        symbolSize=400 * font_scale,
+        symbolStrokeWidth=2.5,
+        columns=min(len(names), 6),
+    )
+    phase = {"field": "phase_name", "type": "nominal", "sort": names, "title": "Phase"}
     return (
         alt.Chart(data)
-        .mark_line(point=True, strokeWidth=2)
+        .mark_line(strokeWidth=2.5)
         .encode(
-            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y", labelFontSize=11 * font_scale)),
-            y=alt.Y("rate:Q", title=f"{label} per 1,000"),
-            color=alt.Color(
-                "phase_name:N",
-                title="Phase",
-                sort=names,
-                scale=alt.Scale(domain=names, range=CATEGORICAL[: len(names)]),
-                legend=alt.Legend(orient="bottom", labelFontSize=11 * font_scale),
+            x=alt.X(
+                "period_end:T",
+                title=None,
+                axis=alt.Axis(format="%b %y", labelAngle=0, labelOverlap="greedy", labelFontSize=11 * font_scale),
             ),
-            shape=alt.Shape("phase_name:N", sort=names, legend=None),
+            y=alt.Y("rate:Q", title=f"{label} per 1,000"),
+            color=alt.Color(**phase, scale=alt.Scale(domain=names, range=CATEGORICAL[: len(names)]), legend=key),
+            strokeDash=alt.StrokeDash(
+                **phase, scale=alt.Scale(domain=names, range=PHASE_DASHES[: len(names)]), legend=key
+            ),
             tooltip=[
                 alt.Tooltip("phase_name:N", title="Phase"),
                 alt.Tooltip("period_end:T", format="%b %Y", title="Month"),
                 alt.Tooltip("rate:Q", format=".1f", title="Rate per 1,000"),
             ],
         )
-        .properties(height=280 * font_scale, width="container", description=f"{label} per 1,000 by phase over time")
-    )
+        + alt.Chart(data)
+        .mark_point(filled=True, size=45 * font_scale, opacity=1)
+        .encode(
+            x="period_end:T",
+            y="rate:Q",
+            color=alt.Color(**phase, scale=alt.Scale(domain=names, range=CATEGORICAL[: len(names)]), legend=None),
+            shape=alt.Shape(**phase, scale=alt.Scale(domain=names, range=PHASE_SHAPES[: len(names)]), legend=None),
+            tooltip=[
+                alt.Tooltip("phase_name:N", title="Phase"),
+                alt.Tooltip("period_end:T", format="%b %Y", title="Month"),
+                alt.Tooltip("rate:Q", format=".1f", title="Rate per 1,000"),
+            ],
+        )
+    ).properties(height=280 * font_scale, width="container", description=f"{label} per 1,000 by phase over time")
 
 
 def _signed_area(ring: list) -> float:
@@ -230,6 +263,14 @@ def spherical_winding(geometry: dict) -> dict:
     return {"type": "MultiPolygon", "coordinates": [polygon(p) for p in geometry["coordinates"]]}
 
 
+def _fills(rows: pl.DataFrame, *, value: str, breaks: list[float], reverse: bool) -> list[str]:
+    """Each ward's class colour (grey where it has no value)."""
+    colours = class_colours(len(breaks))
+    colours = colours[::-1] if reverse else colours
+    classes = [class_of(v, breaks) for v in rows[value]]
+    return [NO_DATA if k is None else colours[k] for k in classes]
+
+
 def _map_values(
     rows: pl.DataFrame,
     *,
@@ -242,17 +283,15 @@ def _map_values(
     """One GeoJSON feature per ward, wound for Vega, with what the marks read as top-level members (GeoJSON allows
     them; Vega's geoshape reads only `geometry`): the class colour, the outline width (thicker for the ward
     picked) and the named columns."""
-    colours = class_colours(len(breaks))
-    colours = colours[::-1] if reverse else colours
+    fills = _fills(rows, value=value, breaks=breaks, reverse=reverse)
     out = []
-    for r in rows.iter_rows(named=True):
-        k = class_of(r[value], breaks)
+    for r, fill in zip(rows.iter_rows(named=True), fills, strict=True):
         out.append(
             {
                 "type": "Feature",
                 "geometry": spherical_winding(json.loads(r["geometry"])),
                 "ward_name": r["ward_name"],
-                "fill": NO_DATA if k is None else colours[k],
+                "fill": fill,
                 "edge": 3.5 if highlight is not None and r.get("ward_code") == highlight else 0.8,
                 **{c: r[c] for c in fields},
             }
@@ -260,14 +299,37 @@ def _map_values(
     return out
 
 
-def _name_layers(rows: pl.DataFrame, *, font_size: float, tooltip: list | None = None) -> list[alt.Chart]:
-    """Ward names at their centres: a white halo under dark text, so a name reads on every class colour."""
-    base = alt.Chart(rows).encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
+def _inks(fills: list[str]) -> pl.DataFrame:
+    """A name's text colour on each fill, whichever of dark ink and white reads better (4.5:1 or more on every
+    class colour), and a halo of the other, which keeps the name readable where it crosses a border."""
+    inks = [ink_on(f) for f in fills]
+    return pl.DataFrame({"ink": inks, "halo": [WHITE if i == INK else INK for i in inks]})
+
+
+def _name_layers(rows: pl.DataFrame, *, font_size: float | None = None, tooltip: list | None = None) -> list:
+    """Ward names, in each ward's ink over a halo. `rows` has ink and halo and either label_lon, label_lat, label
+    (lines joined by newlines) and label_size (charts.map_labels.fit_names; a ward with no label is left out), or
+    lon, lat and ward_name, drawn at `font_size`."""
+    if "label" in rows.columns:
+        rows = rows.filter(pl.col("label_size").is_not_null())
+        base = alt.Chart(rows).encode(
+            longitude="label_lon:Q",
+            latitude="label_lat:Q",
+            text="label:N",
+            size=alt.Size("label_size:Q", scale=None, legend=None),
+        )
+    else:
+        base = alt.Chart(rows).encode(longitude="lon:Q", latitude="lat:Q", text="ward_name:N")
     if tooltip:
         base = base.encode(tooltip=tooltip)
-    style = {"fontSize": font_size, "fontWeight": "bold", "color": "#0B0C0C"}
-    halo = {"stroke": "white", "strokeWidth": 2.5, "strokeOpacity": 0.9, "strokeJoin": "round"}
-    return [base.mark_text(**style, **halo), base.mark_text(**style)]
+    style = {"fontWeight": "bold", "lineBreak": "\n", "lineHeight": {"expr": "datum.label_size * 1.2"}}
+    if "label" not in rows.columns:
+        style = {"fontWeight": "bold", "fontSize": font_size}
+    halo = base.mark_text(**style, strokeWidth=3, strokeOpacity=0.9, strokeJoin="round").encode(
+        stroke=alt.Stroke("halo:N", scale=None, legend=None), color=alt.Color("halo:N", scale=None, legend=None)
+    )
+    name = base.mark_text(**style).encode(color=alt.Color("ink:N", scale=None, legend=None))
+    return [halo, name]
 
 
 def ward_map(
@@ -279,15 +341,22 @@ def ward_map(
     selection: str = "ward",
     highlight: str | None = None,
     font_size: float = 11,
+    min_font: float = 9,
     reverse: bool = False,
+    max_width_px: int = 760,
     height_px: int = 520,
     description: str = "",
 ) -> alt.LayerChart:
     """The app's ward choropleth, drawn by Vega-Lite (a 2D canvas: quick to draw and to take down in a browser
-    without a GPU, where a WebGL map is neither). `rows` has ward_code, ward_name, lon, lat, geometry (GeoJSON
-    string), the `value` column that sets the class and the text columns named in `tooltip` as (column, title).
-    Hovering shows the ward's figures; clicking a ward or its name sets the point selection `selection` to its
-    ward_code. The ward `highlight` has a thick outline."""
+    without a GPU, where a WebGL map is neither) at the largest size within max_width_px × height_px that keeps the
+    wards' shape (charts.map_labels.map_size): a fixed size, so where each name fits is known here. `rows` has
+    ward_code, ward_name, geometry (GeoJSON string), the `value` column that sets the class and the text columns
+    named in `tooltip` as (column, title). Each ward's name is inside it (charts.map_labels.fit_names), in dark ink
+    or white, whichever reads on its colour. Hovering shows the ward's figures; clicking a ward or its name sets the
+    point selection `selection` to its ward_code. The ward `highlight` has a thick outline."""
+    from charts.map_labels import fit_names, map_size
+
+    width_px, height_px = map_size(rows["geometry"].to_list(), max_width=max_width_px, max_height=height_px)
     fields = tuple(dict.fromkeys(["ward_code", *(c for c, _ in tooltip)]))
     values = _map_values(rows, value=value, breaks=breaks, reverse=reverse, highlight=highlight, fields=fields)
     tips = [alt.Tooltip("ward_name:N", title="Ward"), *(alt.Tooltip(f"{c}:N", title=t) for c, t in tooltip)]
@@ -302,11 +371,21 @@ def ward_map(
         )
         .add_params(pick)
     )
-    names = rows.select("ward_code", "ward_name", "lon", "lat", *(c for c, _ in tooltip if c != "ward_code"))
+    fitted = fit_names(
+        rows.select("ward_name", "geometry"), width=width_px, height=height_px, font_size=font_size, min_font=min_font
+    )
+    names = pl.concat(
+        [
+            rows.select("ward_code", "ward_name", *(c for c, _ in tooltip if c not in ("ward_code", "ward_name"))),
+            fitted.select("label_lon", "label_lat", "label", "label_size"),
+            _inks([v["fill"] for v in values]),
+        ],
+        how="horizontal",
+    )
     return (
-        alt.layer(shapes, *_name_layers(names, font_size=font_size, tooltip=tips))
+        alt.layer(shapes, *_name_layers(names, tooltip=tips))
         .project(type="mercator")
-        .properties(height=height_px, width="container", description=description or "Map of wards")
+        .properties(height=height_px, width=width_px, description=description or "Map of wards")
         .configure_view(strokeWidth=0)
     )
 
@@ -329,8 +408,9 @@ def static_map(
         .mark_geoshape(stroke="#0B0C0C", strokeWidth=0.8)
         .encode(color=alt.Color("fill:N", scale=None))
     )
+    names = pl.concat([rows.select("ward_name", "lon", "lat"), _inks([v["fill"] for v in values])], how="horizontal")
     return (
-        alt.layer(shapes, *_name_layers(rows.select("ward_name", "lon", "lat"), font_size=font_size))
+        alt.layer(shapes, *_name_layers(names, font_size=font_size))
         .project(type="mercator")
         .properties(width=520, height=560, title=title, description=description or title)
         .configure_view(strokeWidth=0)

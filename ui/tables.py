@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
+from charts.palette import RAG_FILL, RAG_INK
 from metrics.formatting import (
     ACTION_RAG_WORDS,
     ASSURANCE_LABELS,
@@ -114,9 +115,7 @@ def board_columns(table: pl.DataFrame) -> pl.DataFrame:
 
 # GOV.UK Design System colours for RAG cells, each with a text colour that passes WCAG AA (≥ 4.5:1) on it.
 RAG_CELL = {
-    "Green": ("#00703C", "#FFFFFF"),
-    "Amber": ("#FFDD00", "#0B0C0C"),
-    "Red": ("#D4351C", "#FFFFFF"),
+    **{word: (RAG_FILL[word], RAG_INK[word]) for word in ("Green", "Amber", "Red")},
     "No target": ("#F3F2F1", "#0B0C0C"),
     "Too few cases": ("#F3F2F1", "#0B0C0C"),
     "No data": ("#F3F2F1", "#0B0C0C"),
