@@ -26,24 +26,31 @@ if not periods:
     st.stop()
 
 protected = ctx.protected
-scale = 1.35 if ctx.board else 1.0
-cols = st.columns([3, 2, 2, 2])
-measure = cols[0].selectbox("Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.get, key="wd_measure")
-period = cols[1].selectbox("Month", periods, format_func=lambda d: d.strftime("%B %Y"), key="wd_period")
-grouping = cols[2].segmented_control("Group by", ["Wards", "Towns"], default="Wards", key="wd_group") or "Wards"
-shading = cols[3].segmented_control("Map shows", ["Rate", "Deprivation"], default="Rate", key="wd_shade") or "Rate"
-label = MEASURE_LABELS[measure]
-towns = grouping == "Towns"
-st.caption(f"Phase: {PHASE_LABELS[ctx.phase]} (change it in the sidebar). Month: {period:%B %Y}.")
-
-if protected:
-    st.info(f"Figures below local-authority level are protected. {LEGEND}.", icon=":material/shield:")
+scale = 16 / 11 if ctx.board else 1.0
+# In board mode the map comes first on the screen, on the left beside its key, and the choices, the borough's figures
+# and the ranked wards stand on its right: on a projector the map is seen without scrolling.
+if ctx.board:
+    map_col, side = st.columns([2, 3], gap="large")
 else:
-    st.warning(
-        "**Official – not for publication.** Exact counts below local-authority level are shown for officers. "
-        "Switch on board mode before sharing the screen; downloads are always protected.",
-        icon=":material/lock:",
-    )
+    map_col = side = st.container()
+with side:
+    cols = st.columns([3, 2, 2, 2]) if not ctx.board else [*st.columns(2), *st.columns(2)]
+    measure = cols[0].selectbox("Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.get, key="wd_measure")
+    period = cols[1].selectbox("Month", periods, format_func=lambda d: d.strftime("%B %Y"), key="wd_period")
+    grouping = cols[2].segmented_control("Group by", ["Wards", "Towns"], default="Wards", key="wd_group") or "Wards"
+    shading = cols[3].segmented_control("Map shows", ["Rate", "Deprivation"], default="Rate", key="wd_shade") or "Rate"
+    label = MEASURE_LABELS[measure]
+    towns = grouping == "Towns"
+    st.caption(f"Phase: {PHASE_LABELS[ctx.phase]} (change it in the sidebar). Month: {period:%B %Y}.")
+
+    if protected:
+        st.info(f"Figures below local-authority level are protected. {LEGEND}.", icon=":material/shield:")
+    else:
+        st.warning(
+            "**Official – not for publication.** Exact counts below local-authority level are shown for officers. "
+            "Switch on board mode before sharing the screen; downloads are always protected.",
+            icon=":material/lock:",
+        )
 
 borough = data.ward_borough(ctx.snapshot, period, measure, ctx.phase, protected=protected)
 rates = data.ward_rates(ctx.snapshot, period, measure, ctx.phase, protected=protected, towns=towns)
@@ -66,12 +73,13 @@ def chart_spec(kind: str, **options) -> dict:
     )
 
 
-m1, m2, m3 = st.columns(3)
-m1.metric("Borough rate per 1,000", f"{borough['rate']:.1f}", border=True)
-m2.metric(f"{label} in the borough", "c" if borough["count"] is None else f"{borough['count']:,}", border=True)
-m3.metric("95% interval", f"{borough['lcl']:.1f} to {borough['ucl']:.1f}", border=True)
 area_word, name_col = ("town", "town") if towns else ("ward", "ward_name")
-st.markdown(f"**{md_escape(significance_sentence(rates, area_word=area_word, name=name_col))}**")
+with side:
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Borough rate per 1,000", f"{borough['rate']:.1f}", border=True)
+    m2.metric(f"{label} in the borough", "c" if borough["count"] is None else f"{borough['count']:,}", border=True)
+    m3.metric("95% interval", f"{borough['lcl']:.1f} to {borough['ucl']:.1f}", border=True)
+    st.markdown(f"**{md_escape(significance_sentence(rates, area_word=area_word, name=name_col))}**")
 
 geometry = wards_table["geometry_source"][0]
 codes = ward_rows["ward_code"].to_list()
@@ -84,33 +92,39 @@ clicked = picked_ward(st.session_state.get(f"ward_map_{clicks}"), codes, selecti
 if clicked:
     st.session_state["wd_ward"] = clicked
     clicks = st.session_state["wd_map_clicks"] = clicks + 1
-map_col, bar_col = st.columns([6, 5]) if not ctx.board else (st.container(), st.container())
+if ctx.board:
+    bar_col = side
+else:
+    map_col, bar_col = st.columns([6, 5])
 with map_col:
     st.header("Map")
     shade = "imd" if shading == "Deprivation" else "rate"
     breaks = map_breaks(ward_rows, shade)
-    st.vega_lite_chart(
+    title = "Deprivation decile (1 = most deprived)" if shade == "imd" else f"{label} per 1,000 ({period:%b %Y})"
+    key_chart = legend(
+        breaks,
+        title=title,
+        decimals=0 if shade == "imd" else 1,
+        no_data=shade == "rate",
+        font_scale=scale,
+        reverse=shade == "imd",
+        vertical=ctx.board,
+    )
+    # The map is drawn at its own size (the size its names were fitted to); in board mode its key stands beside it.
+    the_map, the_key = st.columns([3, 2]) if ctx.board else (st.container(), st.container())
+    the_map.vega_lite_chart(
         chart_spec("map", highlight=st.session_state.get("wd_ward"), shade=shade, selection=f"ward_{clicks}"),
         on_select="rerun",
         selection_mode=[f"ward_{clicks}"],
         key=f"ward_map_{clicks}",
-        width="stretch",
+        width="content",
     )
-    title = "Deprivation decile (1 = most deprived)" if shade == "imd" else f"{label} per 1,000 ({period:%b %Y})"
-    st.caption(f"Map key: {title}")
-    st.altair_chart(
-        legend(
-            breaks,
-            title=title,
-            decimals=0 if shade == "imd" else 1,
-            no_data=shade == "rate",
-            font_scale=scale,
-            reverse=shade == "imd",
-        ),
-        width="stretch",
-        height=int(64 * scale),
-        theme=None,
-    )
+    with the_key:
+        st.caption(f"Map key: {title}")
+        if ctx.board:
+            st.altair_chart(key_chart, width=int(200 * scale), theme=None)
+        else:
+            st.altair_chart(key_chart, width="stretch", height=int(64 * scale), theme=None)
     st.caption(
         "Ward boundaries: ONS (Contains National Statistics and OS data © Crown copyright and database right 2023)."
         if geometry == "ons"

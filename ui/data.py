@@ -535,7 +535,7 @@ def _ward_chart(
     from charts import wards as wc
     from metrics.schema import PHASE_LABELS
 
-    scale = 1.35 if board else 1.0
+    scale = BOARD_SCALE if board else 1.0
     label = wards.MEASURE_LABELS[measure]
     if kind == "map":
         from ui.tables import map_rows
@@ -558,7 +558,8 @@ def _ward_chart(
             highlight=highlight,
             font_size=15 if board else 11,
             reverse=imd,
-            height_px=620 if board else 520,
+            height_px=500 if board else 520,
+            max_width_px=440 if board else 700,
             description=f"Map of wards shaded by {what}. The ranked chart and its table give every ward's figures.",
         )
     elif kind == "ranked":
@@ -583,7 +584,8 @@ def _ward_chart(
         chart = wc.trend_chart(
             _ward_trend(path, fp, highlight, measure, protected), label=label, phase_labels=labels, font_scale=scale
         )
-    return arrow_datasets(chart.to_dict())
+    spec = chart.to_dict()
+    return arrow_datasets(readable(spec) if board else spec)
 
 
 def ward_chart(
@@ -777,7 +779,7 @@ def _wait_chart(
 
     snap = _open(path, fp)
     where = setup(snap)
-    scale = 1.3 if board else 1.0
+    scale = BOARD_SCALE if board else 1.0
     focus = where.name(code or snap.la_code)
     reference = where.system_name if level == "locality" else "England"
     members = {"locality": "localities", "icb": "integrated care boards", "provider": "NHS providers"}[level]
@@ -810,7 +812,8 @@ def _wait_chart(
             description=f"{focus} against {reference} over time for {what}",
             names=where.names,
         )
-    return arrow_datasets(chart.to_dict())
+    spec = chart.to_dict()
+    return arrow_datasets(readable(spec) if board else spec)
 
 
 def wait_chart(
@@ -893,7 +896,7 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool, region
     row = _benchmarks(path, fp).filter(pl.col("kpi_id") == kpi_id).row(0, named=True)
     names = where.names
     area = where.la_name
-    scale = 1.3 if board else 1.0
+    scale = BOARD_SCALE if board else 1.0
     if kind == "trend":
         trend = benchmarks.comparator_trend(
             scan_table(snap, "kpi_values"),
@@ -934,7 +937,8 @@ def _bench_chart(path: str, fp: str, kind: str, kpi_id: str, board: bool, region
             + (f" of the {where.region_name}" if region_only else "")
             + f", {area} highlighted",
         )
-    return arrow_datasets(chart.to_dict())
+    spec = chart.to_dict()
+    return arrow_datasets(readable(spec) if board else spec)
 
 
 def bench_chart(snap: Snapshot, kind: str, kpi_id: str, board: bool, region_only: bool = False) -> dict:
