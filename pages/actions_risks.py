@@ -61,7 +61,7 @@ else:
     if ctx.board:
         st.table(table.to_arrow())
     else:
-        show_table(table)
+        show_table(table, board=ctx.board)
         download_csv(table, ctx=ctx, name="actions", source="PIP action tracker", key="ar_actions_csv")
 
 st.header("Risk register")
@@ -82,6 +82,6 @@ else:
         if ctx.board:
             st.table(register.to_arrow())
         else:
-            show_table(register)
+            show_table(register, board=ctx.board)
     with download_tab:
         download_csv(register, ctx=ctx, name="risks", source="SEND board risk register", key="ar_risks_csv")

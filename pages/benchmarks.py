@@ -63,7 +63,7 @@ if where.region_authorities:
     )
     region_only = view != "Among every English local authority"
 table = benchmark_display(rows, where, region_only=region_only)
-show_table(table)
+show_table(table, board=ctx.board)
 system_words = (
     f"The {md_escape(where.system_short)} figure is worked out here: a count is the sum of its authorities, a "
     "percentage is pooled from their counts, leaving out of both any authority whose figure is suppressed or not "
@@ -107,7 +107,7 @@ st.vega_lite_chart(data.bench_chart(ctx.snapshot, "trend", choice, ctx.board), w
 if where.neighbours:
     st.header("Statistical neighbours")
     neighbours = neighbour_display(data.neighbours(ctx.snapshot, choice), where, row)
-    show_table(neighbours)
+    show_table(neighbours, board=ctx.board)
     st.caption(
         f"{md_escape(row['title'])}, {md_escape(row['period_label'])}: {md_escape(where.la_name)} and its "
         f"{len(where.neighbours)} statistical neighbours"

@@ -95,7 +95,7 @@ def locality_view() -> None:
             )
 
         def heat_table() -> None:
-            show_table(heat_display(cells))
+            show_table(heat_display(cells), board=ctx.board)
             download_csv(
                 heat_display(cells), ctx=ctx, name=f"waiting_times_heat_{period}", source=source, key="wt_heat_csv"
             )
@@ -119,7 +119,7 @@ def locality_view() -> None:
     if gap:
         st.caption(md_escape(gap))
     table = league_display(league, where.names, against=where.system_short)
-    show_table(table)
+    show_table(table, board=ctx.board)
     download_csv(table, ctx=ctx, name=f"league_{service}_{period}", source=source, key="wt_league_csv")
     col_f, col_t = st.columns(2) if not ctx.board else (st.container(), st.container())
     with col_f:
@@ -142,7 +142,7 @@ def locality_view() -> None:
             data.wait_chart(ctx.snapshot, "trend", period=period, service=service, board=ctx.board), width="stretch"
         )
         with st.expander("Table of the trend"):
-            show_table(trend_display_waits(trend, area, system))
+            show_table(trend_display_waits(trend, area, system), board=ctx.board)
     return period, [service]
 
 
@@ -184,9 +184,9 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     table = league_display(league, names, against="England", unit=unit)
     mine = table.filter(table[unit].is_in([names[c] for c in focus])) if focus else table.head(0)
     if mine.height:
-        show_table(mine)
+        show_table(mine, board=ctx.board)
     with st.expander(f"All {league.height} {long}"):
-        show_table(table)
+        show_table(table, board=ctx.board)
     download_csv(table, ctx=ctx, name=f"{level}_league_{service}_{period}", source=NHS_SOURCE, key=f"wt_{level}_csv")
 
     def chart(kind: str, code: str) -> None:
@@ -216,7 +216,7 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
             if caution:  # an ICB's figure is its providers' returns added up: a missing one shrinks it
                 st.caption(md_escape(caution) + " Those months are ringed in orange.")
             with st.expander("Table of the trend"):
-                show_table(trend_display_waits(trend, where.name(focus[0]), "England", where.names))
+                show_table(trend_display_waits(trend, where.name(focus[0]), "England", where.names), board=ctx.board)
 
 
 def national_view():
@@ -260,4 +260,4 @@ if local_services:
             )
             + "Source: NHS England community health services waiting lists (CAMHS is not part of that publication)."
         )
-        show_table(provider_display(rows, where.names))
+        show_table(provider_display(rows, where.names), board=ctx.board)

@@ -150,7 +150,7 @@ with bar_col:
         f"Show the {area_word}s ranked as",
         "wd_ranked_view",
         chart=ranked_chart,
-        table=lambda: show_table(area_rates_display(rates, towns=towns)),
+        table=lambda: show_table(area_rates_display(rates, towns=towns), board=ctx.board),
     )
     download_csv(
         area_rates_display(safe, towns=towns),
@@ -172,7 +172,7 @@ chart_or_table(
         chart_spec("deprivation"),
         width="stretch",
     ),
-    table=lambda: show_table(deprivation_display(dep)),
+    table=lambda: show_table(deprivation_display(dep), board=ctx.board),
 )
 
 st.header("Ward profile")
@@ -198,5 +198,5 @@ chart_or_table(
         chart_spec("trend", highlight=ward),
         width="stretch",
     ),
-    table=lambda: show_table(trend_display(trend, labels)),
+    table=lambda: show_table(trend_display(trend, labels), board=ctx.board),
 )
