@@ -3,6 +3,7 @@ and a ward profile; disclosure-controlled for the public, in board mode and in e
 
 import streamlit as st
 
+from charts.palette import readable
 from charts.wards import legend
 from metrics.disclosure import LEGEND
 from metrics.formatting import md_escape
@@ -121,8 +122,8 @@ with map_col:
     )
     with the_key:
         st.caption(f"Map key: {title}")
-        if ctx.board:
-            st.altair_chart(key_chart, width=int(200 * scale), theme=None)
+        if ctx.board:  # like every board chart, at 16 px or more (the key's own labels are drawn at 17.5)
+            st.vega_lite_chart(readable(key_chart.to_dict()), width=int(200 * scale), theme=None)
         else:
             st.altair_chart(key_chart, width="stretch", height=int(64 * scale), theme=None)
     st.caption(
