@@ -32,7 +32,7 @@ h3 { font-size: 1.6rem !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1.5rem 2.5rem 2rem 2.5rem; }
 /* theme names in the sidebar on two lines at most: a wider sidebar and nav text at a normal line height */
-[data-testid="stSidebar"] { width: 460px !important; min-width: 460px !important; }
+[data-testid="stSidebar"][data-collapsed="false"] { width: 460px !important; min-width: 460px !important; }
 [data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] p { line-height: 1.3; }
 [data-testid="stMainMenu"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none; }
 </style>

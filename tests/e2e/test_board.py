@@ -82,6 +82,8 @@ def test_board_mode_reads_from_the_back_of_the_room(server, page, page_file):
     wait_until_drawn(page)
     page.wait_for_timeout(800)  # the collapsed sidebar settles the layout
     assert_no_errors(page)
+    sidebar = page.locator('[data-testid="stSidebar"]').bounding_box()  # collapsed: wholly off the screen
+    assert sidebar is None or sidebar["x"] + sidebar["width"] <= 0, sidebar
     name = Path(page_file).stem
     page.screenshot(path=SHOTS / f"board_full_{name}.png")
 
@@ -103,6 +105,7 @@ def test_board_mode_reads_from_the_back_of_the_room(server, page, page_file):
     # Theme names in the sidebar take two lines at most.
     page.locator('[data-testid="stExpandSidebarButton"]').click()
     page.get_by_text("Board mode is on").wait_for()
+    page.wait_for_timeout(600)  # the sidebar slides open
     lines = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] p')]
              .filter(s => s.innerText.startsWith("Theme"))
