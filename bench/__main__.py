@@ -250,6 +250,34 @@ def bench_pack() -> None:
         print(f"  {'  the three builds':<58} {', '.join(f'{t / 1000:.1f} s' for t in times)}")
 
 
+def bench_papers(repeat: int) -> None:
+    """What the download buttons serve after a publish: both papers built once for the newest demo snapshot against
+    the one before (boardpack.papers.prebuild, as Publish and `python -m boardpack --prebuild` do, into a copy of the
+    two snapshots), then read back as the button reads them (papers.read: the file, its record, its SHA-256)."""
+    import shutil
+    import tempfile
+
+    from boardpack import papers
+    from metrics.snapshot import open_snapshot
+
+    paths = sorted((ROOT / "data" / "snapshots").glob("2025-*"))
+    with tempfile.TemporaryDirectory() as root:
+        for path in paths[-2:]:
+            shutil.copytree(path, Path(root) / path.name)
+        snap, compare = (open_snapshot(Path(root) / p.name) for p in (paths[-1], paths[-2]))
+        t = time.perf_counter()
+        papers.prebuild(root, snap, compare, key=None)
+        print(f"  {'both papers built at publish (once, before any download)':<58} {time.perf_counter() - t:>9.1f} s")
+        for kind, label in (("pdf", "board pack PDF"), ("pptx", "board slides PPTX")):
+            times = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                data = papers.read(root, snap, compare, kind, key=None)
+                times.append((time.perf_counter() - t) * 1000)
+                assert data, f"the {kind} was not kept"
+            report(f"{label} download after publish (median of {repeat})", statistics.median(times), 500)
+
+
 PAGE_TARGETS = {"click_s": 1.0, "click_ratio": 4.0, "first_ratio": 1.3, "server_ms": 250.0}
 LOAD_TARGETS = {"p95_ms": 2000.0, "rss_mb": 600.0}
 
@@ -391,6 +419,7 @@ def main() -> None:
     bench_wards_national(max(3, args.repeat // 3))
     print("Board pack")
     bench_pack()
+    bench_papers(args.repeat)
     print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
     bench_live(args.repeat)
     print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
