@@ -9,6 +9,15 @@ import altair as alt
 import polars as pl
 
 from charts.palette import DARK_BLUE, DARK_GREY, DARK_PINK, FOCUS_REST, ORANGE, TURQUOISE
+from charts.spc import UNIT_AXIS
+
+
+def value_axis(unit_title: str, decimals: int) -> dict:
+    """The value axis's labels in the measure's own terms: a percentage (stored as 0–100) as "16%", "12.5%", not
+    "16.0"; other measures to their decimals, trailing zeros dropped."""
+    if unit_title == UNIT_AXIS["percent"]:
+        return {"labelExpr": f"format(datum.value, ',.{decimals}~f') + '%'"}
+    return {"format": f",.{decimals}~f"}
 
 
 def comparator_trend_chart(
@@ -42,7 +51,7 @@ def comparator_trend_chart(
             x=alt.X(
                 "period_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=11 * font_scale)
             ),
-            y=alt.Y("value:Q", title=unit_title, axis=alt.Axis(format=f",.{decimals}f")),
+            y=alt.Y("value:Q", title=unit_title, axis=alt.Axis(**value_axis(unit_title, decimals))),
             color=alt.Color(
                 "series:N",
                 scale=alt.Scale(domain=domain, range=[DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE][: len(domain)]),
@@ -88,7 +97,7 @@ def strip(
             "value:Q",
             title=unit_title,
             scale=alt.Scale(zero=False),
-            axis=alt.Axis(format=f",.{decimals}f", labelFontSize=11 * font_scale),
+            axis=alt.Axis(**value_axis(unit_title, decimals), labelFontSize=11 * font_scale),
         )
     )
     tooltip = [
@@ -104,9 +113,16 @@ def strip(
     )
     me = base.transform_filter("datum.group == 'area'")
     point = me.mark_point(shape="diamond", filled=True, size=260 * font_scale, color=DARK_BLUE).encode(tooltip=tooltip)
-    label = me.mark_text(dy=-22 * font_scale, fontSize=12 * font_scale, fontWeight="bold", color=DARK_BLUE).encode(
-        text=alt.value(area)
-    )
+    # The area's name above its diamond, turned inwards near either end of the axis so it is never cut off there.
+    values = dist["value"].drop_nulls()
+    mine = dist.filter(pl.col("group") == "area")["value"].drop_nulls()
+    align = "center"
+    if values.len() > 1 and mine.len():
+        where = (mine[0] - values.min()) / ((values.max() - values.min()) or 1)
+        align = "left" if where < 0.2 else "right" if where > 0.8 else "center"
+    label = me.mark_text(
+        dy=-22 * font_scale, align=align, fontSize=12 * font_scale, fontWeight="bold", color=DARK_BLUE
+    ).encode(text=alt.value(area))
     return (
         alt.layer(ticks, point, label)
         .properties(height=80 * font_scale, width="container", description=description or "Distribution")

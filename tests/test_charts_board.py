@@ -126,3 +126,26 @@ def test_the_risk_grid_uses_the_registers_red_amber_green_with_words():
         for channel in ("x", "y"):
             axis = layer["encoding"].get(channel, {}).get("axis") or {}
             assert axis.get("labelLimit", 0) == 0 and axis.get("labelFontSize", 16) >= 16
+
+
+def test_benchmark_percentages_read_as_percentages_and_the_area_label_stays_on_the_strip():
+    """A percentage axis reads "16%", not "16.0"; the area's name at the top end of the strip is right-aligned so
+    it ends at its diamond rather than running past the chart's edge."""
+    import vl_convert as vlc
+
+    from charts.benchmarks import strip
+
+    dist = pl.DataFrame(
+        {
+            "name": ["A", "B", "C", "Testshire"],
+            "value": [4.0, 8.0, 12.0, 16.0],
+            "group": ["other", "other", "system", "area"],
+        }
+    )
+    spec = strip(dist, area="Testshire", unit_title="Percent (%)", decimals=1).to_dict()
+    spec["width"] = 600
+    svg = vlc.vegalite_to_svg(spec)
+    # Ticks at 4, 6, …, 16 (Vega's nice steps of 2 over 4–16): each written with its per cent sign.
+    assert ">16%<" in svg and ">4%<" in svg and ">16.0<" not in svg
+    label = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert label["mark"]["align"] == "right"  # 16 is the top of 4–16: (16 − 4) / 12 = 1.0 > 0.8
