@@ -79,11 +79,20 @@ def funnel_chart(
 ) -> alt.LayerChart:
     """Localities (or ICBs, providers) as points (list size × % under 18 weeks) inside 95% and 99.8% funnel limits
     around the reference figure (`reference` names it in the legend); the area (or every name in `highlight`)
-    drawn in dark blue, the rest grey. Every point is labelled in a small league; only the highlighted ones in a
-    national league, where forty labels would hide each other."""
+    drawn in dark blue, the rest grey. Only the area (or the highlighted) and the outliers (outside the 95% limits
+    at their list size) are named, so labels never pile up on the points bunched inside the funnel."""
+    import numpy as np
+
     focus = highlight or [area]
     pts = league.drop_nulls("pct").with_columns(is_area=pl.col("area_name").is_in(focus))
     label_all = pts.height <= 12
+    edge = limits.sort("n")
+    at = pts["waiting_total"].to_numpy()
+    low = np.interp(at, edge["n"].to_numpy(), edge["lower_95"].to_numpy()) if edge.height else at
+    high = np.interp(at, edge["n"].to_numpy(), edge["upper_95"].to_numpy()) if edge.height else at
+    pct = pts["pct"].to_numpy()
+    outside = (pct < low) | (pct > high) if edge.height else np.zeros(pts.height, dtype=bool)
+    pts = pts.with_columns(outlier=pl.Series(outside, dtype=pl.Boolean))
     x = alt.X(
         "waiting_total:Q",
         title="Children on the waiting list",
@@ -94,7 +103,9 @@ def funnel_chart(
         "pct:Q",
         title="Waiting under 18 weeks (%)",
         scale=alt.Scale(zero=False),
-        axis=alt.Axis(labelFontSize=11 * font_scale, titleFontSize=12 * font_scale),
+        axis=alt.Axis(
+            labelExpr="format(datum.value, ',~f') + '%'", labelFontSize=11 * font_scale, titleFontSize=12 * font_scale
+        ),
     )
     lines = limits.unpivot(
         index="n",
@@ -151,7 +162,7 @@ def funnel_chart(
         )
     )
     labels = (
-        alt.Chart(pts if label_all else pts.filter(pl.col("is_area")))
+        alt.Chart(pts.filter(pl.col("is_area") | pl.col("outlier")))
         .mark_text(align="left", dx=8, fontSize=11 * font_scale)
         .encode(
             x=x,

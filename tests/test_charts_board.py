@@ -149,3 +149,30 @@ def test_benchmark_percentages_read_as_percentages_and_the_area_label_stays_on_t
     assert ">16%<" in svg and ">4%<" in svg and ">16.0<" not in svg
     label = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
     assert label["mark"]["align"] == "right"  # 16 is the top of 4–16: (16 − 4) / 12 = 1.0 > 0.8
+
+
+def test_a_funnel_names_only_the_area_and_the_outliers():
+    """Forty providers bunched inside the funnel would bury each other's names: only the area and the points
+    outside the 95% limits are named, and the axis reads "70%", not "70"."""
+    from charts.waits import funnel_chart
+    from metrics.waits import funnel
+
+    # 20 organisations of 200 children: 18 at 70% (inside), one at 95% and one at 40%. Pooled p = (18 × 140 + 190 +
+    # 80) / 4,000 = 2,790 / 4,000 = 69.75%; 95% limits at n = 200: 69.75 ± 1.96 × √(0.6975 × 0.3025 / 200) × 100
+    # = 69.75 ± 6.37, about 63.4 to 76.1, so 95% and 40% are outliers and 70% is not.
+    names = [f"Org {i}" for i in range(20)]
+    pct = [70.0] * 18 + [95.0, 40.0]
+    league = pl.DataFrame(
+        {
+            "area_name": names,
+            "pct": pct,
+            "waiting_total": [200] * 20,
+            "pooled_pct": [69.75] * 20,
+        }
+    )
+    spec = funnel_chart(league, funnel(league), area="Org 3", reference="England figure").to_dict()
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    named = sorted(r["area_name"] for r in spec["datasets"][text["data"]["name"]])
+    assert named == ["Org 18", "Org 19", "Org 3"]
+    y_axis = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point")["encoding"]["y"]["axis"]
+    assert "'%'" in y_axis["labelExpr"]
