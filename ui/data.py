@@ -558,7 +558,7 @@ def _ward_chart(
             highlight=highlight,
             font_size=15 if board else 11,
             reverse=imd,
-            height_px=500 if board else 520,
+            height_px=500 if board else 640,
             max_width_px=440 if board else 700,
             description=f"Map of wards shaded by {what}. The ranked chart and its table give every ward's figures.",
         )
