@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import re
 import struct
 import subprocess
@@ -500,7 +501,8 @@ def _child_main() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
-        resource.setrlimit(resource.RLIMIT_CPU, (request["seconds"], request["seconds"] + 1))
+        cpu = max(1, math.ceil(request["seconds"]))  # the limit is whole seconds; the parent's deadline keeps fractions
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     except (ImportError, ValueError, OSError):  # no such limits here (Windows): the parent's deadline still holds
         pass
     # openpyxl uses numpy when it can import it, which starts OpenBLAS's threads and buffers: tens of megabytes of
