@@ -41,20 +41,16 @@ from metrics.formatting import (
 )
 from metrics.schema import WORKSTREAMS
 from metrics.snapshot import Snapshot, scan_table
-from ui.tables import (
+from present.changes import (
     action_changes_display,
-    actions_display,
-    area_rates_display,
-    heat_cells,
-    league_display,
-    map_rows,
     new_periods_display,
     ratings_display,
     revisions_display,
     risk_changes_display,
-    risks_display,
-    series_display,
 )
+from present.places import area_rates_display, map_rows
+from present.tables import actions_display, risks_display, series_display
+from present.waits import heat_cells, league_display
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 CHART_FROM = 6  # points: shorter series are given as a table, not a chart

@@ -787,7 +787,7 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
     from metrics import plan
     from metrics import wards as ward_metrics
     from metrics.snapshot import scan_table
-    from ui.tables import map_rows
+    from present.places import map_rows
 
     out = {}
     if pack.wards:

@@ -6,10 +6,10 @@ import streamlit as st
 
 from metrics.formatting import md_escape
 from metrics.kpi import SMALL_DENOMINATOR
+from present.benchmarks import benchmark_display, neighbour_display
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
 from ui.state import context
-from ui.tables import benchmark_display, neighbour_display
 
 ctx = context()
 where = data.setup(ctx.snapshot)

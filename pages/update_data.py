@@ -8,10 +8,10 @@ import streamlit as st
 from ingest.update import apply_edits, recognise, rescored_same_direction
 from metrics.formatting import WORKSTREAM_TITLES, fmt_date
 from metrics.schema import ACTION_STATUSES, COMMENTARY_KINDS, RISK_DIRECTIONS, RISK_STATUSES
+from present.tables import ACTION_STATUS_WORDS
 from ui import data
 from ui.components import page_header, show_table
 from ui.state import context, snapshot_ids, snapshot_label, snapshot_root
-from ui.tables import ACTION_STATUS_WORDS
 from ui.update import (
     after_publish,
     check_files,

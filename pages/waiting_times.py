@@ -7,10 +7,10 @@ import streamlit as st
 
 from metrics.formatting import md_escape
 from metrics.waits import NHS_PUBLICATION, SERVICE_NAMES, gap_caution, headline, reference_gap
+from present.waits import heat_cells, heat_display, league_display, provider_display, trend_display_waits
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import context
-from ui.tables import heat_cells, heat_display, league_display, provider_display, trend_display_waits
 
 ctx = context()
 where = data.setup(ctx.snapshot)

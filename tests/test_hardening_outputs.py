@@ -17,7 +17,7 @@ from tests.pages_helper import app, unescape
 
 
 def test_text_cells_that_a_spreadsheet_would_run_are_prefixed_in_every_download():
-    from ui.tables import stamped_csv
+    from present.csv import stamped_csv
 
     frame = pl.DataFrame(
         {
@@ -172,7 +172,7 @@ def test_markdown_in_data_shows_as_text_never_as_images_links_or_badges(forged_r
 
 
 def test_a_provider_with_nobody_waiting_shows_z_not_an_error():
-    from ui.tables import provider_display
+    from present.waits import provider_display
 
     rows = pl.DataFrame(
         {

@@ -7,15 +7,15 @@ import polars as pl
 import streamlit as st
 
 from metrics.diff import plain_summary
-from ui.components import download_csv, empty_state, show_table
-from ui.state import Context
-from ui.tables import (
+from present.changes import (
     action_changes_display,
     new_periods_display,
     ratings_display,
     revisions_display,
     risk_changes_display,
 )
+from ui.components import download_csv, empty_state, show_table
+from ui.state import Context
 
 SECTIONS = [
     ("New data", "new", new_periods_display, "No new data since the snapshot of {when}."),

@@ -19,7 +19,9 @@ from charts.spc import indicator_chart
 from metrics import benchmarks, diff, exceptions, kpi, plan, series, signing, waits, wards
 from metrics.schema import TABLES
 from metrics.snapshot import INDEX_FILE, Snapshot, SnapshotError, open_snapshot, scan_table
-from ui.tables import heat_cells, series_display, stamped_csv
+from present.csv import stamped_csv
+from present.tables import series_display
+from present.waits import heat_cells
 
 LOG = logging.getLogger(__name__)
 BOARD_SCALE = 16 / 11  # board mode: the charts' 11 px text at the app's 16 px body size
@@ -420,7 +422,7 @@ def _indicator_table(path: str, fp: str, kpi_id: str, phase: str) -> pl.DataFram
 
 
 def indicator_table(snap: Snapshot, kpi_id: str, phase: str) -> pl.DataFrame:
-    """The table twin of an indicator chart (ui.tables.series_display), cached."""
+    """The table twin of an indicator chart (present.tables.series_display), cached."""
     return _indicator_table(*_key(snap), kpi_id, phase)
 
 
@@ -434,7 +436,7 @@ def _indicator_csv(path: str, fp: str, kpi_id: str, phase: str) -> bytes:
 
 
 def indicator_csv(snap: Snapshot, kpi_id: str, phase: str) -> bytes:
-    """indicator_table as the stamped CSV its download gives (ui.tables.stamped_csv), cached."""
+    """indicator_table as the stamped CSV its download gives (present.csv.stamped_csv), cached."""
     return _indicator_csv(*_key(snap), kpi_id, phase)
 
 
@@ -538,7 +540,7 @@ def _ward_chart(
     scale = 1.35 if board else 1.0
     label = wards.MEASURE_LABELS[measure]
     if kind == "map":
-        from ui.tables import map_rows
+        from present.places import map_rows
 
         rates = _ward_rates(path, fp, period, measure, phase, protected, False)
         rows = map_rows(rates, scan_table(_open(path, fp), "wards").collect(), shade=shade)

@@ -30,11 +30,11 @@ from metrics.formatting import (
 )
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from metrics.spc import MIN_POINTS
+from present.tables import actions_display
 from ui import data
 from ui.badges import badge_line
 from ui.components import chart_or_table, compact_table, download_csv, empty_state, page_header, show_table
 from ui.state import Context, context
-from ui.tables import actions_display
 
 THEME_INTROS = {
     1: "How the partnership sets direction, talks with families and builds its workforce.",
