@@ -100,3 +100,14 @@ def filter_actions(
         if chosen:
             keep = keep & pl.col(column).is_in(chosen)
     return frame.filter(keep)
+
+
+def risk_register(risks: pl.LazyFrame) -> pl.LazyFrame:
+    """Every risk, open ones first, highest score first, then by reference."""
+    return risks.sort(["status", "score", "risk_id"], descending=[True, True, False])
+
+
+def latest_and_earlier(commentary: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A workstream's commentary (latest_commentary, collected) split into the latest date's entries and the
+    earlier ones."""
+    return commentary.filter(pl.col("is_latest")), commentary.filter(~pl.col("is_latest"))

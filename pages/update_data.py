@@ -9,7 +9,7 @@ from ingest.update import apply_edits, recognise, rescored_same_direction
 from metrics.formatting import WORKSTREAM_TITLES, fmt_date
 from metrics.schema import ACTION_STATUSES, COMMENTARY_KINDS, RISK_DIRECTIONS, RISK_STATUSES
 from present.tables import ACTION_STATUS_WORDS
-from ui import data
+from ui import data, snapshots
 from ui.components import page_header, show_table
 from ui.state import context, snapshot_ids, snapshot_label, snapshot_root
 from ui.update import (
@@ -59,7 +59,7 @@ base_id = c2.selectbox(
     key="up_base",
     help="Tables you do not upload or edit are carried over from this snapshot.",
 )
-base = data.snapshot(snapshot_root() / base_id)
+base = snapshots.snapshot(snapshot_root() / base_id)
 as_at = day or today
 as_at_id = as_at.isoformat()
 

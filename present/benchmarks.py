@@ -7,6 +7,7 @@ import polars as pl
 from metrics.formatting import (
     fmt_value,
 )
+from present.figures import Figure
 
 
 def benchmark_display(frame: pl.DataFrame, setup, *, region_only: bool = False) -> pl.DataFrame:
@@ -110,3 +111,59 @@ def neighbour_display(frame: pl.DataFrame, setup, row: dict) -> pl.DataFrame:
             }
         )
     return pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}) if rows else pl.DataFrame()
+
+
+def comparison_words(where) -> str:
+    """England, the region and the system as a sentence's list: "England, the East Midlands and Derbyshire"
+    (the region and system only when the area has them)."""
+    parts = ["England"]
+    if where.region_name:
+        parts.append(
+            f"the {where.region_name}"
+            if where.region_name.startswith(("North", "South", "East", "West"))
+            else where.region_name
+        )
+    if where.system_name:
+        parts.append(where.system_name)
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def bench_trend_figure(trend: pl.DataFrame, row: dict, where, *, breaks: list, board: bool = False) -> Figure:
+    """The area's figure on one benchmark indicator over time against England, its region and system
+    (metrics.benchmarks.comparator_trend)."""
+    from charts import benchmarks as bc
+    from charts.spc import UNIT_AXIS
+
+    text = f"{row['title']}: {where.la_name} against {comparison_words(where)} over time"
+    chart = bc.comparator_trend_chart(
+        trend,
+        breaks=breaks,
+        area=where.la_name,
+        unit_title=UNIT_AXIS[row["unit"]],
+        decimals=row["decimals"],
+        font_scale=1.3 if board else 1.0,
+        description=text,
+    )
+    return Figure(chart, text, board=board)
+
+
+def strip_figure(dist: pl.DataFrame, row: dict, where, *, region_only: bool = False, board: bool = False) -> Figure:
+    """Every English local authority's figure (or the region's, `region_only`) on one indicator, the area
+    highlighted (metrics.benchmarks.distribution, named)."""
+    from charts import benchmarks as bc
+    from charts.spc import UNIT_AXIS
+
+    text = (
+        f"{row['title']}, {row['period_label']}: every local authority"
+        + (f" of the {where.region_name}" if region_only else "")
+        + f", {where.la_name} highlighted"
+    )
+    chart = bc.strip(
+        dist,
+        area=where.la_name,
+        unit_title=UNIT_AXIS[row["unit"]],
+        decimals=row["decimals"],
+        font_scale=1.3 if board else 1.0,
+        description=text,
+    )
+    return Figure(chart, text, board=board)

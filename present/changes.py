@@ -89,3 +89,31 @@ def risk_changes_display(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("score").alias("Score now (likelihood × severity)"),
         pl.col("direction").str.to_titlecase().alias("Direction"),
     )
+
+
+# Each kind of change: its heading, its key in metrics.diff.between's result, its display table, and what the app
+# says when there is none ({when}: the compare snapshot's date). The order is the order every output shows them in.
+SECTIONS = [
+    ("New data", "new", new_periods_display, "No new data since the snapshot of {when}."),
+    ("Revised figures", "revised", revisions_display, "No revisions since the snapshot of {when}."),
+    (
+        "Rating and SPC icon changes",
+        "ratings",
+        ratings_display,
+        "No RAG rating or SPC icon has changed since the snapshot of {when}.",
+    ),
+    ("Actions", "actions", action_changes_display, "No action has changed status since the snapshot of {when}."),
+    ("Risks", "risks", risk_changes_display, "No risk is new, closed or re-scored since the snapshot of {when}."),
+]
+
+
+def change_sections(changes: dict[str, pl.DataFrame]) -> list[tuple[str, str, pl.DataFrame | None]]:
+    """(heading, key, display table or None when nothing of that kind changed) for each kind of change, in order."""
+    return [(title, key, display(changes[key]) if changes[key].height else None) for title, key, display, _ in SECTIONS]
+
+
+def rows_of_table(rows: pl.DataFrame, table: str) -> tuple[pl.DataFrame, dict[str, int]]:
+    """One table's lines of the Update data page's row-by-row preview (columns Table, Change, Row, ...), and how
+    many rows each kind of change ("Changed", "Added", "Removed") touches (a changed row has a line per cell)."""
+    part = rows.filter(pl.col("Table") == table)
+    return part, dict(part.group_by("Change").agg(pl.col("Row").n_unique()).iter_rows())

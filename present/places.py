@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from present.figures import Figure
+
 VS_BOROUGH = {"higher": "Significantly higher", "lower": "Significantly lower", "similar": "Similar"}
 
 
@@ -100,3 +102,93 @@ def map_rows(rates: pl.DataFrame, wards_table: pl.DataFrame, *, shade: str) -> p
     )
     out = wards_table.select("ward_code", "ward_name", "lon", "lat", "geometry").join(texts, on="ward_code")
     return out.with_columns(shade=pl.col("imd_decile").cast(pl.Float64) if shade == "imd" else pl.col("rate"))
+
+
+def map_figure(
+    rates: pl.DataFrame,
+    wards_table: pl.DataFrame,
+    *,
+    label: str,
+    period,
+    shade: str = "rate",
+    selection: str = "ward",
+    highlight: str | None = None,
+    board: bool = False,
+) -> Figure:
+    """Wards shaded by their rate (or deprivation decile, `shade` "imd"), with a disclosure-safe tooltip; the ranked
+    chart and its table give every ward's figures."""
+    from charts import wards as wc
+    from metrics import wards
+
+    rows = map_rows(rates, wards_table, shade=shade)
+    imd = shade == "imd"
+    what = "deprivation decile" if imd else f"{label} per 1,000 children, {period:%B %Y}"
+    text = f"Map of wards shaded by {what}. The ranked chart and its table give every ward's figures."
+    chart = wc.ward_map(
+        rows,
+        value="shade",
+        breaks=wards.map_breaks(rates, shade),
+        tooltip=[
+            ("count_text", f"Count, {period:%b %Y}"),
+            ("rate_text", "Rate per 1,000 children"),
+            ("ci_text", "95% interval of the rate"),
+            ("imd_text", "Deprivation decile"),
+        ],
+        selection=selection,
+        highlight=highlight,
+        font_size=15 if board else 11,
+        reverse=imd,
+        height_px=620 if board else 520,
+        description=text,
+    )
+    return Figure(chart, text, board=board)
+
+
+def _scale(board: bool) -> float:
+    return 1.35 if board else 1.0
+
+
+def ranked_figure(
+    rates: pl.DataFrame,
+    *,
+    label: str,
+    borough_rate: float | None,
+    towns: bool = False,
+    highlight: str | None = None,
+    board: bool = False,
+) -> Figure:
+    """Wards (or towns) ranked by rate with their intervals and the borough's rate; the description says which
+    differ significantly from the borough."""
+    from charts import wards as wc
+    from metrics import wards
+
+    name, word = ("town", "town") if towns else ("ward_name", "ward")
+    text = wards.significance_sentence(rates, area_word=word, name=name)
+    chart = wc.ranked_bars(
+        rates,
+        label=label,
+        name=name,
+        borough_rate=borough_rate,
+        font_scale=_scale(board),
+        highlight=None if towns else highlight,
+        description=text,
+    )
+    return Figure(chart, text, area_rates_display(rates, towns=towns), board=board)
+
+
+def deprivation_figure(frame: pl.DataFrame, *, label: str, board: bool = False) -> Figure:
+    """Rate per 1,000 by the wards' deprivation decile."""
+    from charts import wards as wc
+
+    chart = wc.deprivation_chart(frame, label=label, font_scale=_scale(board))
+    return Figure(chart, "", deprivation_display(frame), board=board)
+
+
+def ward_trend_figure(trend: pl.DataFrame, *, label: str, board: bool = False) -> Figure:
+    """One ward's monthly rate, a line per phase."""
+    from charts import wards as wc
+    from metrics.schema import PHASE_LABELS
+
+    labels = {"all": "All phases", **{k: v for k, v in PHASE_LABELS.items() if k != "all"}}
+    chart = wc.trend_chart(trend, label=label, phase_labels=labels, font_scale=_scale(board))
+    return Figure(chart, "", trend_display(trend, labels), board=board)

@@ -101,6 +101,23 @@ def exceptions_display(frame: pl.DataFrame, compare_label: str | None) -> pl.Dat
     )
 
 
+def paper_columns(table: pl.DataFrame) -> pl.DataFrame:
+    """The Summary columns the board papers print (the PDF and the slides), under the headings the app's table
+    shows them with: no theme, sparkline, change since the compare snapshot (the papers give it its own section),
+    link or id."""
+    return table.select(
+        "Workstream",
+        "Indicator",
+        "Latest",
+        "Period",
+        "Target",
+        "RAG",
+        "Trend",
+        pl.col("Variation").alias("SPC variation"),
+        pl.col("Assurance").alias("SPC assurance"),
+    )
+
+
 def board_columns(table: pl.DataFrame) -> pl.DataFrame:
     """The Summary columns that read at a distance, one line a row (no sparkline, no ids; what changed since the
     last board has its own page)."""
@@ -212,3 +229,24 @@ def risks_display(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("status").str.to_titlecase().alias("Status"),
         pl.col("mitigation").alias("Mitigation"),
     )
+
+
+def needs_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """EHC plans by primary type of need (metrics.series.latest_by_area) as people read them: the need in words,
+    then each area's per cent to one decimal place, x where it has none."""
+    if frame.height == 0:
+        return pl.DataFrame()
+    areas = [c for c in frame.columns if c not in ("kpi_id", "title")]
+    need = pl.col("title").str.strip_prefix("Primary need: ").str.strip_suffix(" (DfE)")
+    return frame.select(
+        (need.str.slice(0, 1).str.to_uppercase() + need.str.slice(1).str.to_lowercase()).alias("Primary need"),
+        *[
+            pl.col(c).map_elements(lambda v: fmt_value(v, "percent", 1), return_dtype=pl.String).fill_null("x")
+            for c in areas
+        ],
+    )
+
+
+def as_word_lists(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The frame with one column's words as lists of one word (what the app's grid shows as pills)."""
+    return frame.with_columns(pl.concat_list(pl.col(column)))

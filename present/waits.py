@@ -8,6 +8,7 @@ import polars as pl
 from metrics.formatting import (
     points,
 )
+from present.figures import Figure
 
 SIG_WORDS = {"better": "Better than {}", "similar": "Similar to {}", "worse": "Worse than {}"}
 
@@ -86,6 +87,11 @@ def heat_cells(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
     )
 
 
+def rows_naming(table: pl.DataFrame, column: str, names: list[str]) -> pl.DataFrame:
+    """The rows of a display table whose `column` holds one of `names` (none when `names` is empty)."""
+    return table.filter(pl.col(column).is_in(names))
+
+
 def heat_display(cells: pl.DataFrame) -> pl.DataFrame:
     """The heat table's twin: services as rows, localities as columns, "34% (9th)" in each cell."""
     return (
@@ -147,3 +153,68 @@ def trend_display_waits(
             row["Caution"] = f"Leaves out {', '.join(missing)} (no figures that month)" if missing else ""
         rows.append(row)
     return pl.DataFrame(rows)
+
+
+def _scale(board: bool) -> float:
+    return 1.3 if board else 1.0
+
+
+MEMBERS = {"locality": "localities", "icb": "integrated care boards", "provider": "NHS providers"}
+
+
+def _what(service: str | None) -> str:
+    from metrics.waits import SERVICE_NAMES
+
+    return SERVICE_NAMES.get(service or "", (service or "").replace("_", " "))
+
+
+def heat_figure(heat_frame: pl.DataFrame, names: dict[str, str], *, focus: str, period, board: bool = False) -> Figure:
+    """Services × localities with each cell's per cent under 18 weeks and rank (metrics.waits.heat_table)."""
+    from charts import waits as wch
+
+    cells = heat_cells(heat_frame, names)
+    text = f"Per cent waiting under 18 weeks and rank for each service and locality, {period:%B %Y}"
+    chart = wch.heat(cells, area=focus, font_scale=_scale(board), description=text)
+    return Figure(chart, text, heat_display(cells), board=board)
+
+
+def funnel_figure(
+    league_frame: pl.DataFrame,
+    *,
+    focus: str,
+    reference: str,
+    level: str,
+    service: str | None,
+    period,
+    highlight: list[str] | None = None,
+    board: bool = False,
+):
+    """The funnel plot of a league (metrics.waits.league, named): each member's per cent against its list size,
+    within the reference figure's limits."""
+    from charts import waits as wch
+    from metrics import waits
+
+    text = f"Funnel plot of the {league_frame.height} {MEMBERS[level]} for {_what(service)}, {period:%B %Y}"
+    chart = wch.funnel_chart(
+        league_frame,
+        waits.funnel(league_frame),
+        area=focus,
+        highlight=highlight,
+        reference=f"{reference} figure",
+        font_scale=_scale(board),
+        description=text,
+    )
+    return Figure(chart, text, board=board)
+
+
+def trend_figure(
+    trend: pl.DataFrame, names: dict[str, str], *, focus: str, reference: str, service: str | None, board: bool = False
+):
+    """The area's (or organisation's) monthly per cent under 18 weeks against the reference figure."""
+    from charts import waits as wch
+
+    text = f"{focus} against {reference} over time for {_what(service)}"
+    chart = wch.trend_chart(
+        trend, area=focus, reference=reference, font_scale=_scale(board), description=text, names=names
+    )
+    return Figure(chart, text, board=board)

@@ -131,7 +131,7 @@ def test_the_build_checks_and_seals_with_the_apps_own_key(root, monkeypatch):
     """The key from the app's secrets (whatever file they came from) is handed to the build in its environment,
     never on its command line."""
     monkeypatch.delenv("SEND_SNAPSHOT_KEY", raising=False)
-    monkeypatch.setattr(ui.papers.data, "snapshot_key", lambda: b"the-apps-key")
+    monkeypatch.setattr(ui.papers.snapshots, "snapshot_key", lambda: b"the-apps-key")
     assert ui.papers.start_build(root, "2025-10-31", "2025-09-30")
     assert FakeBuild.env["SEND_SNAPSHOT_KEY"] == "the-apps-key"
     assert not any("the-apps-key" in part for part in FakeBuild.started[0])

@@ -195,7 +195,7 @@ def test_each_upload_is_read_once(monkeypatch, tmp_path):
 def test_a_workbook_is_read_outside_the_run_lock(demo_root, tmp_path, monkeypatch):
     """A page run holds the server's run lock; while its check reads a workbook (two seconds here), another
     session's run can take the lock: it used to wait for the whole read (25 s for the review's workbook)."""
-    from ui import data as ui_data
+    from ui import snapshots
     from ui.update import check_files
 
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
@@ -207,13 +207,13 @@ def test_a_workbook_is_read_outside_the_run_lock(demo_root, tmp_path, monkeypatc
     times = {}
 
     def page_run():
-        with ui_data.RUN_LOCK:
+        with snapshots.RUN_LOCK:
             times["plan"] = check_files(base, [upload], set(), "2025-11-30")
             times["checked"] = time.perf_counter()
 
     def other_session():
         time.sleep(0.3)  # the check has started
-        with ui_data.RUN_LOCK:
+        with snapshots.RUN_LOCK:
             times["other"] = time.perf_counter()
 
     threads = [threading.Thread(target=page_run), threading.Thread(target=other_session)]

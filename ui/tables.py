@@ -7,6 +7,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from present.tables import as_word_lists
+
 # GOV.UK Design System colours for RAG cells, each with a text colour that passes WCAG AA (≥ 4.5:1) on it.
 RAG_CELL = {
     "Green": ("#00703C", "#FFFFFF"),
@@ -30,7 +32,7 @@ def rag_pills(frame: pl.DataFrame, column: str = "RAG") -> tuple[pl.DataFrame, d
         width=120,  # "Too few cases" and "No target" on one line
         help="Red, amber or green (RAG) against the Priority Impact Plan target",
     )
-    return frame.with_columns(pl.concat_list(pl.col(column))), {column: pills}
+    return as_word_lists(frame, column), {column: pills}
 
 
 def rag_styled(frame: pl.DataFrame, column: str = "RAG"):

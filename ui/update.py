@@ -14,10 +14,11 @@ import streamlit as st
 
 from ingest.update import Plan, Upload, candidate, duplicates, prepare, problems_table, publish, read_workbooks
 from ingest.writer import WriteError
-from metrics import kpi
+from metrics import diff, kpi
 from metrics.formatting import fmt_date, md_escape
 from metrics.snapshot import Snapshot, scan_table
-from ui import data
+from present.changes import rows_of_table
+from ui import snapshots
 from ui.changes import show_changes
 from ui.components import download_csv, show_table
 from ui.state import Context, snapshot_root
@@ -109,8 +110,7 @@ def changed_rows(ctx: Context, base: Snapshot, plan: Plan, key: str) -> None:
     )
     rows = plan.rows
     for name in rows["Table"].unique(maintain_order=True).to_list():
-        part = rows.filter(pl.col("Table") == name)
-        counts = dict(part.group_by("Change").agg(pl.col("Row").n_unique()).iter_rows())
+        part, counts = rows_of_table(rows, name)
         said = ", ".join(f"{counts[c]:,} {c.lower()}" for c in ("Changed", "Added", "Removed") if counts.get(c))
         st.markdown(f"**{TABLE_WORDS.get(name, name)}** (`{name}`): {said}")
         table = part.drop("Table")
@@ -131,7 +131,7 @@ def preview(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: str) -> N
         for note in plan.notes:
             st.markdown(f"- {md_escape(note)}")
         return
-    newest = data.snapshot(snapshot_root() / data_ids()[0])
+    newest = snapshots.snapshot(snapshot_root() / data_ids()[0])
     cand = candidate(base, plan, as_at)
     when = fmt_date(newest.as_at)
     st.success(
@@ -148,7 +148,7 @@ def preview(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: str) -> N
     for col, (word, label) in zip(cols, RAG_LABELS, strict=True):
         delta = after[word] - before[word]
         col.metric(label, f"{before[word]} → {after[word]}", delta=f"{delta:+d}" if delta else None, delta_color="off")
-    show_changes(ctx, data.diff_between(cand, newest), when=when, key=f"{key}_preview", level="subheader")
+    show_changes(ctx, diff.between(cand, newest), when=when, key=f"{key}_preview", level="subheader")
 
 
 def data_ids() -> list[str]:
@@ -192,7 +192,7 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
                     publisher={"name": name, "email": email},
                     replace=replace,
                 )
-                data.snapshot(path)  # verified as every session will open it
+                snapshots.snapshot(path)  # verified as every session will open it
         except WriteError as exc:
             LOG.warning("Publish refused: %s", exc)
             st.error(md_escape(str(exc).replace(str(snapshot_root()) + "/", "")), icon=":material/error:")
@@ -202,7 +202,7 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
         from ui.papers import published_pair, start_build
 
         ids = data_ids()
-        snap = data.snapshot(path)
+        snap = snapshots.snapshot(path)
         start_build(snapshot_root(), snap.id, published_pair(snap, ids))
         st.session_state.pop(f"{key}_plan", None)
         st.session_state["_published"] = (as_at, key)  # said where the Publish button was, on the same tab
@@ -225,12 +225,12 @@ def after_publish() -> None:
 @contextlib.contextmanager
 def outside_run_lock() -> Iterator[None]:
     """Let other sessions' page runs go on while this one waits for something slow that needs neither Python nor
-    Polars here (a child process reading workbooks): the server's run lock (ui.data.RUN_LOCK, held by every page run)
+    Polars here (a child process reading workbooks): the server's run lock (ui.snapshots.RUN_LOCK, held by every page run)
     is released for the while, as many times as this thread holds it, and taken again after."""
     held = 0
     while True:
         try:
-            data.RUN_LOCK.release()
+            snapshots.RUN_LOCK.release()
         except RuntimeError:  # not (or no longer) held by this thread
             break
         held += 1
@@ -238,7 +238,7 @@ def outside_run_lock() -> Iterator[None]:
         yield
     finally:
         for _ in range(held):
-            data.RUN_LOCK.acquire()
+            snapshots.RUN_LOCK.acquire()
 
 
 def check_files(base: Snapshot, uploads: list[Upload], replace: set[str], as_at: str) -> Plan:
