@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -72,9 +71,8 @@ def republished_style() -> dict:
 
 
 @pytest.fixture
-def root(tmp_path, demo_root):
-    shutil.copytree(demo_root / "2025-10-31", tmp_path / "snapshots" / "2025-10-31")
-    return tmp_path / "snapshots"
+def root(tmp_path, demo_copy):
+    return demo_copy("2025-10-31", root=tmp_path / "snapshots")
 
 
 def write(tmp_path, doc, name="wards.geojson"):

@@ -3,7 +3,6 @@ return template (good and bad files; every problem listed; nothing written on fa
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import openpyxl
@@ -147,9 +146,9 @@ def test_chs_bad_workbook(tmp_path):
     assert "not a readable XLSX" in read_chs_workbook(tmp_path / "text.xlsx")[1][0]
 
 
-def test_chs_command_writes_a_snapshot_with_the_provider_mapping(tmp_path, demo_root):
+def test_chs_command_writes_a_snapshot_with_the_provider_mapping(tmp_path, demo_copy):
     root = tmp_path / "snaps"
-    shutil.copytree(demo_root / "2025-10-31", root / "2025-10-31")
+    demo_copy("2025-10-31", root=root)
     path = build(tmp_path / "chs.xlsx", "July 2025", "new")
     code = ingest_main(
         ["chs", str(path), "--provider-for", "E08000002=RM3", "--out", str(root), "--as-at", "2025-11-20"]
@@ -168,9 +167,9 @@ def test_chs_command_writes_a_snapshot_with_the_provider_mapping(tmp_path, demo_
 HEADER = "period_end,area_code,service,waiting_total,waiting_under_18_weeks,waiting_over_52_weeks,median_wait_weeks\n"
 
 
-def test_locality_return_loads_and_rederives_the_indicator(tmp_path, demo_root):
+def test_locality_return_loads_and_rederives_the_indicator(tmp_path, demo_copy):
     root = tmp_path / "snaps"
-    shutil.copytree(demo_root / "2025-10-31", root / "2025-10-31")
+    demo_copy("2025-10-31", root=root)
     csv = tmp_path / "return.csv"
     csv.write_text(
         HEADER + "2025-08,E08000002,salt,600,228,70,20.5\nAug 2025,E08000003,salt,2000,1000,200,\n"
@@ -193,9 +192,9 @@ def test_locality_return_loads_and_rederives_the_indicator(tmp_path, demo_root):
     assert oldham["waiting_total"].to_list() == [None]  # a blank return is "no return", never 0
 
 
-def test_bad_locality_return_lists_every_problem_and_writes_nothing(tmp_path, demo_root, capsys):
+def test_bad_locality_return_lists_every_problem_and_writes_nothing(tmp_path, demo_copy, capsys):
     root = tmp_path / "snaps"
-    shutil.copytree(demo_root / "2025-10-31", root / "2025-10-31")
+    demo_copy("2025-10-31", root=root)
     csv = tmp_path / "bad.csv"
     csv.write_text(
         HEADER

@@ -5,7 +5,6 @@ nothing; editing an action's status goes the same way; the public cannot reach t
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -29,11 +28,10 @@ BAD_VALUES = (
 
 
 @pytest.fixture
-def root(demo_root, tmp_path, monkeypatch):
-    for name in ("2025-09-30", "2025-10-31"):
-        shutil.copytree(demo_root / name, tmp_path / name)
-    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
-    return tmp_path
+def root(demo_copy, monkeypatch):
+    root = demo_copy("2025-09-30", "2025-10-31")
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(root))
+    return root
 
 
 def open_page(**user):
@@ -472,11 +470,10 @@ def publish_one(at):
 
 
 @pytest.fixture
-def root3(demo_root, tmp_path, monkeypatch):
-    for name in ("2025-08-31", "2025-09-30", "2025-10-31"):
-        shutil.copytree(demo_root / name, tmp_path / name)
-    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
-    return tmp_path
+def root3(demo_copy, monkeypatch):
+    root = demo_copy("2025-08-31", "2025-09-30", "2025-10-31")
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(root))
+    return root
 
 
 @pytest.mark.parametrize("query", [{}, {"as_at": "2025-10-31", "compare": "2025-09-30"}], ids=["default", "a link"])

@@ -25,11 +25,13 @@ FORBIDDEN_IN_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("page", PAGE_FILES, ids=lambda p: p.name)
-def test_pages_only_compose(page):
-    text = page.read_text()
+@pytest.mark.parametrize("page_file", PAGE_FILES, ids=lambda p: p.name)
+def test_pages_only_compose(page_file):
+    text = page_file.read_text()
     for pattern in FORBIDDEN_IN_PAGES:
-        assert not re.search(pattern, text, re.MULTILINE), f"{page.name} contains {pattern}: move it to metrics/ or ui/"
+        assert not re.search(pattern, text, re.MULTILINE), (
+            f"{page_file.name} contains {pattern}: move it to metrics/ or ui/"
+        )
 
 
 def test_every_page_file_is_registered_and_nothing_else():
