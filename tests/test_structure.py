@@ -86,3 +86,76 @@ def test_no_real_data_files_committed():
         if ".venv" in f.parts or ".git" in f.parts:
             continue
         assert f.suffix.lower() not in {".zip", ".xlsx", ".geojson"} or "tests" in f.parts, f
+
+
+# ── what must not import what, and how long a module may be ───────────────────────────────────────────────────────
+def production_modules() -> list[Path]:
+    """Every Python file of the product: all but the tests, the virtualenv and hidden folders."""
+    return sorted(
+        f
+        for f in ROOT.rglob("*.py")
+        if not any(part in (".venv", "tests") or part.startswith(".") for part in f.relative_to(ROOT).parts[:-1])
+    )
+
+
+def imported(f: Path) -> list[str]:
+    """Every module a file imports, at its top or inside a function: `import a.b` and `from a.b import c` give
+    "a.b"; a relative import gives its resolved package name."""
+    tree = ast.parse(f.read_text(encoding="utf-8"))
+    package = ".".join(f.relative_to(ROOT).with_suffix("").parts[:-1])
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom):
+            if n.level:
+                parent = package.split(".")[: len(package.split(".")) - (n.level - 1)]
+                names.append(".".join([*parent, n.module or ""]).strip("."))
+            else:
+                names.append(n.module or "")
+    return names
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_the_import_rules_see_imports_inside_functions():
+    # the rule must catch the imports that are hidden in a function (bench imported tests that way)
+    f = ROOT / "bench" / "__main__.py"
+    assert "bench.pages" in imported(f)
+    assert ROOT / "bench" / "live.py" in production_modules() and ROOT / "tests" / "conftest.py" not in (
+        production_modules()
+    )
+
+
+def test_pages_import_nothing_from_ingest():
+    """A page composes: it reaches the snapshot builders only through ui/ (ui.update, which calls ingest.api)."""
+    for f in PAGE_FILES:
+        found = [n for n in imported(f) if top(n) == "ingest"]
+        assert not found, f"{f.name} imports {found}: go through ui.update and ingest.api"
+
+
+def test_the_update_page_reaches_ingest_only_through_its_api():
+    found = [n for n in imported(ROOT / "ui" / "update.py") if top(n) == "ingest"]
+    assert set(found) == {"ingest.api"}, found
+
+
+def test_no_production_module_imports_tests():
+    for f in production_modules():
+        found = [n for n in imported(f) if top(n) == "tests"]
+        assert not found, f"{f.relative_to(ROOT)} imports {found}: move what it needs out of tests/"
+
+
+MAX_LINES = 600
+# the packages held to MAX_LINES (a module longer than that mixes ideas: split it by idea); add a package once its
+# longest module is within the limit
+LINE_LIMITED = ["ingest", "bench"]
+
+
+@pytest.mark.parametrize("package", LINE_LIMITED)
+def test_no_module_over_the_line_limit(package):
+    long = {
+        f.relative_to(ROOT).as_posix(): n
+        for f in sorted((ROOT / package).rglob("*.py"))
+        if (n := len(f.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
