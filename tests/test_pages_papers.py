@@ -4,7 +4,6 @@ are offered, and can only build, the papers a board publishes (a snapshot agains
 
 from __future__ import annotations
 
-import shutil
 import typing
 
 import pytest
@@ -33,9 +32,8 @@ class FakeBuild:
 
 
 @pytest.fixture
-def root(tmp_path, demo_root, monkeypatch):
-    for name in DATES:
-        shutil.copytree(demo_root / name, tmp_path / name)
+def root(tmp_path, demo_copy, monkeypatch):
+    demo_copy(*DATES)
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
     monkeypatch.setattr(ui.papers, "_spawn", FakeBuild)
     monkeypatch.setattr(ui.papers, "_JOBS", {})

@@ -1,7 +1,7 @@
 """Issue 24, item 1: no uploaded workbook can stall or exhaust the server. Its parts are checked against caps before
 anything is parsed; it is read once (kept by its SHA-256), in a child process with a time and memory budget, outside
 the server's run lock; a file over a cap is refused with a message naming the cap; a sheet 16,384 columns wide gives
-one short message. Every workbook here is made by the test (tests/workbooks.py), none is committed."""
+one short message. Every workbook here is made by the test (bench/workbooks.py), none is committed."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from io import BytesIO
 
 import pytest
 
+from bench.workbooks import column, two_million_strings, xlsx
 from ingest import workbook
 from ingest.local import TEMPLATES
 from ingest.templates import validate
 from ingest.update import prepare, recognise
 from ingest.waits import read_chs_workbook
 from metrics.snapshot import open_snapshot
-from tests.workbooks import column, two_million_strings, xlsx
 
 STRINGS_CAP = "more than 200,000 texts in its shared-string table; at most 200,000 are read"
 

@@ -1,6 +1,7 @@
 """The Update data page's pieces: what each uploaded file was taken to be, the problems table, the preview of a
 candidate snapshot against the newest published one, and publishing. The reading, merging and checking live in
-`ingest.update`; this only draws them and keeps the candidate in the session until it is published."""
+`ingest` and are reached only through `ingest.api` (the page itself imports nothing from `ingest`); this only draws
+them and keeps the candidate in the session until it is published."""
 
 from __future__ import annotations
 
@@ -12,8 +13,23 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
-from ingest.update import Plan, Upload, candidate, duplicates, prepare, problems_table, publish, read_workbooks
-from ingest.writer import WriteError
+from ingest.api import (
+    Plan,
+    Upload,
+    WriteError,
+    candidate,
+    duplicates,
+    prepare,
+    problems_table,
+    publish,
+    read_workbooks,
+    recognise,
+    said,
+)
+
+# the edit tab's two steps, given to the page from here: pages import nothing from ingest
+from ingest.api import apply_edits as apply_edits
+from ingest.api import rescored_same_direction as rescored_same_direction
 from metrics import diff, kpi
 from metrics.formatting import fmt_date, md_escape
 from metrics.snapshot import Snapshot, scan_table
@@ -65,6 +81,11 @@ def request(action: str) -> None:
     st.session_state[f"{action}_requested"] = True
 
 
+def recognise_files(files) -> list[Upload]:
+    """What each file chosen in the uploader is taken to be, by its name and its first bytes."""
+    return [recognise(f.name, f.getvalue()) for f in files or []]
+
+
 def uploads_table(uploads: list[Upload]) -> pl.DataFrame:
     return pl.DataFrame(
         {
@@ -111,8 +132,8 @@ def changed_rows(ctx: Context, base: Snapshot, plan: Plan, key: str) -> None:
     rows = plan.rows
     for name in rows["Table"].unique(maintain_order=True).to_list():
         part, counts = rows_of_table(rows, name)
-        said = ", ".join(f"{counts[c]:,} {c.lower()}" for c in ("Changed", "Added", "Removed") if counts.get(c))
-        st.markdown(f"**{TABLE_WORDS.get(name, name)}** (`{name}`): {said}")
+        counted = ", ".join(f"{counts[c]:,} {c.lower()}" for c in ("Changed", "Added", "Removed") if counts.get(c))
+        st.markdown(f"**{TABLE_WORDS.get(name, name)}** (`{name}`): {counted}")
         table = part.drop("Table")
         show_table(table)
         download_csv(table, ctx=ctx, name=f"{key}_{name}_rows", source="Update data preview", key=f"{key}-{name}-rows")
@@ -254,9 +275,11 @@ def check_files(base: Snapshot, uploads: list[Upload], replace: set[str], as_at:
         LOG.exception("Checking uploads failed unexpectedly")
         return Plan(
             problems=[
-                f"Checking the files stopped on an unexpected {type(exc).__name__}, so nothing has been written. "
-                "Check that each file opens in a spreadsheet, or upload them one at a time to find the one at fault, "
-                "and tell the dashboard's maintainers."
+                said(
+                    f"Checking the files stopped on an unexpected {type(exc).__name__}, so nothing has been written. "
+                    "Check that each file opens in a spreadsheet, or upload them one at a time to find the one at "
+                    "fault, and tell the dashboard's maintainers."
+                )
             ]
         )
 
