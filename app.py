@@ -13,7 +13,7 @@ import streamlit as st
 from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS, PHASES
 from metrics.snapshot import SnapshotError
-from ui import access, areas, data, signin, style
+from ui import access, areas, signin, snapshots, style
 from ui.state import (
     FRAME_FLAG,
     KEY_BOARD,
@@ -65,7 +65,7 @@ LANDING = st.Page(areas.landing, title="Choose an area", icon=":material/apps:",
 
 def frame() -> None:
     """One run: the area, the role, the global controls, the snapshot, then the page."""
-    data.new_run()  # snapshots' files are looked at once in this run
+    snapshots.new_run()  # snapshots' files are looked at once in this run
     # The area comes first: where snapshots are read and published, which key checks them and who is an officer all
     # follow it. The role is decided on the server from the signed-in identity in that area, on every run; the URL and
     # widgets never grant it.
@@ -114,7 +114,7 @@ def frame() -> None:
 
     # Fail closed: when the secrets cannot say whether snapshots are signed (a file that does not parse, an unusable
     # [snapshots]), no snapshot is shown as verified, and the page says why.
-    key_problem = data.key_problem()
+    key_problem = snapshots.key_problem()
     if key_problem:
         LOG.error("No snapshot can be checked: %s", key_problem)
         with st.sidebar:
@@ -213,7 +213,7 @@ def frame() -> None:
 
     root = snapshot_root()
     try:
-        snap = data.snapshot(root / chosen)
+        snap = snapshots.snapshot(root / chosen)
     except SnapshotError as exc:  # changed on disk since it was listed
         st.error(
             f"**The snapshot of {chosen} cannot be shown because it failed its integrity check.**\n\n{md_escape(exc)}"
@@ -225,7 +225,7 @@ def frame() -> None:
     compare_id = st.session_state.get(KEY_COMPARE, NO_COMPARE)
     if compare_id != NO_COMPARE:
         try:
-            compare = data.snapshot(root / compare_id)
+            compare = snapshots.snapshot(root / compare_id)
         except SnapshotError as exc:
             st.warning(
                 f"The compare snapshot of {compare_id} failed its integrity check, so no changes are shown. "
@@ -250,5 +250,5 @@ def frame() -> None:
 # One page run at a time per server. Python runs one thread at a time anyway; what this prevents is Polars' worker
 # threads waiting for Python's lock held by another session's run that is itself waiting for those workers, which
 # stopped every session of a server under twenty concurrent ones (python -m bench).
-with data.RUN_LOCK:
+with snapshots.RUN_LOCK:
     frame()

@@ -66,7 +66,7 @@ def bench_pages(repeat: int) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.testing.v1 import AppTest
 
-    from tests.pages_helper import registered_pages
+    from bench.pages import registered_pages
 
     real_init = PagesManager.__init__
 
@@ -296,7 +296,7 @@ def bench_live(repeat: int) -> None:
         f"  {'empty two-page app (the floor)':<46} click → drawn {floor_click:5.2f} s   server run {floor_run:6.0f} ms"
         f"   sent {floor_bytes / 1024:6.1f} KiB"
     )
-    from tests.pages_helper import registered_pages
+    from bench.pages import registered_pages
 
     order = [Path(p).stem for p in registered_pages()]
     worst_ratio = 0.0
@@ -343,8 +343,8 @@ CONTENTION_TARGET = 2.0  # another session's page run under a hostile upload and
 
 def bench_contention(repeat: int) -> None:
     """Another session's page run while one session uploads the two-million-string workbook and one waits on a hung
-    identity provider (bench.live.contention); then the same with an ordinary small workbook (the control)."""
-    from bench.live import contention
+    identity provider (bench.contention); then the same with an ordinary small workbook (the control)."""
+    from bench.contention import contention
 
     for hostile in (True, False):
         got = contention(repeat, hostile=hostile)
@@ -396,13 +396,13 @@ def main() -> None:
         bench_import_lait()
         return
     if args.contention:
-        print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
+        print("A page run beside a hostile upload and a hung identity provider (bench.contention)")
         bench_contention(args.repeat)
         return
     if args.live:
         print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
         bench_live(args.repeat)
-        print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
+        print("A page run beside a hostile upload and a hung identity provider (bench.contention)")
         bench_contention(args.repeat)
         return
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -422,7 +422,7 @@ def main() -> None:
     bench_papers(args.repeat)
     print("Where the user is: a real server, a real browser, 20 sessions (bench.live)")
     bench_live(args.repeat)
-    print("A page run beside a hostile upload and a hung identity provider (bench.live.contention)")
+    print("A page run beside a hostile upload and a hung identity provider (bench.contention)")
     bench_contention(args.repeat)
     print("Pages under AppTest")
     bench_pages(args.repeat)

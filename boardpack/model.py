@@ -18,16 +18,13 @@ import altair as alt
 import polars as pl
 
 from charts import wards as ward_charts
-from charts.plan import risk_grid_chart
-from charts.spc import indicator_chart, line_key
+from charts.spc import line_key
 from charts.waits import heat
 from metrics import diff, exceptions, kpi, plan, series, waits, wards
 from metrics.areas import setup_of
 from metrics.disclosure import LEGEND
 from metrics.formatting import (
-    ASSURANCE_LABELS,
     POLARITY_NAMES,
-    SMALL_NUMBER_CAUTION,
     THEME_TITLES,
     UNIT_NAMES,
     WORKSTREAM_TITLES,
@@ -37,24 +34,14 @@ from metrics.formatting import (
     plain_sources,
     rag_word,
     variation_words,
-    workstream_label,
 )
 from metrics.schema import WORKSTREAMS
 from metrics.snapshot import Snapshot, scan_table
-from ui.tables import (
-    action_changes_display,
-    actions_display,
-    area_rates_display,
-    heat_cells,
-    league_display,
-    map_rows,
-    new_periods_display,
-    ratings_display,
-    revisions_display,
-    risk_changes_display,
-    risks_display,
-    series_display,
-)
+from present.changes import change_sections
+from present.figures import indicator_figure, risk_figure
+from present.places import area_rates_display, map_rows
+from present.tables import actions_display, paper_columns, risks_display, series_display, summary_display
+from present.waits import heat_cells, league_display
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 CHART_FROM = 6  # points: shorter series are given as a table, not a chart
@@ -130,34 +117,6 @@ class Pack:
     key_messages: list[str] = field(default_factory=list)  # the exceptions in sentences, opened by their count
 
 
-def summary_rows(summary: pl.DataFrame) -> list[dict]:
-    """The Summary table: every indicator with its latest value and period, target, RAG word, trend and icons."""
-    return [
-        {
-            "Workstream": workstream_label(r["workstream"]),
-            "Indicator": r["title"],
-            "Latest": (
-                fmt_value(r["value"], r["unit"], r["decimals"], r["status"] or "")
-                + (f" ({SMALL_NUMBER_CAUTION})" if r.get("small_number") and r["value"] is not None else "")
-            )
-            if r["period_label"]
-            else "No data",
-            "Period": r["period_label"] or "",
-            "Target": fmt_target(r["target"], r["unit"], r["decimals"], r["target_date"]),
-            "RAG": rag_word(
-                r["rag"],
-                has_target=r["target"] is not None,
-                has_value=bool(r["period_label"]),
-                small=bool(r.get("small_number")),
-            ),
-            "Trend": r["trend"] or "",
-            "SPC variation": variation_words(r["variation"], r.get("no_spc")),
-            "SPC assurance": "" if r["variation"] == "none" else ASSURANCE_LABELS[r["assurance"]],
-        }
-        for r in summary.iter_rows(named=True)
-    ]
-
-
 def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None) -> Pack:
     """The pack model of a snapshot (and its compare snapshot); `draw` registers the PDF's charts."""
     t = lambda name: scan_table(snap, name)  # noqa: E731 - a short local alias reads better here
@@ -203,27 +162,18 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                         comps.filter(pl.col("area_name") == name).select("period_label", "value").iter_rows()
                     )
                     aligned[name] = [by_period.get(p) for p in periods]
-                text = series.describe(res, k)
-                recent = series_display(res, comps, k)
+                charted = res["value"].is_not_null().sum() >= CHART_FROM
+                # the app's figure of the indicator: its chart, sentence and table (drawn only for the PDF)
+                shown = indicator_figure(res, comps, k, height=320) if draw is not None and charted else None
+                text = shown.description if shown else series.describe(res, k)
+                recent = shown.table if shown else series_display(res, comps, k)
                 keep = [
                     "Period",
                     "Value",
                     "SPC signal",
                     *[c for c in recent.columns if c in where.comparator_names().values()],
                 ]
-                figure = None
-                charted = res["value"].is_not_null().sum() >= CHART_FROM
-                if draw is not None and charted:
-                    chart = indicator_chart(
-                        res,
-                        title=None,
-                        unit=k["unit"],
-                        decimals=k["decimals"],
-                        target=k["target"],
-                        comparators=comps if comps.height else None,
-                        description=text,
-                    )
-                    figure = Figure(draw(chart, 620, CHART_HEIGHT), text)
+                figure = Figure(draw(shown.chart, 620, CHART_HEIGHT), text) if shown else None
                 indicators.append(
                     Indicator(
                         kpi_id=k["kpi_id"],
@@ -285,10 +235,9 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
     waits_part = _waits(snap, draw, figures)
     risks_lf = scan_table(snap, "risks")
     if draw is not None:
-        grid = plan.risk_grid(risks_lf).collect()
-        grid_text = plan.describe_grid(grid)
-        figures["risk_grid"] = Figure(draw(risk_grid_chart(grid, description=grid_text), 760, 400), grid_text)
-    since, ratings = _since(snap, compare, cat, icons)  # worked out while the charts above are being drawn
+        grid = risk_figure(plan.risk_grid(risks_lf).collect())
+        figures["risk_grid"] = Figure(draw(grid.chart, 760, 400), grid.description)
+    since, ratings = _since(snap, compare)  # worked out while the charts above are being drawn
     compare_label = fmt_date(compare.as_at) if compare else None
     return Pack(
         key_messages=exceptions.key_messages(summary, ratings, compare_label),
@@ -298,7 +247,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         board_date=board,
         demo=snap.demo,
         footer=footer,
-        summary=summary_rows(summary),
+        summary=rows(paper_columns(summary_display(summary))),
         since=since,
         workstreams=workstreams,
         wards=ward_part,
@@ -310,11 +259,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
             if waits_part
             else "Waiting times"
         ),
-        risks=rows(
-            risks_display(
-                scan_table(snap, "risks").sort(["status", "score", "risk_id"], descending=[True, True, False]).collect()
-            )
-        ),
+        risks=rows(risks_display(plan.risk_register(scan_table(snap, "risks")).collect())),
         actions=rows(actions_display(plan.workstream_actions(actions, list(WORKSTREAMS), snap.as_at).collect())),
         sources=plain_sources(snap.manifest.get("sources", []), snap.la_name),
         sources_line="; ".join(r["Source"] for r in plain_sources(snap.manifest.get("sources", []), snap.la_name)),
@@ -331,43 +276,13 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
     )
 
 
-def _since(
-    snap: Snapshot, compare: Snapshot | None, cat: pl.DataFrame, icons: pl.DataFrame
-) -> tuple[dict, pl.DataFrame | None]:
-    """The since-the-last-board section, and the rating changes it found (for the key messages)."""
+def _since(snap: Snapshot, compare: Snapshot | None) -> tuple[dict, pl.DataFrame | None]:
+    """The since-the-last-board section (the app's Since last board page: metrics.diff.between, its paragraph and
+    present.changes' tables), and the rating changes it found (for the key messages)."""
     if compare is None:
         return {"paragraph": "There is no earlier snapshot to compare with.", "sections": []}, None
-    t = lambda s, name: scan_table(s, name)  # noqa: E731
-    icons_before = series.all_icons(
-        t(compare, "kpi_catalogue").collect(), t(compare, "kpi_values"), area_code=compare.la_code, phase="all"
-    )
-
-    def rated(s: Snapshot, found: pl.DataFrame) -> pl.LazyFrame:
-        return kpi.summary(t(s, "kpi_catalogue"), t(s, "kpi_values"), None, area_code=s.la_code).join(
-            found.lazy(), on="kpi_id"
-        )
-
-    ch = {
-        "new": diff.new_periods(
-            t(snap, "kpi_catalogue"), t(snap, "kpi_values"), t(compare, "kpi_values"), area_code=snap.la_code
-        ).collect(),
-        "revised": diff.revisions(
-            t(snap, "kpi_catalogue"), t(snap, "kpi_values"), t(compare, "kpi_values"), area_code=snap.la_code
-        ).collect(),
-        "ratings": diff.rating_changes(rated(snap, icons), rated(compare, icons_before)).collect(),
-        "risks": diff.risk_changes(t(snap, "risks"), t(compare, "risks")).collect(),
-        "actions": diff.action_changes(t(snap, "actions"), t(compare, "actions")).collect(),
-    }
-    sections = [
-        (title, rows(display(ch[key])) if ch[key].height else [])
-        for title, key, display in [
-            ("New data", "new", new_periods_display),
-            ("Revised figures", "revised", revisions_display),
-            ("Rating and SPC icon changes", "ratings", ratings_display),
-            ("Actions", "actions", action_changes_display),
-            ("Risks", "risks", risk_changes_display),
-        ]
-    ]
+    ch = diff.between(snap, compare, "all")
+    sections = [(title, rows(table) if table is not None else []) for title, _, table in change_sections(ch)]
     paragraph = diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch)
     return {"paragraph": paragraph, "sections": sections}, ch["ratings"]
 
@@ -474,15 +389,10 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
     where = setup_of(snap.manifest)
     localities = list(where.localities)
     wt = scan_table(snap, "waiting_times")
-    have = wt.filter(pl.col("source") == "gm_locality_return").select("service").unique().collect()["service"]
-    services = [s for s in ("camhs", "salt", "ot", "physio", "community_paediatrics") if s in set(have)]
+    services = waits.services_with_returns(wt)
     if not localities or not services:
         return _national_waits(snap, where)
-    returned = (pl.col("source") == "gm_locality_return") & pl.col("waiting_total").is_not_null()
-    latest = {  # each service's newest month with a return
-        s: wt.filter(returned & (pl.col("service") == s)).select(pl.col("period_end").max()).collect().item()
-        for s in services
-    }
+    latest = {s: waits.months_with_returns(wt, s)[0] for s in services}  # each service's newest month with a return
     if draw is not None and services:
         cells = heat_cells(
             waits.heat_table(wt, period_end=latest, services=services, localities=localities).collect(), where.names

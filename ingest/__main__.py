@@ -75,136 +75,66 @@ def _refuse(problems: list[str]) -> int:
     return 1
 
 
-def _write(base, args, *, replace, sources, note, config=None) -> int:
-    from ingest.derive import derive_snapshot
+def _lay(args: argparse.Namespace, kind: str, files: list[Path], *, problems=(), config=None) -> int:
+    """One source's files laid onto the base snapshot by the one assembly route the Update data page takes too
+    (`ingest.assemble`), checked the same way, and written through the same writer; or every problem, and nothing
+    written."""
+    from datetime import date
+
+    from ingest.assemble import Source, assemble, publish
     from ingest.writer import WriteError
 
+    base, error = _base(args)
+    if error:
+        print(error, file=sys.stderr)
+        return 1
+    problems = [*problems(base)] if callable(problems) else list(problems)
+    plan = assemble(base, [Source(kind, Path(f)) for f in files])
+    problems += plan.problems
+    if problems:
+        return _refuse(problems)
+    if config:
+        plan.config.update(config)
     try:
-        path = derive_snapshot(
+        path = publish(
             base,
-            replace=replace,
+            plan,
             out_root=args.out,
-            as_at=args.as_at,
-            sources=sources,
-            note=note,
-            replace_existing=args.replace,
-            config=config,
+            as_at=args.as_at or date.today().isoformat(),
+            publisher={"name": f"python -m ingest {args.command}"},
+            replace=args.replace,
+            where=f"by python -m ingest {args.command}",
         )
     except WriteError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"wrote {path}: {note}")
+    print(f"wrote {path}: " + " ".join(plan.notes))
     return 0
 
 
 def _cmd_wards(args: argparse.Namespace) -> int:
-    from ingest.derive import source_entry
-    from ingest.geo import read_wards, wards_table
+    def area(base) -> list[str]:  # the boundary file is read for the snapshot's own area
+        if args.la == base.la_code:
+            return []
+        return [f"--la {args.la} is not the base snapshot's area ({base.la_code}, {base.la_name})"]
 
-    base, error = _base(args)
-    if error:
-        print(error, file=sys.stderr)
-        return 1
-    wards, problems = read_wards(args.file, args.la)
-    if args.la != base.la_code:
-        problems.append(f"--la {args.la} is not the base snapshot's area ({base.la_code}, {base.la_name})")
-    known = scan_table(base, "wards").collect()
-    codes = {w.code for w in wards}
-    if known.height:
-        missing = sorted(set(known["ward_code"]) - codes)
-        extra = sorted(codes - set(known["ward_code"]))
-        if missing:
-            problems.append(f"{args.file}: {len(missing)} ward(s) of {args.la} missing: {', '.join(missing)}")
-        if extra:
-            problems.append(
-                f"{args.file}: {len(extra)} ward(s) not in the snapshot's ward list (a different "
-                f"boundary year?): {', '.join(extra)}"
-            )
-    if problems:
-        return _refuse(problems)
-    table = wards_table(wards, {r["ward_code"]: r for r in known.iter_rows(named=True)})
-    source = source_entry(args.file, "ONS ward boundaries", "Office for National Statistics")
-    return _write(
-        base,
-        args,
-        replace={"wards": table},
-        sources=[source],
-        note=f"{len(wards)} wards with ONS boundaries from {Path(args.file).name}.",
-    )
+    return _lay(args, "wards", [args.file], problems=area)
 
 
 def _cmd_waits(args: argparse.Namespace) -> int:
-    from ingest.derive import source_entry
-    from ingest.waits import merge_waits, read_locality_return
-
-    base, error = _base(args)
-    if error:
-        print(error, file=sys.stderr)
-        return 1
-    from metrics.areas import setup_of
-
-    frames, problems = [], []
-    localities = setup_of(base.manifest).localities
-    for f in args.files:
-        frame, found = read_locality_return(f, localities)
-        frames.append(frame)
-        problems += found
-    if problems:
-        return _refuse(problems)
-    new = pl.concat(frames)
-    dupes = new.group_by("period_end", "area_code", "service").len().filter(pl.col("len") > 1)
-    if dupes.height:
-        return _refuse([f"{dupes.height} month/locality/service row(s) appear in more than one file"])
-    merged = merge_waits(scan_table(base, "waiting_times").collect(), new)
-    return _write(
-        base,
-        args,
-        replace={"waiting_times": merged},
-        sources=[source_entry(f, "Locality waiting-times return", "local") for f in args.files],
-        note=f"{new.height} locality waiting-time rows from {len(args.files)} file(s).",
-    )
+    return _lay(args, "waits", args.files)
 
 
 def _cmd_chs(args: argparse.Namespace) -> int:
-    from ingest.derive import source_entry
-    from ingest.waits import merge_waits, read_chs_workbooks
-
-    base, error = _base(args)
-    if error:
-        print(error, file=sys.stderr)
-        return 1
     mapping, problems = {}, []
     for pair in args.provider_for or []:
         locality, _, provider = pair.partition("=")
         if not locality or not provider:
             problems.append(f"--provider-for '{pair}': expected LOCALITY=PROVIDER, e.g. E08000002=RM3")
         mapping[locality] = provider
-    frames, notes = [], []
-    # the codes the base snapshot already knows, so an older workbook (organisations named without codes) can be
-    # matched even when loaded alone
-    nhs_names = dict(base.manifest.get("config", {}).get("area_names", {}))
     print(f"reading {', '.join(Path(f).name for f in args.files)} …")
-    for _path, frame, found in read_chs_workbooks(args.files, nhs_names, notes):
-        frames.append(frame)
-        problems += found
-    if problems:
-        return _refuse(problems)
-    new = pl.concat(frames)
-    merged = merge_waits(scan_table(base, "waiting_times").collect(), new)
-    config = {"provider_for_locality": mapping} if mapping else {}
-    known = base.manifest.get("config", {}).get("area_names", {})
-    config["area_names"] = {**nhs_names, **known}
-    return _write(
-        base,
-        args,
-        replace={"waiting_times": merged},
-        config=config,
-        sources=[
-            source_entry(f, "NHS England community health services waiting lists", "NHS England") for f in args.files
-        ],
-        note=" ".join(
-            [f"{new.height} NHS England community waiting-list rows from {len(args.files)} workbook(s).", *notes]
-        ),
+    return _lay(
+        args, "chs", args.files, problems=problems, config={"provider_for_locality": mapping} if mapping else None
     )
 
 

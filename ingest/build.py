@@ -14,12 +14,13 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.assemble import check_tables
 from ingest.catalogue import (
     ANNUAL_REVIEWS,
     DFE,
     SHARED_IDS,
     apply_plan,
-    catalogue_frame,
+    catalogue_table,
     parse_plan,
     plan_block,
     plan_problems,
@@ -31,6 +32,7 @@ from ingest.lacodes import la_codes
 from ingest.lait import KINDS as LAIT_KINDS
 from ingest.lait import read_lait
 from ingest.local import TEMPLATES, read_template
+from ingest.problems import said
 from ingest.waits import merge_waits, read_chs_workbooks, read_locality_return
 from ingest.writer import write_snapshot
 from metrics.areas import (
@@ -48,11 +50,12 @@ from metrics.waits import derive_wait_kpis
 
 
 class BuildError(Exception):
-    """The build found problems; nothing was written. `problems` lists them all."""
+    """The build found problems; nothing was written. `problems` lists them all, each a Problem (a setting of the
+    config, or a check across sources, is one sentence that names its own place)."""
 
     def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+        self.problems = [said(p) for p in problems]
+        super().__init__("\n".join(self.problems))
 
 
 def _paths(value, base: Path) -> list[Path]:
@@ -359,7 +362,7 @@ def build(
     if "annual_reviews" in local:
         values_parts.append(local["annual_reviews"])
         catalogue.append(ANNUAL_REVIEWS)
-    cat = catalogue_frame(apply_plan(catalogue, plan))
+    cat = catalogue_table(apply_plan(catalogue, plan))
     if own_rows:  # local definitions add indicators and may replace a shared one whole, with the area's target
         cat = pl.concat(
             [cat.join(local["kpi_catalogue"].select("kpi_id"), on="kpi_id", how="anti"), local["kpi_catalogue"]]
@@ -409,6 +412,9 @@ def build(
         names.update({c: n for c, n in system.names.items() if c not in names})
     if cfg.get("chs", {}).get("provider_for"):
         config["provider_for_locality"] = dict(cfg["chs"]["provider_for"])
+    problems = check_tables(tables)  # as every route onto a snapshot checks its tables, before the writer
+    if problems:
+        raise BuildError(problems)
     log(f"Writing snapshot {as_at} …")
     return write_snapshot(
         tables,

@@ -381,8 +381,9 @@ ANNUAL_REVIEWS = Kpi(
 )
 
 
-def catalogue_frame(kpis: list[Kpi], next_update: dict[str, date | None] | None = None) -> pl.DataFrame:
-    """kpi_catalogue rows for a list of definitions."""
+def catalogue_table(kpis: list[Kpi], next_update: dict[str, date | None] | None = None) -> pl.DataFrame:
+    """The `kpi_catalogue` table of a list of definitions (not to be confused with the Data and methods page's display
+    of that table, ui.provenance.catalogue_frame)."""
     next_update = next_update or {}
     rows = []
     for k in kpis:

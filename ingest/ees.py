@@ -11,9 +11,6 @@ authority's region as the files give it.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +20,14 @@ from pathlib import Path
 import polars as pl
 
 from ingest.catalogue import NEED_NAMES
+from ingest.ees_files import (
+    TRIBUNAL,
+    read_ees_csv,
+    release_members,
+    shape_problems,
+)
+from ingest.ees_tribunal import AGREE, disagreement, read_tribunal
+from ingest.problems import Problem
 from metrics.schema import TABLES
 
 MARKERS = {"x": "x", "z": "z", "c": "c", ":": "z", "low": "low", "n/a": "z", "": "x", "..": "x"}
@@ -36,7 +41,7 @@ class EesResult:
     values: pl.DataFrame
     names: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     release: int = 0
     regions: dict[str, tuple[str, str]] = field(default_factory=dict)  # LA code → (region code, region name)
     old_codes: dict[str, str] = field(default_factory=dict)  # three-digit LA number → GSS code (LAIT names by number)
@@ -44,235 +49,6 @@ class EesResult:
 
 
 # The data files of a release this reader uses (by file stem); every other file is never read.
-USED = (
-    "timeliness_20_week",
-    "requests",
-    "newplans",
-    "caseload",
-    "annual_reviews",
-    "assessments",
-    "ceased_plans",
-    "personal_budgets",
-    "sen_needs_all_plans",
-    "sen2_mi",
-    "sen2_age_caseload",
-)
-TRIBUNAL = "send tribunals and appeal rate"  # the supporting file's name starts so, then the years it covers
-MAX_MEMBER_BYTES = 200 * 1024 * 1024  # the largest 2025 file is a few MB
-MAX_ARCHIVE_BYTES = 250 * 1024 * 1024  # all the used files of one release together: the 2025 release's are 29 MB
-MAX_RATIO = 200  # uncompressed over compressed size: real CSVs are about 10; a zip bomb is thousands
-READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
-
-
-def _used(name: str) -> bool:
-    stem = Path(name).stem.lower()
-    return name.lower().endswith(".csv") and (stem in USED or stem.startswith(TRIBUNAL))
-
-
-def _kind(name: str) -> str:
-    """Which of the release's files a used file is: its stem, or the tribunal table whatever years its name gives."""
-    stem = Path(name).stem.lower()
-    return TRIBUNAL if stem.startswith(TRIBUNAL) else stem
-
-
-def _one_of_each(source: Path, found: dict[str, list[str]]) -> list[str]:
-    """A problem for each kind of file given more than once: which one the figures would come from would depend on
-    the order the files are listed in, and every copy would be held in memory at once, so none is read."""
-    problems = []
-    for kind, paths in found.items():
-        if len(paths) < 2:
-            continue
-        names = {Path(p).name.lower() for p in paths}
-        what = (
-            f"files called {Path(paths[0]).name}"
-            if len(names) == 1
-            else "tribunal appeal-rate tables"
-            if kind == TRIBUNAL
-            else f"{kind} files"
-        )
-        problems.append(
-            f"{source.name}: {len(paths)} {what} ({', '.join(sorted(paths))}); keep one release's files per folder "
-            "or zip"
-        )
-    return problems
-
-
-def _over_budget(source: Path, total: int) -> list[str]:
-    from ingest.workbook import size_text
-
-    if total <= MAX_ARCHIVE_BYTES:
-        return []
-    return [
-        f"{source.name}: the files this reader uses add up to {size_text(total)} uncompressed, more than the "
-        f"{size_text(MAX_ARCHIVE_BYTES)} one release may hold (the whole 2025 release is about 30 MB); none is read"
-    ]
-
-
-def _zip_members(source: Path) -> tuple[dict[str, bytes], list[str]]:
-    """The used members of a zip, every one checked — one of each kind, its size, compression, encryption, method,
-    and the total of them all — before any is decompressed."""
-    from ingest.workbook import zip_directory_problem
-
-    problems: list[str] = []
-    problem = zip_directory_problem(source)
-    if problem:
-        return {}, [f"{source.name}: {problem}"]
-    with zipfile.ZipFile(source) as z:
-        found: dict[str, list[str]] = {}
-        fine: dict[str, zipfile.ZipInfo] = {}
-        for info in z.infolist():
-            n = info.filename
-            tribunal = Path(n).stem.lower().startswith(TRIBUNAL)
-            if info.is_dir() or ("/supporting-files/" in f"/{n}" and not tribunal) or not _used(Path(n).name):
-                continue
-            found.setdefault(_kind(n), []).append(n)
-            where = f"{source.name}/{n}"
-            if info.flag_bits & 0x1:
-                problems.append(f"{where}: the file is encrypted (password-protected); use the published zip")
-            elif info.compress_type not in READABLE:
-                problems.append(
-                    f"{where}: compressed with a method this reader cannot open (method {info.compress_type}, "
-                    "e.g. Deflate64); unzip it and give the folder instead"
-                )
-            elif info.file_size > MAX_MEMBER_BYTES:
-                problems.append(
-                    f"{where}: {info.file_size >> 20} MB uncompressed, more than {MAX_MEMBER_BYTES >> 20} MB"
-                )
-            elif info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-                problems.append(
-                    f"{where}: compressed {info.file_size // max(info.compress_size, 1):,} times over, which no "
-                    "real data file is; refused as a possible zip bomb"
-                )
-            else:
-                fine[n] = info
-        doubled = _one_of_each(source, found)
-        problems += doubled
-        fine = {n: i for n, i in fine.items() if len(found[_kind(n)]) == 1}
-        budget = _over_budget(source, sum(i.file_size for i in fine.values()))
-        if budget:
-            return {}, problems + budget
-        members: dict[str, bytes] = {}
-        for n, info in fine.items():
-            try:
-                # zipfile stops at the size the directory declares, so the total above bounds what is held
-                members[Path(n).name] = z.read(info)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
-                problems.append(f"{source.name}/{n}: cannot be read from the zip ({exc})")
-    return members, problems
-
-
-def _members(source: Path) -> tuple[dict[str, bytes], list[str]]:
-    """The used CSV files of a source — a zip (any folder inside), a folder (recursively) or one CSV — and every
-    problem with them: a kind of file given twice, a member too large, too compressed, encrypted or compressed in a
-    way that cannot be read, more than a release's worth in all. Only the members that are used are read, and only
-    once all of them have been checked."""
-    source = Path(source)
-    if source.suffix.lower() == ".zip" and not source.is_dir():
-        return _zip_members(source)
-    problems: list[str] = []
-    if not source.is_dir():
-        if source.stat().st_size > MAX_MEMBER_BYTES:
-            return {}, [f"{source.name}: larger than {MAX_MEMBER_BYTES >> 20} MB"]
-        return {source.name: source.read_bytes()}, []
-    found: dict[str, list[str]] = {}
-    fine: dict[str, Path] = {}
-    for p in sorted(source.rglob("*.csv")):
-        if _used(p.name):
-            found.setdefault(_kind(p.name), []).append(str(p.relative_to(source)))
-            if p.stat().st_size > MAX_MEMBER_BYTES:
-                problems.append(f"{source.name}/{p.relative_to(source)}: larger than {MAX_MEMBER_BYTES >> 20} MB")
-            else:
-                fine[p.name] = p
-    problems += _one_of_each(source, found)
-    fine = {n: p for n, p in fine.items() if len(found[_kind(n)]) == 1}
-    budget = _over_budget(source, sum(p.stat().st_size for p in fine.values()))
-    if budget:
-        return {}, problems + budget
-    return {n: p.read_bytes() for n, p in fine.items()}, problems
-
-
-TIME_PERIOD = re.compile(r"^(\d{4})(\d{2})?$")
-# Columns of an EES file that hold words or codes, never a measure: a cell there that reads as "nan" is a name.
-TEXT_COLUMNS = {"time_period", "time_identifier", "geographic_level", "breakdown_topic", "breakdown"}
-
-
-# Anything that might spell a number that is not finite, anywhere in a file: only a file with one is looked at cell
-# by cell (the whole 2025 release has none, and looking at its million cells one by one doubled its import time).
-MAYBE_NOT_FINITE = re.compile(r"(?<![a-z])(?:nan|inf(?:inity)?)(?![a-z])|\de[+-]?\d", re.IGNORECASE)
-
-
-def _not_finite(cell: str) -> bool:
-    """Whether a measure cell reads as a number that is not finite: nan, inf, infinity or an exponent too large for
-    any number (1e400). Polars reads all of these as numbers, and the snapshot check would name only the table."""
-    text = cell.strip().replace(",", "").lower()
-    if "n" not in text and "e" not in text:  # every such spelling has one: most cells are skipped at once
-        return False
-    try:
-        return not math.isfinite(float(text))
-    except ValueError:
-        return False
-
-
-def shape_problems(name: str, data: bytes) -> list[str]:
-    """Rows with more or fewer fields than the header (a download cut mid-row, a stray comma), and time periods
-    that are not a year (2024) or an academic year (202425) from 1900 to 2100, each with its row number."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
-        return [f"{name}, row {row}: not UTF-8 text (byte {data[exc.start]:#04x}); DfE files are UTF-8"]
-    problems: list[str] = []
-    try:
-        reader = csv.reader(io.StringIO(text))
-        header = [h.strip().lower() for h in next(reader, [])]
-        tp = header.index("time_period") if "time_period" in header else None
-        measures = [i for i, h in enumerate(header) if h not in TEXT_COLUMNS and not h.endswith(("_code", "_name"))]
-        if not MAYBE_NOT_FINITE.search(text):
-            measures = []
-        for n, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            if len(row) != len(header):
-                problems.append(
-                    f"{name}, row {n}: {len(row)} fields but the header has {len(header)} (a file cut short, for "
-                    "example by an interrupted download, or a stray comma)"
-                )
-                continue
-            if tp is not None:
-                m = TIME_PERIOD.match(row[tp].strip())
-                ok = bool(m) and 1900 <= int(m.group(1)) <= 2100
-                if ok and m.group(2) is not None:
-                    ok = int(m.group(2)) == (int(m.group(1)) + 1) % 100
-                if not ok:
-                    problems.append(
-                        f"{name}, row {n}, column 'time_period': value '{row[tp][:40]}' — expected a year such as "
-                        "2024 or an academic year such as 202425"
-                    )
-            for i in measures:
-                if _not_finite(row[i]):
-                    problems.append(
-                        f"{name}, row {n}, column '{header[i]}': value '{row[i].strip()[:40]}' — expected a number "
-                        "or one of the DfE's markers (x, z, c, :, low), not nan or infinity"
-                    )
-            if len(problems) >= 50:
-                problems.append(f"{name}: more problems not listed; the file is probably not an EES data file")
-                break
-    except csv.Error as exc:
-        problems.append(f"{name}: not a readable CSV ({exc})")
-    return problems
-
-
-def read_ees_csv(data: bytes) -> pl.DataFrame:
-    """An EES CSV as all-text columns with lower-case, de-duplicated names; empty strings kept as ''."""
-    frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
-    frame = frame.with_columns(pl.all().fill_null(""))  # an empty cell is a marker, kept as text
-    frame = frame.filter(~pl.all_horizontal(pl.all() == ""))  # blank lines are not rows
-    names, seen = [], {}
-    for col in frame.columns:
-        name = col.lstrip("\ufeff").strip().lower()
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name}_duplicated_{seen[name] - 1}")
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
 def _area_code() -> pl.Expr:
@@ -351,24 +127,6 @@ def _rows(
     )
 
 
-AGREE = 0.05 + 1e-9  # a published percentage (one decimal place) agrees with its counts within half a unit
-
-
-def _fmt_count(x: float | None) -> str:
-    return "x" if x is None else f"{x:,.0f}"
-
-
-def _disagreement(published: float | None, numerator: float | None, denominator: float | None) -> str:
-    """The note on a row whose published percentage is not what its counts give (METHODS §8), both to the one
-    decimal place the DfE publishes."""
-    if published is None or numerator is None or not denominator:
-        return ""  # worked out for every row, used only where the two disagree
-    return (
-        f"The published {published:.1f}% differs from its counts: {_fmt_count(numerator)} of "
-        f"{_fmt_count(denominator)} is {100 * numerator / denominator:.1f}%."
-    )
-
-
 def _share_rows(
     frame: pl.DataFrame,
     kpi_id: str,
@@ -412,7 +170,7 @@ def _share_rows(
             pl.when(disagree)
             .then(
                 pl.struct("_value", "_num", "_den").map_elements(
-                    lambda r: _disagreement(r["_value"], r["_num"], r["_den"]), return_dtype=pl.String
+                    lambda r: disagreement(r["_value"], r["_num"], r["_den"]), return_dtype=pl.String
                 )
             )
             .otherwise(pl.lit(""))
@@ -608,12 +366,12 @@ def _meeting_in_year(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     return frame.with_columns(_yy=yy).with_columns(review_meeting_in_year=pick).drop("_yy"), []
 
 
-def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str]]:
+def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[Problem]]:
     stem = Path(name).stem.lower()
     cols = set(frame.columns)
     needed = {"time_period", "geographic_level", "new_la_code", "region_code"}
     if not needed <= cols:
-        return [], [f"{name}: not an EES file (missing {', '.join(sorted(needed - cols))})"]
+        return [], [Problem(name, f"not an EES file (missing {', '.join(sorted(needed - cols))})")]
     frame = _all_rows(frame)
     snake = stem == "sen2_mi" and "inc_exc_20week_ehc" in cols  # the 2023 release's layout of the aggregate file
     if snake:
@@ -653,18 +411,18 @@ def _parse(name: str, frame: pl.DataFrame) -> tuple[list[pl.DataFrame], list[str
     for kpi_id, value_col, num_col, den_col in specs:
         missing = [c for c in (value_col, num_col, den_col) if c and c not in cols]
         if missing:
-            problems.append(f"{name}: column(s) {', '.join(missing)} not found (needed for {kpi_id})")
+            problems.append(Problem(name, f"column(s) {', '.join(missing)} not found (needed for {kpi_id})"))
             continue
         out.append(_rows(frame, kpi_id, kind, value_col, num_col, den_col))
     if stem == "annual_reviews":
         frame, found = _meeting_in_year(frame)
-        problems += [f"{name}: {p}" for p in found]
+        problems += [Problem(name, p) for p in found]
         cols = set(frame.columns)
     for kpi_id, parts, total, published in shares:
         totals = [total] if isinstance(total, str) else total
         missing = [c for c in (*parts, *totals) if c not in cols]
         if missing:
-            problems.append(f"{name}: column(s) {', '.join(missing)} not found (needed for {kpi_id})")
+            problems.append(Problem(name, f"column(s) {', '.join(missing)} not found (needed for {kpi_id})"))
             continue
         # the publisher's own percentage where the file has it; a file without the column is worked out from counts
         pc = published if published in cols else None
@@ -689,31 +447,38 @@ def read_ehcp(source: Path) -> EesResult:
     """kpi_values rows from one EHCP release (zip, folder or CSV), with the names of every area seen."""
     source = Path(source)
     if not source.exists():
-        return EesResult(pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source}: not found"])
+        return EesResult(
+            pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[Problem(str(source), "not found")]
+        )
     try:
-        members, problems = _members(source)
+        members, problems = release_members(source)
     except (zipfile.BadZipFile, OSError, EOFError):
         return EesResult(
-            pl.DataFrame(schema=TABLES["kpi_values"].columns), problems=[f"{source.name}: not a readable zip file"]
+            pl.DataFrame(schema=TABLES["kpi_values"].columns),
+            problems=[Problem(source.name, "not a readable zip file")],
         )
     parts, names, used = [], {}, []
+
+    def inside(p: Problem) -> Problem:  # a member's problem, of the zip or folder it is in (a lone CSV is itself)
+        return p.within(source.name) if source.is_dir() or source.suffix.lower() == ".zip" else p
+
     regions: dict[str, tuple[str, str]] = {}
     old_codes: dict[str, str] = {}
     tribunal = {n: d for n, d in members.items() if Path(n).stem.lower().startswith(TRIBUNAL)}
     for name, data in members.items():
         if name in tribunal:
             continue
-        shape = shape_problems(f"{source.name}/{name}" if source.name != name else name, data)
+        shape = [inside(p) for p in shape_problems(name, data)]
         if shape:
             problems += shape
             continue
         try:
             frame = read_ees_csv(data)
         except Exception as exc:  # a CSV the reader cannot parse at all
-            problems.append(f"{source.name}/{name}: not a readable CSV ({type(exc).__name__})")
+            problems.append(inside(Problem(name, f"not a readable CSV ({type(exc).__name__})")))
             continue
         rows, found = _parse(name, frame)
-        problems += [f"{source.name}/{p}" for p in found]
+        problems += [inside(p) for p in found]
         if rows:
             used.append(name)
             parts += rows
@@ -730,13 +495,15 @@ def read_ehcp(source: Path) -> EesResult:
                 old_codes.update(dict(las.select("old_la_code", "new_la_code").unique().iter_rows()))
     for name, data in tribunal.items():
         rows, found = read_tribunal(name, data, old_codes, regions)
-        problems += [f"{source.name}/{p}" if source.name != name else p for p in found]
+        problems += [inside(p) for p in found]
         if rows.height:
             used.append(name)
             parts.append(rows)
     if not parts and not problems:
         problems.append(
-            f"{source}: no EHCP (SEN2) data files found (expected e.g. timeliness_20_week.csv or sen2_mi.csv)"
+            Problem(
+                str(source), "no EHCP (SEN2) data files found (expected e.g. timeliness_20_week.csv or sen2_mi.csv)"
+            )
         )
     values = (
         pl.concat(parts).filter(pl.col("area_code").is_not_null() & (pl.col("area_code") != ""))
@@ -757,188 +524,6 @@ def read_ehcp(source: Path) -> EesResult:
         old_codes,
         source.name,
     )
-
-
-TRIBUNAL_MARKERS = {"-": 0.0, "..": None, "~": None, "x": None, "": None}  # "-" is nil in the tribunal tables
-
-
-def _tribunal_number(raw: str) -> tuple[float | None, str, bool]:
-    """A tribunal-table cell: (value, GSS status, readable); "1,071" → 1071, " - " → 0, ".." → not available."""
-    text = raw.strip().replace(",", "")
-    if text in TRIBUNAL_MARKERS:
-        return TRIBUNAL_MARKERS[text], {"~": "c", "..": "x", "x": "x", "": "x"}.get(text, ""), True
-    try:
-        value = float(text.rstrip("%"))
-    except ValueError:
-        return None, "", False
-    return (value, "", True) if value >= 0 and value == value and value != float("inf") else (None, "", False)
-
-
-def read_tribunal(
-    name: str, data: bytes, old_codes: dict[str, str], regions: dict[str, tuple[str, str]]
-) -> tuple[pl.DataFrame, list[str]]:
-    """`ehcp_tribunal_appeal_rate_pct` from the release's supporting file "SEND Tribunals and appeal rate
-    2014-20YY.csv": appeals registered over total appealable decisions, per calendar year, for every local
-    authority (its three-digit code matched to the GSS code through the release's other files), each region (its
-    authorities' counts summed, leaving out those without figures) and England. The value is the table's own
-    rate where it gives one (a blank appeals cell beside a published 0.00% is none, not "x"); the note says where
-    the rate and the counts disagree. The table is not tidy: title rows, a row of years over three columns each,
-    region names as rows of their own, footnotes; every cell that is neither a number nor one of its markers
-    (-, .., ~, x) is a problem."""
-    empty = pl.DataFrame(schema=TABLES["kpi_values"].columns)
-    if not old_codes:
-        return empty, [
-            f"{name}: its local authorities are named by three-digit codes, matched to GSS codes through the "
-            "release's other files; give the whole release (the all-files zip or its folder), not this file alone"
-        ]
-    try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        return empty, [f"{name}: not a readable CSV ({exc})"]
-    head = next((i for i, r in enumerate(rows) if len(r) > 2 and r[0].strip().lower() == "local authority"), None)
-    if head is None or head + 1 >= len(rows):
-        return empty, [f"{name}: no header row starting 'Local Authority, LA code' (the tribunal appeal-rate table)"]
-    years: dict[int, tuple[int, int | None]] = {}  # first column of a year → (year, its published rate column)
-    for i, cell in enumerate(rows[head]):
-        if re.fullmatch(r"\d{4}", cell.strip()):
-            sub = [c.strip().lower() for c in rows[head + 1][i : i + 3]]
-            if len(sub) >= 2 and sub[0].startswith("appeals") and sub[1].startswith("total appealable"):
-                rate = i + 2 if len(sub) == 3 and "appeal rate" in sub[2] else None
-                years[i] = (int(cell), rate)
-    if not years:
-        return empty, [
-            f"{name}, row {head + 1}: no year columns with 'Appeals registered' and 'Total Appealable Decisions'"
-        ]
-    problems: list[str] = []
-    out: list[dict] = []
-    names: dict[str, str] = {}
-    for n, r in enumerate(rows[head + 2 :], start=head + 3):
-        label = r[0].strip() if r else ""
-        if label.lower().startswith("sources"):
-            break
-        code = r[1].strip() if len(r) > 1 else ""
-        if label.lower().startswith("england total"):
-            area = "E92000001"
-        elif re.fullmatch(r"\d{3}", code):
-            area = old_codes.get(code)
-            if area is None:
-                continue  # an authority not in this release's other files (e.g. before a reorganisation)
-            names[area] = re.sub(r"\d+$", "", label)  # "Cumbria8": its footnote number is not its name
-        else:
-            continue  # a region's heading row, a blank row or a note
-        for i, (year, rate_col) in years.items():
-            cells = [r[j] if j < len(r) else "" for j in (i, i + 1)]
-            if not any(c.strip() for c in cells):
-                continue  # both blank: the authority did not exist that year (Cumbria after its split)
-            rate_cell = r[rate_col] if rate_col is not None and rate_col < len(r) else ""
-            (appeals, s1, ok1), (decisions, s2, ok2), (rate, s3, ok3) = (
-                _tribunal_number(c) for c in (*cells, rate_cell)
-            )
-            for ok, col, cell in ((ok1, i, cells[0]), (ok2, i + 1, cells[1]), (ok3, rate_col, rate_cell)):
-                if not ok:
-                    problems.append(
-                        f"{name}, row {n}, column {col + 1} ({year}): value '{cell.strip()[:40]}' — expected a "
-                        "number of appeals or decisions, a rate, or one of the markers -, .., ~, x"
-                    )
-            if rate_cell.strip() == "":
-                rate, s3 = None, ""  # no rate column, or a blank one: worked out from the counts below
-            if appeals is None and not cells[0].strip() and rate == 0 and decisions:
-                appeals = 0.0  # a blank appeals cell beside decisions the publisher rates 0.00%: none (METHODS §8)
-            have = appeals is not None and decisions is not None and decisions > 0
-            worked = 100 * appeals / decisions if have else None
-            value = rate if rate is not None else worked
-            note = ""
-            if rate is not None and worked is not None and abs(worked - rate) > AGREE:
-                note = _disagreement(rate, appeals, decisions)
-            out.append(
-                {
-                    "area_code": area,
-                    "year": year,
-                    "value": value,
-                    "numerator": appeals if have else None,
-                    "denominator": decisions if have else None,
-                    "status": "" if value is not None else (s3 or s1 or s2 or "x"),
-                    "note": note,
-                }
-            )
-        if len(problems) >= 50:
-            problems.append(f"{name}: more problems not listed")
-            break
-    if problems:
-        return empty, problems
-    schema = {
-        "area_code": pl.String,
-        "year": pl.Int32,
-        "value": pl.Float64,
-        "numerator": pl.Float64,
-        "denominator": pl.Float64,
-        "status": pl.String,
-        "note": pl.String,
-    }
-    frame = pl.DataFrame(out, schema=schema)
-    every = pl.concat([frame, _tribunal_regions(frame, regions, names)]).unique(["area_code", "year"], keep="first")
-    return (
-        every.select(
-            kpi_id=pl.lit("ehcp_tribunal_appeal_rate_pct"),
-            period_start=pl.date(pl.col("year"), 1, 1),
-            period_end=pl.date(pl.col("year"), 12, 31),
-            period_label=pl.col("year").cast(pl.String),
-            area_code="area_code",
-            phase=pl.lit("all"),
-            value="value",
-            numerator="numerator",
-            denominator="denominator",
-            status="status",
-            note="note",
-        )
-        .cast(TABLES["kpi_values"].columns)
-        .sort("area_code", "period_end"),
-        [],
-    )
-
-
-def _tribunal_regions(frame: pl.DataFrame, regions: dict[str, tuple[str, str]], names: dict[str, str]) -> pl.DataFrame:
-    """Each region's appeal rate, which the table does not give: its authorities' appeals over their appealable
-    decisions, leaving out of both every authority without figures that year and saying how many (METHODS §8)."""
-    region_of = {c: rc for c, (rc, _) in regions.items()}
-    las = frame.filter(pl.col("area_code") != "E92000001").with_columns(
-        region=pl.col("area_code").replace_strict(region_of, default=None)
-    )
-    counted = pl.col("numerator").is_not_null() & pl.col("denominator").is_not_null()
-    grouped = (
-        las.drop_nulls("region")
-        .group_by("region", "year")
-        .agg(
-            numerator=pl.col("numerator").filter(counted).sum(),
-            denominator=pl.col("denominator").filter(counted).sum(),
-            used=counted.sum(),
-            of=pl.len(),
-            left_out=pl.col("area_code").filter(~counted).sort(),
-        )
-        .sort("region", "year")
-    )
-    rows = []
-    for g in grouped.iter_rows(named=True):
-        have = g["used"] > 0 and g["denominator"] > 0
-        gone = [names.get(c, c) for c in g["left_out"]]
-        note = f"The sum of its {g['of']} authorities' counts; the table gives no region figure."
-        if gone:
-            note = (
-                f"The sum of {g['used']} of its {g['of']} authorities' counts, leaving out {len(gone)} whose figures "
-                f"are not available ({', '.join(gone)}); the table gives no region figure."
-            )
-        rows.append(
-            {
-                "area_code": g["region"],
-                "year": g["year"],
-                "value": 100 * g["numerator"] / g["denominator"] if have else None,
-                "numerator": g["numerator"] if have else None,
-                "denominator": g["denominator"] if have else None,
-                "status": "" if have else "x",
-                "note": note if have else "",
-            }
-        )
-    return pl.DataFrame(rows, schema=frame.schema)
 
 
 def combine(results: list[EesResult]) -> tuple[pl.DataFrame, list[str]]:

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.problems import Problem
+
 CODE_KEYS = (re.compile(r"^wd\d{2}cd$", re.I), re.compile(r"^area_code$", re.I))
 NAME_KEYS = (re.compile(r"^wd\d{2}nm$", re.I), re.compile(r"^area_name$", re.I))
 LA_KEYS = (re.compile(r"^lad\d{2}cd$", re.I), re.compile(r"^local_authority_area_code$", re.I))
@@ -113,48 +115,55 @@ def _rings(geometry: dict) -> list:
     return [r for poly in geometry["coordinates"] for r in poly]
 
 
-def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[str]]:
+def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[Problem]]:
     """The LA's wards from a GeoJSON file, and every problem found (file, feature, property, value, expectation)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     path = Path(path)
+    file = path.name
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return [], [f"{path.name}: {size >> 20} MB, more than the {MAX_FILE_BYTES >> 20} MB a ward file may be"]
+            return [], [Problem(file, f"{size >> 20} MB, more than the {MAX_FILE_BYTES >> 20} MB a ward file may be")]
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        return [], [f"{path}: not a readable GeoJSON file ({exc})"]
+        return [], [Problem(file, f"not a readable GeoJSON file ({exc})")]
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        return [], [f"{path}: expected a GeoJSON FeatureCollection"]
+        return [], [Problem(file, "expected a GeoJSON FeatureCollection")]
     crs = ((doc.get("crs") or {}).get("properties") or {}).get("name", "")
     if crs and "CRS84" not in crs and "4326" not in crs:
-        problems.append(f"{path}: coordinate reference system is {crs}; expected WGS84 longitude/latitude (CRS84)")
+        problems.append(Problem(file, "WGS84 longitude/latitude (CRS84)", column="crs", value=crs))
     wards: list[Ward] = []
     for n, feature in enumerate(doc["features"], start=1):
         if not isinstance(feature, dict):
-            problems.append(f"{path}: feature {n}: {str(feature)[:40]!r} is not a GeoJSON feature (an object)")
+            problems.append(
+                Problem(file, f"{str(feature)[:40]!r} is not a GeoJSON feature (an object)", f"feature {n}")
+            )
             continue
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
-            problems.append(f"{path}: feature {n}, properties: {str(props)[:40]!r} — expected an object of properties")
+            problems.append(Problem(file, "an object of properties", f"feature {n}", "properties", str(props)[:40]))
             continue
         code_key, name_key, la_key = _key(props, CODE_KEYS), _key(props, NAME_KEYS), _key(props, LA_KEYS)
-        where = f"{path}: feature {n}"
+        where = f"feature {n}"
         if code_key is None or name_key is None:
             problems.append(
-                f"{where}: no ward code/name property (expected WDyyCD and WDyyNM, or area_code and "
-                f"area_name); found {sorted(props)}"
+                Problem(
+                    file,
+                    "no ward code/name property (expected WDyyCD and WDyyNM, or area_code and area_name); found "
+                    f"{sorted(props)}",
+                    where,
+                )
             )
             continue
         if la_key is not None and props[la_key] != la_code:
             continue
         code, name = str(props[code_key]), str(props[name_key])
         if not re.match(r"^[EWSN]05\d{6}$", code):
-            problems.append(f"{where}, {code_key}: '{code}' is not a ward GSS code (E05…)")
+            problems.append(Problem(file, "a ward GSS code (E05…)", where, code_key, code))
         geometry = feature.get("geometry") or {}
         shape_problem = _shape_problem(geometry)
         if shape_problem:
-            problems.append(f"{where} ({code}), geometry: {shape_problem}")
+            problems.append(Problem(file, shape_problem, f"{where} ({code})", "geometry"))
             continue
         points = [p for r in _rings(geometry) for p in r]
         lon_key, lat_key = _key(props, LON_KEYS), _key(props, LAT_KEYS)
@@ -165,17 +174,22 @@ def read_wards(path: Path, la_code: str) -> tuple[list[Ward], list[str]]:
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
             problems.append(
-                f"{where} ({code}), {lon_key}/{lat_key}: '{props.get(lon_key)}'/'{props.get(lat_key)}' are not a "
-                "longitude and latitude in degrees"
+                Problem(
+                    file,
+                    "a longitude and latitude in degrees",
+                    f"{where} ({code})",
+                    f"{lon_key}/{lat_key}",
+                    f"{props.get(lon_key)}/{props.get(lat_key)}",
+                )
             )
             continue
         wards.append(Ward(code, name, lon, lat, json.dumps(_simplify(geometry), separators=(",", ":"))))
     seen: dict[str, int] = {}
     for w in wards:
         seen[w.code] = seen.get(w.code, 0) + 1
-    problems += [f"{path}: ward {c} appears {k} times" for c, k in seen.items() if k > 1]
+    problems += [Problem(file, f"ward {c} appears {k} times") for c, k in seen.items() if k > 1]
     if not wards and not problems:
-        problems.append(f"{path}: no wards of local authority {la_code} in the file")
+        problems.append(Problem(file, f"no wards of local authority {la_code} in the file"))
     return wards, problems
 
 

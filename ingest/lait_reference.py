@@ -57,7 +57,7 @@ ATTRIBUTION = "Contains public sector information licensed under the Open Govern
 def make_extract(result, kept: list[str], focus: set[str]) -> pl.DataFrame:
     """The extract's rows from LAIT's values (ingest.lait.LaitResult): the kept measures, every area at each
     measure's latest LATEST periods, and every period of the `focus` areas."""
-    from ingest.lait import kpi_id
+    from ingest.lait_dictionary import kpi_id
 
     ids = {kpi_id(m) for m in kept}
     rows = result.values.filter(pl.col("kpi_id").is_in(list(ids)))

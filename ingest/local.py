@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.problems import Problem
 from ingest.templates import Col, Template, validate
 from metrics.schema import (
     ACTION_STATUSES,
@@ -197,7 +198,7 @@ TEMPLATES: dict[str, Template] = {
 
 def read_template(
     name: str, path: Path, *, la_code: str, ward_codes: set[str] | None = None
-) -> tuple[pl.DataFrame, list[str]]:
+) -> tuple[pl.DataFrame, list[Problem]]:
     """One local template file as its snapshot table (or, for annual reviews, kpi_values rows), and problems."""
     rows, problems = validate(path, TEMPLATES[name])
     if problems:
@@ -207,16 +208,18 @@ def read_template(
         unknown = sorted({r["ward_code"] for r in rows} - ward_codes)
         if unknown:
             return pl.DataFrame(), [
-                f"{fname}: ward code(s) {', '.join(unknown)} are not wards of {la_code} (the "
-                "wards come from the boundary file or wards.csv)"
+                Problem(
+                    fname,
+                    f"ward code(s) {', '.join(unknown)} are not wards of {la_code} (the wards come from the boundary "
+                    "file or wards.csv)",
+                    column="ward_code",
+                )
             ]
     if name == "kpi_catalogue":
         for r in rows:
             r["spc_rebase"], r["next_update"] = [], None
             if r["theme"] not in (1, 2, 3):
-                problems.append(
-                    f"{fname}, kpi {r['kpi_id']}, column 'theme': value '{r['theme']}' — expected 1, 2 or 3"
-                )
+                problems.append(Problem(fname, "1, 2 or 3", f"kpi {r['kpi_id']}", "theme", str(r["theme"])))
     if name == "kpi_values":
         for r in rows:
             r["area_code"] = la_code
@@ -248,7 +251,7 @@ def read_template(
             r["workstreams"] = [w.strip() for w in r["workstreams"].split(";") if w.strip()]
             r["score"] = r["likelihood"] * r["severity"]
             if r["likelihood"] > 5 or r["severity"] > 5:
-                problems.append(f"{fname}, risk {r['risk_id']}: likelihood and severity are scored 1 to 5")
+                problems.append(Problem(fname, "likelihood and severity are scored 1 to 5", f"risk {r['risk_id']}"))
     if name == "commentary":
         for r in rows:
             r["kpi_id"] = r.get("kpi_id") or ""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.problems import Problem
 from metrics.schema import today
 
 # Limits on what one file may hold, so a hostile or mistaken file is refused quickly instead of exhausting memory.
@@ -117,7 +118,7 @@ def _cell_text(v) -> str:
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
-def decode_text(raw: bytes, name: str) -> tuple[str, str]:
+def decode_text(raw: bytes, name: str) -> tuple[str, Problem | str]:
     """The text of a CSV and "" , or "" and a problem. UTF-8 (with or without BOM); UTF-16 by its BOM (Excel's
     "Unicode text"); Windows-1252 only when the file holds no valid multi-byte UTF-8 at all — a file that is UTF-8
     but for a stray byte is reported with the row of that byte, never silently read as another encoding."""
@@ -139,7 +140,9 @@ def decode_text(raw: bytes, name: str) -> tuple[str, str]:
         return raw.decode("cp1252"), ""
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
-        return "", f"{name}, row {row}: the text is neither UTF-8 nor Windows-1252 (byte {raw[exc.start]:#04x})"
+        return "", Problem(
+            name, f"the text is neither UTF-8 nor Windows-1252 (byte {raw[exc.start]:#04x})", row=str(row)
+        )
 
 
 def workbook_rows(data: bytes, name: str):
@@ -151,18 +154,21 @@ def workbook_rows(data: bytes, name: str):
     return workbook.read(data, name, max_rows=MAX_ROWS + 1)
 
 
-def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
+def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[Problem]]:
     """Header, data rows (as text) and problems for a CSV (UTF-8 with or without BOM, or Windows-1252) or XLSX."""
     path = Path(path)
     if not path.is_file():
-        return [], [], [f"{path}: file not found"]
+        return [], [], [Problem(str(path), "file not found")]
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         return (
             [],
             [],
             [
-                f"{path.name}: {size / 1024 / 1024:,.1f} MB; a template file may be at most {MAX_FILE_BYTES // 1024 // 1024} MB"
+                Problem(
+                    path.name,
+                    f"{size / 1024 / 1024:,.1f} MB; a template file may be at most {MAX_FILE_BYTES // 1024 // 1024} MB",
+                )
             ],
         )
     suffix = path.suffix.lower()
@@ -171,7 +177,11 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
         if book.problems:
             return [], [], book.problems
         if any(book.more.values()):
-            return [], [], [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"]
+            return (
+                [],
+                [],
+                [Problem(path.name, f"more than {MAX_ROWS:,} rows; split the file or check it is the right one")],
+            )
         rows = [[_cell_text(v) for v in r] for sheet in book.rows.values() for r in sheet]  # the first sheet's
     elif suffix in (".csv", ".txt"):
         text, problem = decode_text(path.read_bytes(), path.name)
@@ -185,20 +195,24 @@ def read_rows(path: Path) -> tuple[list[str], list[list[str]], list[str]]:
                     return (
                         [],
                         [],
-                        [f"{path.name}: more than {MAX_ROWS:,} rows; split the file or check it is the right one"],
+                        [
+                            Problem(
+                                path.name, f"more than {MAX_ROWS:,} rows; split the file or check it is the right one"
+                            )
+                        ],
                     )
         except csv.Error as exc:  # e.g. a NUL byte or an unclosed quote at the end of the file
-            return [], [], [f"{path.name}: not a readable CSV file ({exc})"]
+            return [], [], [Problem(path.name, f"not a readable CSV file ({exc})")]
     else:
-        return [], [], [f"{path}: a {suffix or 'file without extension'} file; expected .csv or .xlsx"]
+        return [], [], [Problem(str(path), f"a {suffix or 'file without extension'} file; expected .csv or .xlsx")]
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
-        return [], [], [f"{path}: the file is empty; expected a header row and at least one data row"]
+        return [], [], [Problem(str(path), "the file is empty; expected a header row and at least one data row")]
     header = [h.strip().lower().replace(" ", "_") for h in rows[0]]
     return header, [[c.strip() for c in r] for r in rows[1:]], []
 
 
-def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
+def validate(path: Path, template: Template) -> tuple[list[dict], list[Problem]]:
     """Typed rows and every problem in a template file (file, row, column, value, expectation)."""
     header, rows, problems = read_rows(path)
     if problems:
@@ -208,59 +222,69 @@ def validate(path: Path, template: Template) -> tuple[list[dict], list[str]]:
     unknown = [h for h in header if h not in template.header()]
     if missing:
         problems.append(
-            f"{name}: missing column(s) {', '.join(missing)}; the template's columns are {', '.join(template.header())}"
+            Problem(
+                name,
+                f"missing column(s) {', '.join(missing)}; the template's columns are {', '.join(template.header())}",
+            )
         )
     if unknown:
-        problems.append(f"{name}: unexpected column(s) {_some(unknown)} (misspelt?)")
+        problems.append(Problem(name, f"unexpected column(s) {_some(unknown)} (misspelt?)"))
     if missing:
         return [], problems
     if not rows:
-        return [], [f"{name}: no data rows under the header"]
+        return [], [Problem(name, "no data rows under the header")]
     out: list[dict] = []
     seen: dict[tuple, int] = {}
     ragged_short = Path(path).suffix.lower() in (".csv", ".txt")  # a spreadsheet row is always full width
     for n, raw in enumerate(rows, start=2):
         if len(raw) > len(header) and any(c for c in raw[len(header) :]):
             problems.append(
-                f"{name}, row {n}: {len(raw)} cells but the header has {len(header)} columns (a comma "
-                "inside a value needs the value in double quotes)"
+                Problem(
+                    name,
+                    f"{len(raw)} cells but the header has {len(header)} columns (a comma inside a value needs the "
+                    "value in double quotes)",
+                    row=str(n),
+                )
             )
             continue
         if ragged_short and len(raw) < len(header):
             problems.append(
-                f"{name}, row {n}: {len(raw)} cells but the header has {len(header)} columns (a row cut short, "
-                "for example by an interrupted download or copy)"
+                Problem(
+                    name,
+                    f"{len(raw)} cells but the header has {len(header)} columns (a row cut short, for example by an "
+                    "interrupted download or copy)",
+                    row=str(n),
+                )
             )
             continue
         long = [(h, c) for h, c in zip(header, raw, strict=False) if len(c) > MAX_CELL_CHARS]
         if long:
             for h, c in long:
                 problems.append(
-                    f"{name}, row {n}, column '{h}': {len(c):,} characters — expected at most {MAX_CELL_CHARS:,}"
+                    Problem(name, f"{len(c):,} characters — expected at most {MAX_CELL_CHARS:,}", str(n), h)
                 )
             continue
         values = dict(zip(header, raw + [""] * (len(header) - len(raw)), strict=False))
         row: dict = {}
         for col in template.columns:
             text = values.get(col.name, "")
-            where = f"{name}, row {n}, column '{col.name}'"
             if text == "":
                 if not (col.blank_ok or not col.required):
-                    problems.append(f"{where}: empty — expected {_expect(col)}")
+                    problems.append(Problem(name, _expect(col), str(n), col.name, value=""))
                 row[col.name] = None
                 continue
             value, problem = _convert(text, col)
             if problem:
-                problems.append(f"{where}: value '{text}' — expected {problem}")
+                problems.append(Problem(name, problem, str(n), col.name, value=text))
             row[col.name] = value
         for check in template.row_checks:
             message = check(row)
             if message:
-                problems.append(f"{name}, row {n}: {message}")
+                problems.append(Problem(name, message, row=str(n)))
         if template.key and all(row.get(k) is not None for k in template.key):
             key = tuple(row[k] for k in template.key)
             if key in seen:
-                problems.append(f"{name}, row {n}: duplicates row {seen[key]} on ({', '.join(template.key)})")
+                problems.append(Problem(name, f"duplicates row {seen[key]} on ({', '.join(template.key)})", row=str(n)))
             else:
                 seen[key] = n
         out.append(row)

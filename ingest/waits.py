@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.problems import Problem
 from ingest.templates import Col, Template, parse_month, validate
 from metrics.schema import SERVICES, TABLES
 
@@ -172,18 +173,22 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
         return (
             [],
             [
-                f"{name}: {size >> 20} MB; a monthly NHS workbook is a few MB, and at most {MAX_WORKBOOK_BYTES >> 20} MB is read"
+                Problem(
+                    name,
+                    f"{size >> 20} MB; a monthly NHS workbook is a few MB, and at most {MAX_WORKBOOK_BYTES >> 20} MB is "
+                    "read",
+                )
             ],
             True,
         )
     if not Path(path).is_file():
-        return [], [f"{name}: file not found"], True
+        return [], [Problem(name, "file not found")], True
     book = chs_sheets(Path(path).read_bytes(), name)
     if book.problems:
         return [], book.problems, True
     values: dict[tuple, dict[str, int | None]] = {}
     period: date | None = None
-    problems: list[str] = []
+    problems: list[Problem] = []
     bands_seen = set()
     coded = True
     fallback = None
@@ -192,30 +197,30 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
             continue
         if book.more[sheet]:
             problems.append(
-                f"{name}, sheet '{sheet}': more than {MAX_SHEET_ROWS:,} rows; not an NHS England CHS workbook"
+                Problem(name, f"more than {MAX_SHEET_ROWS:,} rows; not an NHS England CHS workbook", f"sheet '{sheet}'")
             )
             continue
         title = next((str(c) for r in rows[:3] for c in (r or ()) if isinstance(c, str) and c.strip()), "")
         band = _band(title)
         if band is None:
-            problems.append(f"{name}, sheet '{sheet}', cell A1: title '{title}' — expected a waiting-time band")
+            problems.append(Problem(name, "a waiting-time band", f"sheet '{sheet}', cell A1", value=title))
             continue
         month = _period(title)
         if month is None and re.search(r"by service\s*$", " ".join(title.split())):
             fallback = fallback or _month_of_table_1(book.rows.get("Table 1", []))  # Table 1's latest month
             month = _month_end(fallback) if fallback else None
         if month is None:
-            problems.append(f"{name}, sheet '{sheet}', cell A1: no 'by service, Month YYYY' in '{title}'")
+            problems.append(Problem(name, f"no 'by service, Month YYYY' in '{title}'", f"sheet '{sheet}', cell A1"))
             continue
         if period and month != period:
-            problems.append(f"{name}, sheet '{sheet}': month {month:%B %Y} differs from {period:%B %Y}")
+            problems.append(Problem(name, f"month {month:%B %Y} differs from {period:%B %Y}", f"sheet '{sheet}'"))
         period = period or month
         header_at = next(
             (i for i, r in enumerate(rows) if r and any(str(c or "").strip().startswith(("(A)", "(CYP)")) for c in r)),
             None,
         )
         if header_at is None:
-            problems.append(f"{name}, sheet '{sheet}': no header row of services ('(CYP) …')")
+            problems.append(Problem(name, "no header row of services ('(CYP) …')", f"sheet '{sheet}'"))
             continue
         bands_seen.add(band)
         header = [str(h or "").strip() for h in rows[header_at]]
@@ -254,7 +259,7 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
                 value = cell(i)
                 if isinstance(value, str) and value.strip() in ("", "*"):  # blank, or withheld: no count
                     value = None
-                where = f"{name}, sheet '{sheet}', organisation {org or org_name}, column '{header[i]}'"
+                where = f"sheet '{sheet}', organisation {org or org_name}"
                 ok = value is None or (
                     isinstance(value, int | float)
                     and not isinstance(value, bool)
@@ -264,14 +269,14 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
                 )
                 if not ok:
                     problems.append(
-                        f"{where}: value '{str(value)[:40]}' — expected a whole number of children, or a blank"
+                        Problem(name, "a whole number of children, or a blank", where, header[i], str(value)[:40])
                     )
                     continue
                 values.setdefault((*key, service), {})[band] = None if value is None else int(value)
     if "total" not in bands_seen:
-        problems.append(f"{name}: no 'Table 4' (total waiting list) sheet")
+        problems.append(Problem(name, "no 'Table 4' (total waiting list) sheet"))
     if problems or period is None:
-        return [], problems or [f"{name}: no data found"], coded
+        return [], problems or [Problem(name, "no data found")], coded
     out = []
     for (org, kind, org_name, service), v in sorted(values.items()):
         if v.get("total") is None:
@@ -279,8 +284,12 @@ def _read(path: Path, names: dict[str, str] | None) -> tuple[list[dict], list[st
         under = None if any(v.get(b) is None for b in UNDER_18) else sum(v[b] for b in UNDER_18)
         if under is not None and under > v["total"]:
             problems.append(
-                f"{name}, organisation {org or org_name}, service {service}: {under:,} waiting under 18 weeks but "
-                f"{v['total']:,} on the whole list; the bands cannot add up to more than the total"
+                Problem(
+                    name,
+                    f"{under:,} waiting under 18 weeks but {v['total']:,} on the whole list; the bands cannot add up "
+                    "to more than the total",
+                    f"organisation {org or org_name}, service {service}",
+                )
             )
         if "w52" in bands_seen:
             over = v.get("w52")
@@ -327,8 +336,11 @@ def _resolve(rows: list[dict], names: dict[str, str]) -> tuple[pl.DataFrame, lis
         listed = ", ".join(sorted(orgs))
         if kind in ("region", "icb"):
             problems.append(
-                f"{file}: {'ICB' if kind == 'icb' else 'region'}(s) {listed} — expected an organisation named in a "
-                "newer workbook (from August 2023, which gives each organisation's code) read with this one"
+                Problem(
+                    file,
+                    f"{'ICB' if kind == 'icb' else 'region'}(s) {listed} — expected an organisation named in a newer "
+                    "workbook (from August 2023, which gives each organisation's code) read with this one",
+                )
             )
         else:
             notes.append(

@@ -29,6 +29,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import re
 import struct
 import subprocess
@@ -39,6 +40,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+
+if __package__:  # imported as ingest.workbook; the child, run as a script with -I, makes no Problem (and cannot import)
+    from ingest.problems import Problem
 
 LOG = logging.getLogger(__name__)
 MAX_DIRECTORY_BYTES = 1024 * 1024  # the zip's table of contents: a real workbook's is a few kilobytes
@@ -119,18 +123,9 @@ def zip_directory_problem(source: Path | bytes) -> str:
 
 
 # ── the pre-check: declarations only, in the calling process ──────────────────────────────────────────────────────
-@dataclass
-class Problem:
-    text: str
-    sheet: str | None = None  # a problem of one sheet, named in the message
-
-    @property
-    def detail(self) -> str:
-        return f"sheet '{self.sheet}': {self.text}" if self.sheet is not None else self.text
-
-    def said(self, name: str) -> str:
-        """As every problem is listed: file, sheet, what is wrong."""
-        return f"{name}, sheet '{self.sheet}': {self.text}" if self.sheet is not None else f"{name}: {self.text}"
+def _problem(text: str, sheet: str | None = None) -> Problem:
+    """A problem of the workbook (of one sheet, when `sheet` is named); its file is named by whoever read it."""
+    return Problem("", text, row=f"sheet '{sheet}'" if sheet is not None else "")
 
 
 def _head(z: zipfile.ZipFile, info: zipfile.ZipInfo, n: int = HEAD_BYTES) -> bytes:
@@ -181,21 +176,21 @@ def precheck(data: bytes) -> list[Problem]:
     more than the first kilobytes of a few parts. A file that is not a zip at all is refused here too."""
     problem = zip_directory_problem(data)
     if problem:
-        return [Problem(problem)]
+        return [_problem(problem)]
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # no child is started for it
-        return [Problem(f"not a readable XLSX workbook ({type(exc).__name__})")]
+        return [_problem(f"not a readable XLSX workbook ({type(exc).__name__})")]
     with z:
         infos = z.infolist()
         names = {i.filename for i in infos}
         problems = []
         if len(infos) > MAX_PARTS:
-            problems.append(Problem(f"it holds {len(infos):,} files inside; at most {MAX_PARTS:,} are read"))
+            problems.append(_problem(f"it holds {len(infos):,} files inside; at most {MAX_PARTS:,} are read"))
         big = [i for i in infos if i.file_size > MAX_PART_BYTES]
         for info in big[:3]:
             problems.append(
-                Problem(
+                _problem(
                     f"its part {info.filename[:80]} is {size_text(info.file_size)} uncompressed; at most "
                     f"{size_text(MAX_PART_BYTES)} of any one part is read"
                 )
@@ -203,7 +198,7 @@ def precheck(data: bytes) -> list[Problem]:
         total = sum(i.file_size for i in infos)
         if total > MAX_TOTAL_BYTES:
             problems.append(
-                Problem(
+                _problem(
                     f"it is {size_text(total)} uncompressed; at most {size_text(MAX_TOTAL_BYTES)} of a workbook is read"
                 )
             )
@@ -218,7 +213,7 @@ def precheck(data: bytes) -> list[Problem]:
                 ):
                     m = pattern.search(head)
                     if m and int(m.group(1)) > limit:
-                        return [Problem(f"it declares {int(m.group(1)):,} {what}; at most {limit:,} are read")]
+                        return [_problem(f"it declares {int(m.group(1)):,} {what}; at most {limit:,} are read")]
             titles = _sheet_titles(z, names)
             for info in infos:
                 if info.is_dir() or not info.filename.lower().endswith(".xml"):
@@ -230,14 +225,14 @@ def precheck(data: bytes) -> list[Problem]:
                     width = _column_number(span.group(2)) - _column_number(span.group(1)) + 1
                     if width > MAX_COLUMNS:
                         problems.append(
-                            Problem(
+                            _problem(
                                 f"{width:,} columns wide (its dimension is {ref}); at most {MAX_COLUMNS:,} columns "
                                 "are read",
                                 titles.get(info.filename, info.filename),
                             )
                         )
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, KeyError) as exc:
-            return [Problem(f"not a readable XLSX workbook ({type(exc).__name__})")]
+            return [_problem(f"not a readable XLSX workbook ({type(exc).__name__})")]
         return problems[:5]
 
 
@@ -264,9 +259,9 @@ def sheet_names(data: bytes) -> tuple[list[str], list[Problem]]:
                     _unescape(n.decode("utf-8", "replace")) for n in _SHEET.findall(_head(z, z.getinfo(part), 1 << 20))
                 ]
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError, KeyError, ValueError) as exc:
-            problems = [Problem(f"not a readable XLSX workbook ({type(exc).__name__})")]
+            problems = [_problem(f"not a readable XLSX workbook ({type(exc).__name__})")]
         if not names and not problems:
-            problems = [Problem("not a readable XLSX workbook (it names no sheet)")]
+            problems = [_problem("not a readable XLSX workbook (it names no sheet)")]
     with _LOCK:
         _NAMES[digest] = (names, problems)
         while len(_NAMES) > 256:
@@ -283,7 +278,7 @@ class Book:
     sheets: list[str] = field(default_factory=list)
     rows: dict[str, list[list]] = field(default_factory=dict)
     more: dict[str, bool] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def cells(self) -> int:
@@ -348,7 +343,7 @@ def read(data: bytes, name: str, *, sheets: str | None = None, max_rows: int) ->
             return _BOOKS[key]
     found = precheck(data)
     if found:
-        return Book(problems=[p.said(name) for p in found])  # refused at once, and cheap to refuse again
+        return Book(problems=[p.named(name) for p in found])  # refused at once, and cheap to refuse again
     request = {
         "sheets": sheets,
         "max_rows": max_rows,
@@ -361,8 +356,11 @@ def read(data: bytes, name: str, *, sheets: str | None = None, max_rows: int) ->
     except subprocess.TimeoutExpired:  # subprocess.run kills the child before raising
         return Book(
             problems=[
-                f"{name}: reading the workbook took longer than {_seconds(TIME_LIMIT)}, the most one file may take; "
-                "check it is the right file"
+                Problem(
+                    name,
+                    f"reading the workbook took longer than {_seconds(TIME_LIMIT)}, the most one file may take; "
+                    "check it is the right file",
+                )
             ]
         )
     try:
@@ -379,12 +377,12 @@ def read(data: bytes, name: str, *, sheets: str | None = None, max_rows: int) ->
         else:
             LOG.error("Workbook reader for %s stopped (exit %s): %s", name, done.returncode, done.stderr[-2000:])
             said = f"the workbook reader stopped without an answer (exit code {done.returncode})"
-        return Book(problems=[f"{name}: {said}"])
+        return Book(problems=[Problem(name, said)])
     book = Book(
         sheets=answer["sheets"],
         rows={s: [[_decode(v) for v in row] for row in rows] for s, rows in answer["rows"].items()},
         more=answer["more"],
-        problems=[Problem(p["text"], p.get("sheet")).said(name) for p in answer["problems"]],
+        problems=[_problem(p["text"], p.get("sheet")).named(name) for p in answer["problems"]],
     )
     _keep(key, book)
     return book
@@ -500,7 +498,8 @@ def _child_main() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (request["memory"], request["memory"]))
-        resource.setrlimit(resource.RLIMIT_CPU, (request["seconds"], request["seconds"] + 1))
+        cpu = max(1, math.ceil(request["seconds"]))  # the limit is whole seconds; the parent's deadline keeps fractions
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     except (ImportError, ValueError, OSError):  # no such limits here (Windows): the parent's deadline still holds
         pass
     # openpyxl uses numpy when it can import it, which starts OpenBLAS's threads and buffers: tens of megabytes of

@@ -247,3 +247,10 @@ def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def named(frame, names: dict[str, str], *, code: str = "area_code", to: str = "area_name"):
+    """A frame with a column of names for its codes (the code itself where there is no name)."""
+    import polars as pl
+
+    return frame.with_columns(pl.col(code).replace_strict(names, default=pl.col(code)).alias(to))

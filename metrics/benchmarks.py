@@ -319,3 +319,37 @@ def neighbour_table(
         .sort("order")
         .select("area_code", "value", "status", "rank", "tied", "of")
     )
+
+
+def published_table(values: pl.LazyFrame, catalogue: pl.LazyFrame, where, *, area: str) -> pl.DataFrame:
+    """benchmark_table of the indicators published for every local authority (PUBLISHED_SOURCES), in the plan's
+    workstream order (context, primary need, last), with each one's topic; `where` is the area's metrics.areas.Setup."""
+    from metrics.schema import WORKSTREAMS
+
+    order = {w: i for i, w in enumerate(WORKSTREAMS)}
+    cat = (
+        catalogue.filter(pl.col("source").is_in(PUBLISHED_SOURCES))
+        .collect()
+        .sort(pl.col("workstream").replace_strict(order, default=len(order)), "theme", maintain_order=True)
+    )
+    table = benchmark_table(
+        values,
+        cat,
+        area=area,
+        region=where.region_code,
+        system=list(where.localities),
+        neighbours=list(where.neighbours),
+        region_las=list(where.region_authorities),
+    )
+    topics = cat.select("kpi_id", topic=pl.col("topic").fill_null(pl.lit(SEN2_TOPIC)))
+    return table.join(topics, on="kpi_id", how="left", maintain_order="left")
+
+
+def of_topic(rows: pl.DataFrame, topic: str | None) -> pl.DataFrame:
+    """The benchmark rows of one topic (all with None)."""
+    return rows if topic is None else rows.filter(pl.col("topic") == topic)
+
+
+def row_of(rows: pl.DataFrame, kpi_id: str) -> dict:
+    """One indicator's benchmark row as a dict."""
+    return rows.filter(pl.col("kpi_id") == kpi_id).row(0, named=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from metrics import kpi, series
 from metrics.kpi import followed, half_unit
+from metrics.snapshot import Snapshot, scan_table
 
 KEY = ["kpi_id", "period_end", "area_code", "phase"]
 
@@ -184,3 +186,28 @@ def plain_summary(
     )
     text += f"On the plan, {moved}, and {n(risks.height, 'risk', 'risks')} changed on the register."
     return text
+
+
+def between(a: Snapshot, b: Snapshot, phase: str = "all") -> dict[str, pl.DataFrame]:
+    """What changed from snapshot `b` to `a`, as frames keyed new, revised, ratings, risks and actions: the one
+    comparison the Since last board page, the Update data page's preview (of a snapshot not yet written), the PDF and
+    the slides all show."""
+
+    def t(snap: Snapshot, name: str) -> pl.LazyFrame:
+        return scan_table(snap, name)
+
+    def rated(snap: Snapshot) -> pl.LazyFrame:
+        s = kpi.summary(t(snap, "kpi_catalogue"), t(snap, "kpi_values"), None, area_code=snap.la_code, phase=phase)
+        icons_ = series.all_icons(
+            t(snap, "kpi_catalogue").collect(), t(snap, "kpi_values"), area_code=snap.la_code, phase=phase
+        )
+        return s.join(icons_.lazy(), on="kpi_id", how="left")
+
+    cat = t(a, "kpi_catalogue")
+    return {
+        "new": new_periods(cat, t(a, "kpi_values"), t(b, "kpi_values"), area_code=a.la_code, phase=phase).collect(),
+        "revised": revisions(cat, t(a, "kpi_values"), t(b, "kpi_values"), area_code=a.la_code, phase=phase).collect(),
+        "ratings": rating_changes(rated(a), rated(b)).collect(),
+        "risks": risk_changes(t(a, "risks"), t(b, "risks")).collect(),
+        "actions": action_changes(t(a, "actions"), t(b, "actions")).collect(),
+    }

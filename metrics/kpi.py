@@ -196,3 +196,34 @@ def action_rag_expr(status: pl.Expr, due: pl.Expr, as_at: date) -> pl.Expr:
         .then(pl.lit("Red"))
         .otherwise(pl.lit("Grey"))
     )
+
+
+def catalogue_row(catalogue: pl.LazyFrame, kpi_id: str) -> dict:
+    """One indicator's catalogue entry as a dict (raises when the catalogue has no such indicator)."""
+    return catalogue.filter(pl.col("kpi_id") == kpi_id).collect().row(0, named=True)
+
+
+def with_icons(summary_frame: pl.DataFrame, icons: pl.DataFrame) -> pl.DataFrame:
+    """The Summary frame with each indicator's variation and assurance icons (metrics.series.all_icons), in the
+    Summary's order."""
+    return summary_frame.join(icons, on="kpi_id", how="left", maintain_order="left")
+
+
+def of_theme(summary_frame: pl.DataFrame, theme: int | None, workstream: str | None = None) -> pl.DataFrame:
+    """The Summary rows of one theme (all with None), and of one workstream within it when given."""
+    if theme is not None:
+        summary_frame = summary_frame.filter(pl.col("theme") == theme)
+    if workstream is not None:
+        summary_frame = summary_frame.filter(pl.col("workstream") == workstream)
+    return summary_frame
+
+
+def rag_count_words(summary_frame: pl.DataFrame, theme: int | None = None) -> dict[str, int]:
+    """RAG word → number of indicators in a collected Summary frame (optionally one theme's)."""
+    return dict(rag_counts(of_theme(summary_frame, theme).lazy()).collect().iter_rows())
+
+
+def split_by_id(frame: pl.DataFrame, prefix: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows whose kpi_id starts with `prefix`, and the others (order kept)."""
+    hit = pl.col("kpi_id").str.starts_with(prefix)
+    return frame.filter(hit), frame.filter(~hit)

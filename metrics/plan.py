@@ -89,3 +89,25 @@ def describe_grid(grid: pl.DataFrame) -> str:
         f"{r['label']} at likelihood {r['likelihood']}, severity {r['severity']}" for r in placed.iter_rows(named=True)
     )
     return f"Heat grid of {int(grid['n'].sum())} open risks by likelihood and severity: {cells}."
+
+
+def filter_actions(
+    frame: pl.DataFrame, *, workstreams: list[str], owners: list[str], statuses: list[str]
+) -> pl.DataFrame:
+    """The actions matching every filter that has a choice (an empty choice keeps all); order unchanged."""
+    keep = pl.lit(True)
+    for column, chosen in (("workstream", workstreams), ("owner_role", owners), ("status", statuses)):
+        if chosen:
+            keep = keep & pl.col(column).is_in(chosen)
+    return frame.filter(keep)
+
+
+def risk_register(risks: pl.LazyFrame) -> pl.LazyFrame:
+    """Every risk, open ones first, highest score first, then by reference."""
+    return risks.sort(["status", "score", "risk_id"], descending=[True, True, False])
+
+
+def latest_and_earlier(commentary: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A workstream's commentary (latest_commentary, collected) split into the latest date's entries and the
+    earlier ones."""
+    return commentary.filter(pl.col("is_latest")), commentary.filter(~pl.col("is_latest"))

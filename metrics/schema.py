@@ -322,3 +322,16 @@ def validate_frame(name: str, frame: pl.DataFrame) -> list[str]:
 def today() -> date:
     """Today's date; one place so tests and importers agree on what "in the future" means."""
     return date.today()
+
+
+def typed_like(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """A frame (e.g. rows edited by hand) with the snapshot table's types for the columns it has; a value that
+    cannot take its type becomes empty, for the contract check to refuse."""
+    schema = TABLES[table].columns
+    return frame.with_columns(
+        pl.col(c).cast(schema[c], strict=False)
+        if not isinstance(schema[c], pl.Date)
+        else pl.col(c).cast(pl.Date, strict=False)
+        for c in frame.columns
+        if c in schema
+    )

@@ -169,3 +169,26 @@ def describe(result: pl.DataFrame, kpi: dict) -> str:
         elif found["assurance"] == "hit_and_miss":
             parts.append("The target lies within the process limits: it will be met in some periods, not others.")
     return " ".join(parts)
+
+
+def latest_by_area(
+    catalogue: pl.LazyFrame, values: pl.LazyFrame, kpi_ids: list[str], *, area_code: str, areas: dict[str, str]
+) -> pl.DataFrame:
+    """Some indicators (all phases) at the area's latest period with a value, one row per indicator (kpi_id, title)
+    and one column per area of `areas` (code → column name) holding its value (null when it has none), highest
+    first in the area's own column; empty when the area has no value of any of them."""
+    cat = catalogue.filter(pl.col("kpi_id").is_in(kpi_ids)).collect()
+    values = values.filter(pl.col("kpi_id").is_in(kpi_ids) & (pl.col("phase") == "all"))
+    mine = values.filter(pl.col("area_code") == area_code).drop_nulls("value").collect()
+    if mine.height == 0:
+        return pl.DataFrame()
+    at = values.filter(pl.col("period_end") == mine["period_end"].max()).collect()
+    rows = []
+    for k in cat.iter_rows(named=True):
+        row = {"kpi_id": k["kpi_id"], "title": k["title"]}
+        for code, label in areas.items():
+            hit = at.filter((pl.col("kpi_id") == k["kpi_id"]) & (pl.col("area_code") == code))["value"]
+            row[label] = hit[0] if len(hit) else None
+        rows.append(row)
+    schema = {"kpi_id": pl.String, "title": pl.String, **{label: pl.Float64 for label in areas.values()}}
+    return pl.DataFrame(rows, schema=schema).sort(areas[area_code], descending=True, nulls_last=True)

@@ -11,7 +11,12 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from metrics.areas import nhs_kind
+from metrics.schema import SERVICES
 from metrics.stats import compare_interval, wilson
+
+LOCAL = "gm_locality_return"  # the `source` of the locality returns' rows (DATA_MODEL.md)
+NHS = "chs_sitrep_provider"  # the `source` of the NHS England workbook's rows
 
 
 def pct_under_18_weeks() -> pl.Expr:
@@ -403,3 +408,47 @@ def headline(
     months = [month, first["period_end"]] if window.height else [month]
     caution = gap_caution(trend, months, names or {}, name)
     return text + "." + (f" {caution}" if caution else "")
+
+
+def _returned(waiting_times: pl.LazyFrame, source: str) -> pl.LazyFrame:
+    return waiting_times.filter((pl.col("source") == source) & pl.col("waiting_total").is_not_null())
+
+
+def months_with_returns(waiting_times: pl.LazyFrame, service: str | None = None, source: str = LOCAL) -> list[date]:
+    """Months with locality returns (or NHS England rows, `source`) for one service, or any, newest first."""
+    rows = _returned(waiting_times, source)
+    if service:
+        rows = rows.filter(pl.col("service") == service)
+    return sorted(rows.select(pl.col("period_end").unique()).collect()["period_end"].to_list(), reverse=True)
+
+
+def services_with_returns(waiting_times: pl.LazyFrame, source: str = LOCAL) -> list[str]:
+    """Services with locality returns (or NHS England rows): the board's five first, in the plan's order, then any
+    other A–Z."""
+    have = set(_returned(waiting_times, source).select(pl.col("service").unique()).collect()["service"])
+    return [s for s in SERVICES if s in have] + sorted(have - set(SERVICES))
+
+
+def nhs_organisations(waiting_times: pl.LazyFrame, kind: str, period: date | None = None, service: str = "") -> list:
+    """Codes of the NHS England workbook's organisations of one kind ("icb" or "provider", metrics.areas.nhs_kind),
+    A–Z: those with rows for a month and service, or (no `period`) with any rows."""
+    rows = waiting_times.filter(pl.col("source") == NHS)
+    if period is not None:
+        rows = rows.filter((pl.col("period_end") == period) & (pl.col("service") == service))
+    codes = rows.select(pl.col("area_code").unique()).collect()["area_code"]
+    return sorted(c for c in codes if nhs_kind(c) == kind)
+
+
+def provider_rows(waiting_times: pl.LazyFrame, period: date, services: list[str], orgs: list[str]) -> pl.DataFrame:
+    """NHS England workbook rows of some organisations and services for a month, by service then organisation
+    (empty when not loaded)."""
+    return (
+        waiting_times.filter(
+            (pl.col("source") == NHS)
+            & (pl.col("period_end") == period)
+            & pl.col("service").is_in(services)
+            & pl.col("area_code").is_in(orgs)
+        )
+        .sort("service", "area_code")
+        .collect()
+    )

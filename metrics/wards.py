@@ -195,3 +195,8 @@ def profile(rates: pl.DataFrame, ward_code: str) -> dict:
     row = rates.filter(pl.col("ward_code") == ward_code).row(0, named=True)
     row["ranked"] = rates["rate"].is_not_null().sum()
     return row
+
+
+def periods(demand: pl.LazyFrame) -> list[date]:
+    """Months with ward data, newest first (empty when there is none)."""
+    return sorted(demand.select(pl.col("period_end").unique()).collect()["period_end"].to_list(), reverse=True)

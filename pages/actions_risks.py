@@ -4,11 +4,12 @@ register with its likelihood × severity heat grid."""
 import streamlit as st
 
 from metrics.formatting import WORKSTREAM_TITLES, md_escape, plural
+from metrics.plan import filter_actions
 from metrics.schema import ACTION_STATUSES
+from present.tables import ACTION_STATUS_WORDS, actions_display, risks_display
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
 from ui.state import context
-from ui.tables import ACTION_STATUS_WORDS, actions_display, filter_actions, risks_display
 
 ctx = context()
 page_header(

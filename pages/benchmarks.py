@@ -6,14 +6,14 @@ import streamlit as st
 
 from metrics.formatting import md_escape
 from metrics.kpi import SMALL_DENOMINATOR
+from present.benchmarks import benchmark_display, comparison_words, neighbour_display
 from ui import data
 from ui.components import download_csv, empty_state, page_header, show_table
 from ui.state import context
-from ui.tables import benchmark_display, neighbour_display
 
 ctx = context()
 where = data.setup(ctx.snapshot)
-against = md_escape(data.comparison_words(where))
+against = md_escape(comparison_words(where))
 if where.system and where.system_short != where.system_name:
     against = against.replace(
         md_escape(where.system_name), md_escape(f"the {where.system_name} ({where.system_short}) authorities")

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from metrics.formatting import THEME_TITLES, fmt_date, plural
+from present.tables import board_columns, exceptions_display, summary_display
 from ui import data, papers
 from ui.components import download_csv, page_header, sources_line
 from ui.state import context, snapshot_ids
-from ui.tables import board_columns, exceptions_display, rag_pills, rag_styled, summary_display
+from ui.tables import rag_pills, rag_styled
 
 ctx = context()
 THEME_BY_TITLE = {t: n for n, t in THEME_TITLES.items()}

@@ -5,18 +5,20 @@ from datetime import date
 
 import streamlit as st
 
-from ingest.update import apply_edits, recognise, rescored_same_direction
 from metrics.formatting import WORKSTREAM_TITLES, fmt_date
 from metrics.schema import ACTION_STATUSES, COMMENTARY_KINDS, RISK_DIRECTIONS, RISK_STATUSES
-from ui import data
+from present.tables import ACTION_STATUS_WORDS
+from ui import data, snapshots
 from ui.components import page_header, show_table
 from ui.state import context, snapshot_ids, snapshot_label, snapshot_root
-from ui.tables import ACTION_STATUS_WORDS
 from ui.update import (
     after_publish,
+    apply_edits,
     check_files,
     read_day,
+    recognise_files,
     request,
+    rescored_same_direction,
     show_duplicates,
     show_plan,
     show_published,
@@ -59,7 +61,7 @@ base_id = c2.selectbox(
     key="up_base",
     help="Tables you do not upload or edit are carried over from this snapshot.",
 )
-base = data.snapshot(snapshot_root() / base_id)
+base = snapshots.snapshot(snapshot_root() / base_id)
 as_at = day or today
 as_at_id = as_at.isoformat()
 
@@ -75,7 +77,7 @@ with upload_tab:
         key=f"up_files_{round_}",
     )
     show_published("up")
-    uploads = [recognise(f.name, f.getvalue()) for f in files or []]
+    uploads = recognise_files(files)
     if not uploads:
         st.info(
             "Choose files to upload. Templates are merged into the snapshot's tables by their key: new rows are "

@@ -7,10 +7,17 @@ import streamlit as st
 
 from metrics.formatting import md_escape
 from metrics.waits import NHS_PUBLICATION, SERVICE_NAMES, gap_caution, headline, reference_gap
+from present.waits import (
+    heat_cells,
+    heat_display,
+    league_display,
+    provider_display,
+    rows_naming,
+    trend_display_waits,
+)
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, show_table
 from ui.state import context
-from ui.tables import heat_cells, heat_display, league_display, provider_display, trend_display_waits
 
 ctx = context()
 where = data.setup(ctx.snapshot)
@@ -182,7 +189,7 @@ def national_league(level: str, period, service: str, focus: list[str]) -> None:
     if gap:  # England's figure is missing or of nobody: said, and no funnel drawn
         st.caption(md_escape(gap))
     table = league_display(league, names, against="England", unit=unit)
-    mine = table.filter(table[unit].is_in([names[c] for c in focus])) if focus else table.head(0)
+    mine = rows_naming(table, unit, [names[c] for c in focus])
     if mine.height:
         show_table(mine, board=ctx.board)
     with st.expander(f"All {league.height} {long}"):

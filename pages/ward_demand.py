@@ -9,10 +9,10 @@ from metrics.disclosure import LEGEND
 from metrics.formatting import md_escape
 from metrics.schema import PHASE_LABELS
 from metrics.wards import MEASURE_LABELS, map_breaks, profile, significance_sentence
+from present.places import area_rates_display, deprivation_display, trend_display
 from ui import data
 from ui.components import chart_or_table, download_csv, empty_state, page_header, picked_ward, show_table
 from ui.state import context
-from ui.tables import area_rates_display, deprivation_display, trend_display
 
 ctx = context()
 page_header(

@@ -26,6 +26,21 @@ def demo_tables():
 
 
 @pytest.fixture
+def demo_copy(tmp_path, demo_root):
+    """Copy demo snapshots (by date) into a root of their own, `tmp_path` unless another is named; the copy may be
+    changed or written beside, the committed snapshots never are. Returns the root."""
+    import shutil
+
+    def copy(*dates: str, root: Path | None = None) -> Path:
+        root = root or tmp_path
+        for name in dates:
+            shutil.copytree(demo_root / name, root / name)
+        return root
+
+    return copy
+
+
+@pytest.fixture
 def snapshot_factory(tmp_path, demo_tables):
     """Write a valid snapshot (the newest demo's tables, optionally changed) into a temporary root."""
     from ingest.writer import write_snapshot

@@ -324,12 +324,12 @@ def test_an_officer_of_bury_is_refused_manchesters_update_page_and_exact_figures
     assert "who is not on the officers' list for Manchester: you see its public view" in text
 
 
-@pytest.mark.parametrize("page", registered_pages())
-def test_every_page_of_another_area_is_the_public_view_for_an_officer_of_bury(areas_root, monkeypatch, page):
+@pytest.mark.parametrize("page_file", registered_pages())
+def test_every_page_of_another_area_is_the_public_view_for_an_officer_of_bury(areas_root, monkeypatch, page_file):
     exact = exact_ward_counts(areas_root / MANCHESTER / "2025-10-31")
-    at = run(areas_root, monkeypatch, page, user=BURY_OFFICER, area=MANCHESTER, mode="officer")
+    at = run(areas_root, monkeypatch, page_file, user=BURY_OFFICER, area=MANCHESTER, mode="officer")
     text, numbers = sent(at)
-    assert not numbers & exact, (page, sorted(numbers & exact)[:5])
+    assert not numbers & exact, (page_file, sorted(numbers & exact)[:5])
     assert OFFICIAL not in text
 
 
@@ -388,9 +388,9 @@ def test_a_snapshot_of_another_area_put_in_an_areas_folder_is_not_shown_as_its_o
     assert "2025-10-31**: it is a snapshot of another area (E08000003), not of E08000002" in folders.replace("\\", "")
 
 
-@pytest.mark.parametrize("page", registered_pages())
-def test_a_snapshot_store_that_cannot_be_reached_is_said_on_every_page(tmp_path, monkeypatch, page):
-    at = run(tmp_path / "not-mounted", monkeypatch, page, auth=False)
+@pytest.mark.parametrize("page_file", registered_pages())
+def test_a_snapshot_store_that_cannot_be_reached_is_said_on_every_page(tmp_path, monkeypatch, page_file):
+    at = run(tmp_path / "not-mounted", monkeypatch, page_file, auth=False)
     said = [e.value for e in at.error]
     assert said and said[0].startswith("**The snapshot store cannot be reached just now:** it is not there")
     assert "No figures can be shown until it can." in said[0]

@@ -73,9 +73,8 @@ def test_prebuild_builds_each_paper_once(tmp_path, pair, monkeypatch):
     assert papers.read(tmp_path, snap, compare, "pptx", key=None) == b"pptx bytes"
 
 
-def test_the_command_prebuilds_the_newest_against_the_one_before(tmp_path, demo_root, monkeypatch, capsys):
-    for name in ("2025-09-30", "2025-10-31"):
-        shutil.copytree(demo_root / name, tmp_path / name)
+def test_the_command_prebuilds_the_newest_against_the_one_before(tmp_path, demo_copy, monkeypatch, capsys):
+    demo_copy("2025-09-30", "2025-10-31")
     monkeypatch.delenv("SEND_SNAPSHOT_KEY", raising=False)
     monkeypatch.setattr("metrics.signing.SECRETS_FILES", ())
     assert main(["--prebuild", "--root", str(tmp_path)]) == 0

@@ -17,7 +17,7 @@ from tests.pages_helper import app, unescape
 
 
 def test_text_cells_that_a_spreadsheet_would_run_are_prefixed_in_every_download():
-    from ui.tables import stamped_csv
+    from present.csv import stamped_csv
 
     frame = pl.DataFrame(
         {
@@ -150,19 +150,19 @@ def _all_markdown(at) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("page", ["pages/ward_demand.py", "pages/theme_1.py", "pages/summary.py"])
-def test_markdown_in_data_shows_as_text_never_as_images_links_or_badges(forged_root, monkeypatch, page):
+@pytest.mark.parametrize("page_file", ["pages/ward_demand.py", "pages/theme_1.py", "pages/summary.py"])
+def test_markdown_in_data_shows_as_text_never_as_images_links_or_badges(forged_root, monkeypatch, page_file):
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(forged_root))
     at = app().run()
-    at.switch_page(page).run()
+    at.switch_page(page_file).run()
     assert not at.exception
     for md in _all_markdown(at):
         for dangerous in ("![](", "](https://attacker", ":green-badge[RAG", ":red[forged]"):
-            assert dangerous not in md, (page, md[:200])
-    if page == "pages/ward_demand.py":
+            assert dangerous not in md, (page_file, md[:200])
+    if page_file == "pages/ward_demand.py":
         sentence = next(m.value for m in at.markdown if "significantly above the borough rate" in m.value)
         assert FORGED in unescape(sentence)  # shown as the characters typed
-    if page == "pages/theme_1.py":
+    if page_file == "pages/theme_1.py":
         shown = [m.value for m in at.markdown]
         assert any("[image]" in unescape(m) and "Verified by DfE (https" in unescape(m) for m in shown)
         assert any("**Bold** stays bold" in m for m in shown) and any("\n- and lists stay lists" in m for m in shown)
@@ -172,7 +172,7 @@ def test_markdown_in_data_shows_as_text_never_as_images_links_or_badges(forged_r
 
 
 def test_a_provider_with_nobody_waiting_shows_z_not_an_error():
-    from ui.tables import provider_display
+    from present.waits import provider_display
 
     rows = pl.DataFrame(
         {

@@ -210,11 +210,11 @@ def messy_root(demo_root, tmp_path_factory):
     return root
 
 
-@pytest.mark.parametrize("page", registered_pages())
-def test_every_page_runs_with_bad_folders_beside_good_ones(messy_root, monkeypatch, page):
+@pytest.mark.parametrize("page_file", registered_pages())
+def test_every_page_runs_with_bad_folders_beside_good_ones(messy_root, monkeypatch, page_file):
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(messy_root))
     at = app().run()
-    at.switch_page(page).run()
+    at.switch_page(page_file).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="g_snapshot").options == ["31 October 2025", "30 September 2025"]
     [box] = [e for e in at.sidebar.expander if "cannot be shown" in e.label]

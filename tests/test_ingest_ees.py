@@ -119,14 +119,14 @@ def test_tribunal_appeal_rate_from_the_untidy_supporting_file(r2025):
 
 
 def test_a_bad_cell_in_the_tribunal_file_is_reported_with_its_row_and_column(tmp_path):
-    from ingest.ees import read_tribunal
+    from ingest.ees_tribunal import read_tribunal
 
     text = (FIX / "ees_2025" / "supporting-files" / "SEND Tribunals and appeal rate 2014-2024.csv").read_bytes()
     bad = text.replace(b"Bury,351,16,", b"Bury,351,sixteen,")
     rows, problems = read_tribunal("t.csv", bad, {"351": "E08000002"}, {})
     assert rows.height == 0
     assert problems == [
-        "t.csv, row 7, column 3 (2022): value 'sixteen' — expected a number of appeals or decisions, a rate, or "
+        "t.csv, row 7, column '3 (2022)': value 'sixteen' — expected a number of appeals or decisions, a rate, or "
         "one of the markers -, .., ~, x"
     ]
     assert "no header row" in read_tribunal("t.csv", b"title\nnot,tidy\n", {"351": "E08000002"}, {})[1][0]

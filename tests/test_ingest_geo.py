@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
@@ -72,9 +71,8 @@ def republished_style() -> dict:
 
 
 @pytest.fixture
-def root(tmp_path, demo_root):
-    shutil.copytree(demo_root / "2025-10-31", tmp_path / "snapshots" / "2025-10-31")
-    return tmp_path / "snapshots"
+def root(tmp_path, demo_copy):
+    return demo_copy("2025-10-31", root=tmp_path / "snapshots")
 
 
 def write(tmp_path, doc, name="wards.geojson"):
@@ -114,8 +112,8 @@ def test_missing_ward_and_bad_geometry_are_all_reported_and_nothing_written(tmp_
     assert ingest_main(["wards", str(path), "--la", "E08000002", "--out", str(root), "--as-at", "2025-11-15"]) == 1
     err = capsys.readouterr().err
     assert "Nothing was written" in err
-    assert "geometry: type 'Point', expected Polygon or MultiPolygon" in err
-    assert "LONG/LAT: 'west'" in err
+    assert "column 'geometry': type 'Point', expected Polygon or MultiPolygon" in err
+    assert "column 'LONG/LAT': value 'west/" in err
     assert "ward(s) of E08000002 missing" in err and "E05014160" in err
     assert [p.name for p in list_snapshots(root)] == ["2025-10-31"]
 

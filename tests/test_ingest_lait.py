@@ -15,7 +15,8 @@ import pytest
 
 from ingest.build import BuildError, build, config_problems
 from ingest.lacodes import la_codes, name_key
-from ingest.lait import kind_of, kpi_id, period, read_lait
+from ingest.lait import kind_of, read_lait
+from ingest.lait_dictionary import kpi_id, period
 from metrics import benchmarks, kpi
 from metrics.areas import setup_of
 from metrics.snapshot import open_snapshot, scan_table
@@ -336,7 +337,8 @@ def test_an_unknown_setting_in_any_section_of_the_build_config_is_named_with_tho
 
 
 def test_lait_files_uploaded_on_the_update_page_are_read_as_the_build_reads_them(demo_root, tmp_path, lait_files):
-    from ingest.update import candidate, prepare, recognise
+    from ingest.assemble import candidate
+    from ingest.update import prepare, recognise
 
     uploads = [recognise(p.name, p.read_bytes()) for p in lait_files.values()]
     assert [(u.kind, u.note) for u in uploads] == [

@@ -11,10 +11,11 @@ import polars as pl
 import pytest
 
 from ingest.local import TEMPLATES, read_template
+from ingest.problems import problems_table
 from ingest.templates import validate
-from ingest.update import merge, prepare, problems_table, recognise, row_changes
+from ingest.update import merge, prepare, recognise, row_changes
 from ingest.waits import locality_template, read_locality_return
-from metrics.snapshot import open_snapshot
+from metrics.snapshot import open_snapshot, scan_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "templates"
@@ -196,14 +197,22 @@ def test_a_catalogue_row_for_a_known_indicator_keeps_its_spc_rebasing(base, tmp_
     assert "target" in columns and "spc_rebase" not in columns
 
 
-def test_problems_name_a_risk_as_the_row():
-    table = problems_table(["risks, risk R01: the score goes from 16 to 8 but the direction is still “stable”"])
-    assert table.row(0) == (
+def test_problems_name_a_risk_as_the_row(demo_root):
+    """R01 re-scored from 4 × 4 = 16 to 2 × 4 = 8 with its direction left "stable": the edit's problem reaches the
+    table with its fields as made (the table, the risk as the row), not parsed back from its line."""
+    from ingest.update import apply_edits
+
+    base = open_snapshot(demo_root / "2025-10-31")
+    risks = scan_table(base, "risks").collect()
+    edited = risks.with_columns(likelihood=pl.when(pl.col("risk_id") == "R01").then(2).otherwise("likelihood"))
+    plan = apply_edits(base, actions=None, risks=edited, notes=[], as_at=date(2025, 11, 1), who="Test Officer")
+    assert problems_table(plan.problems).row(0) == (
         "risks",
         "risk R01",
         "",
         "",
-        "the score goes from 16 to 8 but the direction is still “stable”",
+        "the score goes from 16 to 8 but the direction is still “Stable” — set the direction that the new score "
+        "shows, or tick the box to confirm it is unchanged",
     )
 
 

@@ -260,7 +260,7 @@ def test_a_small_number_is_shown_without_a_signal_and_moves_no_limit():
 
 def test_the_break_is_marked_on_the_chart_and_in_its_table():
     from charts.spc import BREAK_TEXT, indicator_chart
-    from ui.tables import series_display
+    from present.tables import series_display
 
     years = [date(y, 12, 31) for y in range(2019, 2025)]
     frame = pl.DataFrame(

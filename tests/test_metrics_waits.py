@@ -22,7 +22,7 @@ from metrics.waits import (
     provider_gaps,
     reference_gap,
 )
-from ui.tables import league_display, trend_display_waits
+from present.waits import league_display, trend_display_waits
 
 JUN, JUL = date(2025, 6, 30), date(2025, 7, 31)
 JUL24 = date(2024, 7, 31)

@@ -4,10 +4,10 @@ a damaged snapshot is refused in the app with the file named; links reopen the s
 from __future__ import annotations
 
 import json
-import shutil
 
 import polars as pl
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from ingest.demo import CATALOGUE
 from metrics import kpi
@@ -20,11 +20,11 @@ from tests.pages_helper import app, page_text, registered_pages
 N_INDICATORS = len([k for k in CATALOGUE if k.workstream != BENCHMARK_ONLY])
 
 
-@pytest.mark.parametrize("page", registered_pages())
+@pytest.mark.parametrize("page_file", registered_pages())
 @pytest.mark.parametrize("mode", ["officer", "board"])
-def test_every_registered_page_runs_without_exception(page, mode):
+def test_every_registered_page_runs_without_exception(page_file, mode):
     at = app(mode=mode).run()
-    at.switch_page(page).run()
+    at.switch_page(page_file).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert "Demonstration data" in page_text(at)
@@ -67,7 +67,17 @@ def test_summary_shows_one_row_per_indicator_with_the_computed_values(demo_root)
         assert counts[label] == f"{n} of {N_INDICATORS}"
 
 
-def test_summary_theme_filter_and_csv_download():
+def test_summary_theme_filter_and_csv_download(monkeypatch):
+    # the file name a download button offers is held by Streamlit's media store, not in the button's message: note
+    # the name each stored file was given, by the id the button's address ends with
+    names: dict[str, str | None] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def noted(self, data, mimetype, kind, filename=None):
+        names[file_id := store(self, data, mimetype, kind, filename)] = filename
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", noted)
     at = app().run()
     at.segmented_control(key="summary_theme").set_value("Theme 3 – Adulthood, transitions, reviews, AP").run()
     table = at.dataframe[0].value
@@ -75,7 +85,8 @@ def test_summary_theme_filter_and_csv_download():
         [k for k in CATALOGUE if k.theme == 3 and k.workstream != BENCHMARK_ONLY]
     )
     csv = at.get("download_button")[0].proto
-    assert "summary_2025-10-31.csv" in csv.label or csv.label.startswith("Download")
+    assert csv.label == "Download this table (CSV)"
+    assert names[csv.url.rsplit("/", 1)[-1].split(".")[0]] == "summary_2025-10-31.csv"
 
 
 def test_summary_change_column_names_the_compare_snapshot():
@@ -105,9 +116,8 @@ def test_board_mode_hides_all_controls_but_the_snapshot():
     assert "Board mode is on" in "\n".join(m.value for m in at.sidebar.markdown)
 
 
-def test_damaged_snapshot_is_listed_as_unavailable_and_the_app_shows_the_others(demo_root, tmp_path, monkeypatch):
-    for name in ("2025-09-30", "2025-10-31"):
-        shutil.copytree(demo_root / name, tmp_path / name)
+def test_damaged_snapshot_is_listed_as_unavailable_and_the_app_shows_the_others(demo_copy, tmp_path, monkeypatch):
+    demo_copy("2025-09-30", "2025-10-31")
     target = tmp_path / "2025-10-31" / "kpi_values.parquet"
     data = bytearray(target.read_bytes())
     data[len(data) // 3] ^= 0xFF

@@ -4,7 +4,6 @@ are offered, and can only build, the papers a board publishes (a snapshot agains
 
 from __future__ import annotations
 
-import shutil
 import typing
 
 import pytest
@@ -33,9 +32,8 @@ class FakeBuild:
 
 
 @pytest.fixture
-def root(tmp_path, demo_root, monkeypatch):
-    for name in DATES:
-        shutil.copytree(demo_root / name, tmp_path / name)
+def root(tmp_path, demo_copy, monkeypatch):
+    demo_copy(*DATES)
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
     monkeypatch.setattr(ui.papers, "_spawn", FakeBuild)
     monkeypatch.setattr(ui.papers, "_JOBS", {})
@@ -131,7 +129,7 @@ def test_the_build_checks_and_seals_with_the_apps_own_key(root, monkeypatch):
     """The key from the app's secrets (whatever file they came from) is handed to the build in its environment,
     never on its command line."""
     monkeypatch.delenv("SEND_SNAPSHOT_KEY", raising=False)
-    monkeypatch.setattr(ui.papers.data, "snapshot_key", lambda: b"the-apps-key")
+    monkeypatch.setattr(ui.papers.snapshots, "snapshot_key", lambda: b"the-apps-key")
     assert ui.papers.start_build(root, "2025-10-31", "2025-09-30")
     assert FakeBuild.env["SEND_SNAPSHOT_KEY"] == "the-apps-key"
     assert not any("the-apps-key" in part for part in FakeBuild.started[0])

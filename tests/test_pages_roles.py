@@ -61,22 +61,24 @@ def downloads(monkeypatch):
     return produced
 
 
-@pytest.mark.parametrize("page", registered_pages())
+@pytest.mark.parametrize("page_file", registered_pages())
 @pytest.mark.parametrize("who", ["public", "stranger"])
 def test_the_public_receives_no_exact_ward_count_on_any_page(
-    sentinel_root, exact_counts, monkeypatch, downloads, who, page
+    sentinel_root, exact_counts, monkeypatch, downloads, who, page_file
 ):
-    at = run(sentinel_root, monkeypatch, who, page, mode="officer")  # the link asks for officer mode: ignored
+    at = run(sentinel_root, monkeypatch, who, page_file, mode="officer")  # the link asks for officer mode: ignored
     text, numbers = sent(at)
     leaked = sorted(numbers & exact_counts)
-    assert not leaked, f"{page}: exact counts sent to a {who} browser: {leaked[:10]}"
+    assert not leaked, f"{page_file}: exact counts sent to a {who} browser: {leaked[:10]}"
     at = tables_chosen(at)  # and every chart's table twin, once chosen
     assert not at.exception
     text, numbers = sent(at)
     leaked = sorted(numbers & exact_counts)
-    assert not leaked, f"{page}: exact counts in a table sent to a {who} browser: {leaked[:10]}"
+    assert not leaked, f"{page_file}: exact counts in a table sent to a {who} browser: {leaked[:10]}"
     for csv in downloads:
-        assert not numbers_in_text(csv.decode("utf-8-sig")) & exact_counts, f"{page}: a download holds exact counts"
+        assert not numbers_in_text(csv.decode("utf-8-sig")) & exact_counts, (
+            f"{page_file}: a download holds exact counts"
+        )
     assert OFFICIAL not in text
     assert not at.sidebar.toggle  # no board-mode toggle, so no way to an officer view
     assert at.query_params["mode"] in ("board", ["board"])

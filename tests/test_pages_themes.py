@@ -181,9 +181,9 @@ def test_since_last_board_empty_states_are_worded_for_people(demo_root):
 def test_an_indicators_download_is_its_table_twin_stamped_with_date_source_and_status(demo_root):
     import io
 
-    from ui import data
+    from ui import data, snapshots
 
-    snap = data.snapshot(demo_root / "2025-10-31")
+    snap = snapshots.snapshot(demo_root / "2025-10-31")
     table = data.indicator_table(snap, "wait_u18_salt_pct", "all")
     csv = pl.read_csv(io.BytesIO(data.indicator_csv(snap, "wait_u18_salt_pct", "all")), infer_schema=False)
     assert csv.columns == [*table.columns, "data_as_at", "source", "data_status"]

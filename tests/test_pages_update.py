@@ -5,14 +5,14 @@ nothing; editing an action's status goes the same way; the public cannot reach t
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from ingest.__main__ import main as ingest_main
-from ingest.update import merge, problems_table, recognise
+from ingest.problems import Problem, problems_table
+from ingest.update import merge, recognise
 from metrics.formatting import fmt_date
 from tests.pages_helper import app, page_text, unescape, with_sign_in
 
@@ -29,11 +29,10 @@ BAD_VALUES = (
 
 
 @pytest.fixture
-def root(demo_root, tmp_path, monkeypatch):
-    for name in ("2025-09-30", "2025-10-31"):
-        shutil.copytree(demo_root / name, tmp_path / name)
-    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
-    return tmp_path
+def root(demo_copy, monkeypatch):
+    root = demo_copy("2025-09-30", "2025-10-31")
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(root))
+    return root
 
 
 def open_page(**user):
@@ -159,10 +158,19 @@ def test_merge_adds_new_keys_and_revises_known_ones():
     assert (added, changed) == (1, 1)  # c is new; b changed; a is the same
 
 
-def test_problems_split_into_file_row_column_value_expected():
-    table = problems_table(["x.csv, row 4, column 'count': value '-1' — expected a number of at least 0", "y.zip: bad"])
-    assert table.row(0) == ("x.csv", "4", "count", "-1", "a number of at least 0")
-    assert table.row(1) == ("y.zip", "", "", "", "bad")
+def test_problems_keep_file_row_column_value_expected_from_the_reader(tmp_path):
+    """The reader's fields reach the table as they were made. A file name with a comma and a colon in it, and a value
+    with a quote and a dash, were split wrongly when the table parsed each line back with a pattern."""
+    from ingest.local import TEMPLATES
+    from ingest.templates import validate
+
+    path = tmp_path / "Milestones, May: final.csv"
+    path.write_text("date,kind,title,detail\n2025-13-01,board,It's — due,\n", encoding="utf-8")
+    _rows, problems = validate(path, TEMPLATES["milestones"])
+    table = problems_table(problems)
+    assert table.row(0)[:4] == ("Milestones, May: final.csv", "2", "date", "2025-13-01")
+    assert isinstance(problems[0], Problem) and str(problems[0]).startswith("Milestones, May: final.csv, row 2, ")
+    assert problems_table(["a line that is no Problem"]).row(0) == ("", "", "", "", "a line that is no Problem")
 
 
 def test_editing_a_risk_and_writing_a_note_are_recorded_and_published(root):
@@ -472,11 +480,10 @@ def publish_one(at):
 
 
 @pytest.fixture
-def root3(demo_root, tmp_path, monkeypatch):
-    for name in ("2025-08-31", "2025-09-30", "2025-10-31"):
-        shutil.copytree(demo_root / name, tmp_path / name)
-    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
-    return tmp_path
+def root3(demo_copy, monkeypatch):
+    root = demo_copy("2025-08-31", "2025-09-30", "2025-10-31")
+    monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(root))
+    return root
 
 
 @pytest.mark.parametrize("query", [{}, {"as_at": "2025-10-31", "compare": "2025-09-30"}], ids=["default", "a link"])

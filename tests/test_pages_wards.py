@@ -175,11 +175,11 @@ def test_no_ward_data_gives_a_plain_message(demo_root, tmp_path, monkeypatch):
     assert "No ward data in this snapshot" in at.info[0].value
 
 
-@pytest.mark.parametrize("page", registered_pages())
-def test_board_mode_every_page_protects_its_counts(page):
+@pytest.mark.parametrize("page_file", registered_pages())
+def test_board_mode_every_page_protects_its_counts(page_file):
     """Every page in board mode: any table column of counts shows only 0, c or a multiple of 5 from 10."""
     at = app(mode="board").run()
-    at.switch_page(page).run()
+    at.switch_page(page_file).run()
     assert not at.exception
     at = tables_chosen(at)
     assert not at.exception
@@ -187,12 +187,12 @@ def test_board_mode_every_page_protects_its_counts(page):
         frame = df.value
         for column in [c for c in frame.columns if c == "Count"]:
             for v in frame[column]:
-                assert_protected(str(v), f"{page} {column}")
+                assert_protected(str(v), f"{page_file} {column}")
     for table in at.table:
         frame = table.value
         for column in [c for c in frame.columns if c == "Count"]:
             for v in frame[column]:
-                assert_protected(str(v), f"{page} {column}")
+                assert_protected(str(v), f"{page_file} {column}")
 
 
 def test_a_click_on_the_map_gives_its_ward_code_and_nothing_else_does():

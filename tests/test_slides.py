@@ -20,7 +20,8 @@ from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.util import Inches, Pt
 
 from boardpack import model
-from boardpack.slides import build_deck, build_pptx, plain_text, text_lines, text_width
+from boardpack.slide_text import plain_text, text_lines, text_width
+from boardpack.slides import build_deck, build_pptx
 from ingest.demo import CATALOGUE
 from metrics import series
 from metrics.formatting import short_period_label
@@ -505,7 +506,8 @@ def test_category_label_skips_keep_the_schemas_order(deck):
 def test_a_table_laid_out_again_when_its_numbered_title_needs_another_line(pack, tmp_path):
     """A title that fits one line alone but not with "(2 of 2)" after it: the slides are laid out again below the
     two-line title, the first layout's slides dropped, and the package still valid with every part once."""
-    from boardpack.slides import CONTENT_WIDTH, TITLE, Deck
+    from boardpack.slide_layout import CONTENT_WIDTH, Deck
+    from boardpack.slide_text import TITLE
 
     title = "Waiting"
     while text_lines(title + " list", CONTENT_WIDTH, TITLE, bold=True) == 1:

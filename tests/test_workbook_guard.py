@@ -1,7 +1,7 @@
 """Issue 24, item 1: no uploaded workbook can stall or exhaust the server. Its parts are checked against caps before
 anything is parsed; it is read once (kept by its SHA-256), in a child process with a time and memory budget, outside
 the server's run lock; a file over a cap is refused with a message naming the cap; a sheet 16,384 columns wide gives
-one short message. Every workbook here is made by the test (tests/workbooks.py), none is committed."""
+one short message. Every workbook here is made by the test (bench/workbooks.py), none is committed."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from io import BytesIO
 
 import pytest
 
+from bench.workbooks import column, two_million_strings, xlsx
 from ingest import workbook
 from ingest.local import TEMPLATES
 from ingest.templates import validate
 from ingest.update import prepare, recognise
 from ingest.waits import read_chs_workbook
 from metrics.snapshot import open_snapshot
-from tests.workbooks import column, two_million_strings, xlsx
 
 STRINGS_CAP = "more than 200,000 texts in its shared-string table; at most 200,000 are read"
 
@@ -195,7 +195,7 @@ def test_each_upload_is_read_once(monkeypatch, tmp_path):
 def test_a_workbook_is_read_outside_the_run_lock(demo_root, tmp_path, monkeypatch):
     """A page run holds the server's run lock; while its check reads a workbook (two seconds here), another
     session's run can take the lock: it used to wait for the whole read (25 s for the review's workbook)."""
-    from ui import data as ui_data
+    from ui import snapshots
     from ui.update import check_files
 
     monkeypatch.setenv("SEND_SNAPSHOT_ROOT", str(tmp_path))
@@ -207,13 +207,13 @@ def test_a_workbook_is_read_outside_the_run_lock(demo_root, tmp_path, monkeypatc
     times = {}
 
     def page_run():
-        with ui_data.RUN_LOCK:
+        with snapshots.RUN_LOCK:
             times["plan"] = check_files(base, [upload], set(), "2025-11-30")
             times["checked"] = time.perf_counter()
 
     def other_session():
         time.sleep(0.3)  # the check has started
-        with ui_data.RUN_LOCK:
+        with snapshots.RUN_LOCK:
             times["other"] = time.perf_counter()
 
     threads = [threading.Thread(target=page_run), threading.Thread(target=other_session)]

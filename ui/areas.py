@@ -51,13 +51,13 @@ def _start_afresh(area: Area) -> None:
 def _legacy_matches(area: Area, asked: str) -> bool:
     """Whether the address's area is the one area of a root holding its snapshots itself: its snapshots' code (a
     root with no snapshot yet cannot say, and is not refused for it)."""
-    from ui import data
+    from ui import snapshots
     from ui.state import snapshot_ids
 
     ids, _ = snapshot_ids()
     if not ids:
         return True
-    return data.snapshot(area.root / ids[0]).la_code == asked.strip().upper()
+    return snapshots.snapshot(area.root / ids[0]).la_code == asked.strip().upper()
 
 
 def choose(deployment: Deployment) -> tuple[Area | None, str]:
@@ -135,11 +135,11 @@ def landing(deployment: Deployment, notice: str, target) -> None:
 
 def _only_code(area: Area) -> str:
     """The code of the one area of a root holding its snapshots itself: its newest snapshot's ("" with none)."""
-    from ui import data
+    from ui import snapshots
     from ui.state import snapshot_ids
 
     ids, _ = snapshot_ids()
-    return data.snapshot(area.root / ids[0]).la_code if ids else ""
+    return snapshots.snapshot(area.root / ids[0]).la_code if ids else ""
 
 
 def sidebar_header(area: Area, landing_page) -> None:

@@ -7,28 +7,9 @@ import polars as pl
 import streamlit as st
 
 from metrics.diff import plain_summary
+from present.changes import SECTIONS, change_sections
 from ui.components import download_csv, empty_state, show_table
 from ui.state import Context
-from ui.tables import (
-    action_changes_display,
-    new_periods_display,
-    ratings_display,
-    revisions_display,
-    risk_changes_display,
-)
-
-SECTIONS = [
-    ("New data", "new", new_periods_display, "No new data since the snapshot of {when}."),
-    ("Revised figures", "revised", revisions_display, "No revisions since the snapshot of {when}."),
-    (
-        "Rating and SPC icon changes",
-        "ratings",
-        ratings_display,
-        "No RAG rating or SPC icon has changed since the snapshot of {when}.",
-    ),
-    ("Actions", "actions", action_changes_display, "No action has changed status since the snapshot of {when}."),
-    ("Risks", "risks", risk_changes_display, "No risk is new, closed or re-scored since the snapshot of {when}."),
-]
 
 
 def show_changes(ctx: Context, changes: dict[str, pl.DataFrame], *, when: str, key: str, level: str = "header") -> None:
@@ -44,12 +25,11 @@ def show_changes(ctx: Context, changes: dict[str, pl.DataFrame], *, when: str, k
         )
     )
     heading = st.header if level == "header" else st.subheader
-    for title, part, display, empty in SECTIONS:
+    empties = {key: empty for _, key, _, empty in SECTIONS}
+    for title, part, table in change_sections(changes):
         heading(title)
-        frame = changes[part]
-        if frame.height == 0:
-            empty_state(empty.format(when=when))
+        if table is None:
+            empty_state(empties[part].format(when=when))
             continue
-        table = display(frame)
         show_table(table, board=ctx.board)
         download_csv(table, ctx=ctx, name=f"{key}_{part}", source="Comparison of two snapshots", key=f"dl-{key}-{part}")

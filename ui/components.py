@@ -10,9 +10,9 @@ import streamlit as st
 
 from metrics.formatting import fmt_date, md_escape
 from metrics.schema import PHASE_LABELS
-from ui.data import RUN_LOCK
+from present.csv import stamped_csv
+from ui.snapshots import RUN_LOCK
 from ui.state import Context
-from ui.tables import stamped_csv
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 

@@ -25,7 +25,7 @@ from boardpack import papers
 from metrics.formatting import fmt_date
 from metrics.signing import AREA_ENV, KEY_ENV
 from metrics.snapshot import Snapshot
-from ui import data
+from ui import snapshots
 from ui.state import Context, snapshot_root
 
 LOG = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def start_build(root: Path, snap_id: str, compare_id: str | None) -> bool:
         # The build signs and checks with the app's own key for the session's area (`root` is that area's folder),
         # whichever secrets file it came from, handed over in the child's environment (never on its command line,
         # which other users of the machine can read).
-        key = data.snapshot_key()
+        key = snapshots.snapshot_key()
         env = {k: v for k, v in os.environ.items() if k not in (KEY_ENV, AREA_ENV)}
         if key is not None:
             env[KEY_ENV] = key.decode("utf-8")
@@ -83,7 +83,7 @@ def build_failed(root: Path, snap_id: str, compare_id: str | None) -> bool:
 
 
 def _kept(ctx: Context, compare: Snapshot | None) -> dict[str, bytes | None]:
-    key = data.snapshot_key()
+    key = snapshots.snapshot_key()
     return {kind: papers.read(snapshot_root(), ctx.snapshot, compare, kind, key=key) for kind in papers.KINDS}
 
 
@@ -123,9 +123,9 @@ def downloads(ctx: Context, ids: list[str]) -> None:
 
 
 def _papers(ctx: Context, compare_id: str | None, published: bool) -> None:
-    with data.RUN_LOCK:  # a fragment's rerun does not pass through app.py, where page runs take turns
+    with snapshots.RUN_LOCK:  # a fragment's rerun does not pass through app.py, where page runs take turns
         root = snapshot_root()
-        compare = data.snapshot(root / compare_id) if compare_id else None
+        compare = snapshots.snapshot(root / compare_id) if compare_id else None
         kept = _kept(ctx, compare)
         pair = (ctx.snapshot.id, compare_id)
         waiting = st.session_state.get(PENDING)

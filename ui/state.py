@@ -150,7 +150,7 @@ def snapshot_ids() -> tuple[list[str], list[tuple[str, str]]]:
     one with the reason it cannot be shown — so one damaged or oddly named folder never takes the app down. In a
     deployment of several areas a snapshot of another area (by its manifest's code) is never shown as this one's."""
     from ingest.writer import JOURNAL, recover
-    from ui import data
+    from ui import snapshots
 
     root = snapshot_root()
     if (root / JOURNAL).exists():  # a publish stopped part-way (a server killed): finish it before listing
@@ -158,9 +158,9 @@ def snapshot_ids() -> tuple[list[str], list[tuple[str, str]]]:
     area = session_area()
     good, unavailable = [], list(unlisted_folders(root))
     for path in list_snapshots(root):
-        problem = data.verdict(path)
-        if not problem and area and data.snapshot(path).la_code != area:
-            problem = f"it is a snapshot of another area ({data.snapshot(path).la_code}), not of {area}"
+        problem = snapshots.verdict(path)
+        if not problem and area and snapshots.snapshot(path).la_code != area:
+            problem = f"it is a snapshot of another area ({snapshots.snapshot(path).la_code}), not of {area}"
         if problem:
             unavailable.append((path.name, problem))
         else:

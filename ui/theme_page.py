@@ -11,6 +11,7 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import line_key
+from metrics import plan
 from metrics.formatting import (
     ASSURANCE_LABELS,
     SMALL_NUMBER_CAUTION,
@@ -28,13 +29,14 @@ from metrics.formatting import (
     safe_markdown,
     variation_words,
 )
+from metrics.kpi import of_theme, split_by_id
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from metrics.spc import MIN_POINTS
+from present.tables import actions_display
 from ui import data
 from ui.badges import badge_line
 from ui.components import chart_or_table, compact_table, download_csv, empty_state, page_header, show_table
 from ui.state import Context, context
-from ui.tables import actions_display
 
 THEME_INTROS = {
     1: "How the partnership sets direction, talks with families and builds its workforce.",
@@ -56,13 +58,13 @@ def render(theme: int) -> None:
         THEME_TITLES[theme],
         THEME_INTROS[theme] + " Charts use statistical process control (SPC): see Data and methods.",
     )
-    summary = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase).filter(pl.col("theme") == theme)
+    summary = of_theme(data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase), theme)
     present = [w for w in WORKSTREAMS if w in set(summary["workstream"])]
     if not present:
         empty_state("No indicators for this theme in this snapshot.")
         return
     ws = _choose_workstream(present)
-    _workstream(ctx, ws, summary.filter(pl.col("workstream") == ws))
+    _workstream(ctx, ws, of_theme(summary, theme, ws))
 
 
 WS_KEY = "theme_ws"
@@ -90,8 +92,7 @@ NEED = "ehcp_need_"  # the DfE primary-need shares: context, shown together as o
 
 
 def _workstream(ctx: Context, ws: str, rows: pl.DataFrame) -> None:
-    needs = rows.filter(pl.col("kpi_id").str.starts_with(NEED))
-    rows = rows.filter(~pl.col("kpi_id").str.starts_with(NEED))
+    needs, rows = split_by_id(rows, NEED)
     with st.container(key=f"ws-{ws.replace('.', '_')}"):
         st.header(WORKSTREAM_TITLES[ws], divider="gray")
         if rows.height:
@@ -274,10 +275,10 @@ def _commentary(ctx: Context, ws: str) -> None:
         "development": "Area to develop",
         "exception": "Exception report",
     }
-    for r in frame.filter(pl.col("is_latest")).iter_rows(named=True):
+    latest, earlier = plan.latest_and_earlier(frame)
+    for r in latest.iter_rows(named=True):
         st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {md_escape(r['author_role'])}")
         st.markdown(safe_markdown(r["text"]))  # bold, italic, lists and paragraphs only
-    earlier = frame.filter(~pl.col("is_latest"))
     if earlier.height:
         with st.expander(f"Earlier commentary ({earlier.height})"):
             for r in earlier.iter_rows(named=True):

@@ -1,6 +1,7 @@
 """The Update data page's pieces: what each uploaded file was taken to be, the problems table, the preview of a
 candidate snapshot against the newest published one, and publishing. The reading, merging and checking live in
-`ingest.update`; this only draws them and keeps the candidate in the session until it is published."""
+`ingest` and are reached only through `ingest.api` (the page itself imports nothing from `ingest`); this only draws
+them and keeps the candidate in the session until it is published."""
 
 from __future__ import annotations
 
@@ -12,12 +13,28 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
-from ingest.update import Plan, Upload, candidate, duplicates, prepare, problems_table, publish, read_workbooks
-from ingest.writer import WriteError
-from metrics import kpi
+from ingest.api import (
+    Plan,
+    Upload,
+    WriteError,
+    candidate,
+    duplicates,
+    prepare,
+    problems_table,
+    publish,
+    read_workbooks,
+    recognise,
+    said,
+)
+
+# the edit tab's two steps, given to the page from here: pages import nothing from ingest
+from ingest.api import apply_edits as apply_edits
+from ingest.api import rescored_same_direction as rescored_same_direction
+from metrics import diff, kpi
 from metrics.formatting import fmt_date, md_escape
 from metrics.snapshot import Snapshot, scan_table
-from ui import data
+from present.changes import rows_of_table
+from ui import snapshots
 from ui.changes import show_changes
 from ui.components import download_csv, show_table
 from ui.state import Context, snapshot_root
@@ -62,6 +79,11 @@ def request(action: str) -> None:
     """A button's click, kept in the session until the page acts on it (a callback runs once, before the script,
     so the click survives the frame's rerun of a page opened directly)."""
     st.session_state[f"{action}_requested"] = True
+
+
+def recognise_files(files) -> list[Upload]:
+    """What each file chosen in the uploader is taken to be, by its name and its first bytes."""
+    return [recognise(f.name, f.getvalue()) for f in files or []]
 
 
 def uploads_table(uploads: list[Upload]) -> pl.DataFrame:
@@ -109,10 +131,9 @@ def changed_rows(ctx: Context, base: Snapshot, plan: Plan, key: str) -> None:
     )
     rows = plan.rows
     for name in rows["Table"].unique(maintain_order=True).to_list():
-        part = rows.filter(pl.col("Table") == name)
-        counts = dict(part.group_by("Change").agg(pl.col("Row").n_unique()).iter_rows())
-        said = ", ".join(f"{counts[c]:,} {c.lower()}" for c in ("Changed", "Added", "Removed") if counts.get(c))
-        st.markdown(f"**{TABLE_WORDS.get(name, name)}** (`{name}`): {said}")
+        part, counts = rows_of_table(rows, name)
+        counted = ", ".join(f"{counts[c]:,} {c.lower()}" for c in ("Changed", "Added", "Removed") if counts.get(c))
+        st.markdown(f"**{TABLE_WORDS.get(name, name)}** (`{name}`): {counted}")
         table = part.drop("Table")
         show_table(table)
         download_csv(table, ctx=ctx, name=f"{key}_{name}_rows", source="Update data preview", key=f"{key}-{name}-rows")
@@ -131,7 +152,7 @@ def preview(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: str) -> N
         for note in plan.notes:
             st.markdown(f"- {md_escape(note)}")
         return
-    newest = data.snapshot(snapshot_root() / data_ids()[0])
+    newest = snapshots.snapshot(snapshot_root() / data_ids()[0])
     cand = candidate(base, plan, as_at)
     when = fmt_date(newest.as_at)
     st.success(
@@ -148,7 +169,7 @@ def preview(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: str) -> N
     for col, (word, label) in zip(cols, RAG_LABELS, strict=True):
         delta = after[word] - before[word]
         col.metric(label, f"{before[word]} → {after[word]}", delta=f"{delta:+d}" if delta else None, delta_color="off")
-    show_changes(ctx, data.diff_between(cand, newest), when=when, key=f"{key}_preview", level="subheader")
+    show_changes(ctx, diff.between(cand, newest), when=when, key=f"{key}_preview", level="subheader")
 
 
 def data_ids() -> list[str]:
@@ -192,7 +213,7 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
                     publisher={"name": name, "email": email},
                     replace=replace,
                 )
-                data.snapshot(path)  # verified as every session will open it
+                snapshots.snapshot(path)  # verified as every session will open it
         except WriteError as exc:
             LOG.warning("Publish refused: %s", exc)
             st.error(md_escape(str(exc).replace(str(snapshot_root()) + "/", "")), icon=":material/error:")
@@ -202,7 +223,7 @@ def publish_controls(ctx: Context, base: Snapshot, plan: Plan, as_at: str, key: 
         from ui.papers import published_pair, start_build
 
         ids = data_ids()
-        snap = data.snapshot(path)
+        snap = snapshots.snapshot(path)
         start_build(snapshot_root(), snap.id, published_pair(snap, ids))
         st.session_state.pop(f"{key}_plan", None)
         st.session_state["_published"] = (as_at, key)  # said where the Publish button was, on the same tab
@@ -225,12 +246,12 @@ def after_publish() -> None:
 @contextlib.contextmanager
 def outside_run_lock() -> Iterator[None]:
     """Let other sessions' page runs go on while this one waits for something slow that needs neither Python nor
-    Polars here (a child process reading workbooks): the server's run lock (ui.data.RUN_LOCK, held by every page run)
+    Polars here (a child process reading workbooks): the server's run lock (ui.snapshots.RUN_LOCK, held by every page run)
     is released for the while, as many times as this thread holds it, and taken again after."""
     held = 0
     while True:
         try:
-            data.RUN_LOCK.release()
+            snapshots.RUN_LOCK.release()
         except RuntimeError:  # not (or no longer) held by this thread
             break
         held += 1
@@ -238,7 +259,7 @@ def outside_run_lock() -> Iterator[None]:
         yield
     finally:
         for _ in range(held):
-            data.RUN_LOCK.acquire()
+            snapshots.RUN_LOCK.acquire()
 
 
 def check_files(base: Snapshot, uploads: list[Upload], replace: set[str], as_at: str) -> Plan:
@@ -254,9 +275,11 @@ def check_files(base: Snapshot, uploads: list[Upload], replace: set[str], as_at:
         LOG.exception("Checking uploads failed unexpectedly")
         return Plan(
             problems=[
-                f"Checking the files stopped on an unexpected {type(exc).__name__}, so nothing has been written. "
-                "Check that each file opens in a spreadsheet, or upload them one at a time to find the one at fault, "
-                "and tell the dashboard's maintainers."
+                said(
+                    f"Checking the files stopped on an unexpected {type(exc).__name__}, so nothing has been written. "
+                    "Check that each file opens in a spreadsheet, or upload them one at a time to find the one at "
+                    "fault, and tell the dashboard's maintainers."
+                )
             ]
         )
 
