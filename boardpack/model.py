@@ -237,7 +237,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
     if draw is not None:
         grid = risk_figure(plan.risk_grid(risks_lf).collect())
         figures["risk_grid"] = Figure(draw(grid.chart, 760, 400), grid.description)
-    since, ratings = _since(snap, compare)  # worked out while the charts above are being drawn
+    since, ratings = _since(snap, compare, icons)  # worked out while the charts above are being drawn
     compare_label = fmt_date(compare.as_at) if compare else None
     return Pack(
         key_messages=exceptions.key_messages(summary, ratings, compare_label),
@@ -276,12 +276,12 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
     )
 
 
-def _since(snap: Snapshot, compare: Snapshot | None) -> tuple[dict, pl.DataFrame | None]:
+def _since(snap: Snapshot, compare: Snapshot | None, icons: pl.DataFrame) -> tuple[dict, pl.DataFrame | None]:
     """The since-the-last-board section (the app's Since last board page: metrics.diff.between, its paragraph and
     present.changes' tables), and the rating changes it found (for the key messages)."""
     if compare is None:
         return {"paragraph": "There is no earlier snapshot to compare with.", "sections": []}, None
-    ch = diff.between(snap, compare, "all")
+    ch = diff.between(snap, compare, "all", icons_of_a=icons)
     sections = [(title, rows(table) if table is not None else []) for title, _, table in change_sections(ch)]
     paragraph = diff.plain_summary(compare_label=fmt_date(compare.as_at), **ch)
     return {"paragraph": paragraph, "sections": sections}, ch["ratings"]

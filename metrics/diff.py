@@ -188,26 +188,31 @@ def plain_summary(
     return text
 
 
-def between(a: Snapshot, b: Snapshot, phase: str = "all") -> dict[str, pl.DataFrame]:
+def between(
+    a: Snapshot, b: Snapshot, phase: str = "all", *, icons_of_a: pl.DataFrame | None = None
+) -> dict[str, pl.DataFrame]:
     """What changed from snapshot `b` to `a`, as frames keyed new, revised, ratings, risks and actions: the one
     comparison the Since last board page, the Update data page's preview (of a snapshot not yet written), the PDF and
-    the slides all show."""
+    the slides all show. `icons_of_a`: `a`'s SPC icons (metrics.series.all_icons) when the caller has them already
+    (the pack works them out for its own Summary; the series of every indicator take about half a second)."""
 
     def t(snap: Snapshot, name: str) -> pl.LazyFrame:
         return scan_table(snap, name)
 
-    def rated(snap: Snapshot) -> pl.LazyFrame:
+    def rated(snap: Snapshot, known: pl.DataFrame | None = None) -> pl.LazyFrame:
         s = kpi.summary(t(snap, "kpi_catalogue"), t(snap, "kpi_values"), None, area_code=snap.la_code, phase=phase)
-        icons_ = series.all_icons(
-            t(snap, "kpi_catalogue").collect(), t(snap, "kpi_values"), area_code=snap.la_code, phase=phase
-        )
+        icons_ = known
+        if icons_ is None:
+            icons_ = series.all_icons(
+                t(snap, "kpi_catalogue").collect(), t(snap, "kpi_values"), area_code=snap.la_code, phase=phase
+            )
         return s.join(icons_.lazy(), on="kpi_id", how="left")
 
     cat = t(a, "kpi_catalogue")
     return {
         "new": new_periods(cat, t(a, "kpi_values"), t(b, "kpi_values"), area_code=a.la_code, phase=phase).collect(),
         "revised": revisions(cat, t(a, "kpi_values"), t(b, "kpi_values"), area_code=a.la_code, phase=phase).collect(),
-        "ratings": rating_changes(rated(a), rated(b)).collect(),
+        "ratings": rating_changes(rated(a, icons_of_a), rated(b)).collect(),
         "risks": risk_changes(t(a, "risks"), t(b, "risks")).collect(),
         "actions": action_changes(t(a, "actions"), t(b, "actions")).collect(),
     }

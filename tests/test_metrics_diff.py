@@ -196,3 +196,21 @@ def test_plain_summary_says_no_rather_than_zero():
         "rating changed; no indicator changed SPC icon. On the plan, no action changed status or was added, and no "
         "risks changed on the register."
     )
+
+
+def test_between_uses_the_icons_it_is_given_and_they_match_its_own(demo_root):
+    """The pack passes the icons it already worked out for its Summary; the comparison must be the same as when
+    `between` works them out itself, and the given ones must be the ones used (else the saving is not real)."""
+    from metrics import series
+    from metrics.snapshot import open_snapshot, scan_table
+
+    a, b = (open_snapshot(demo_root / d, key=None) for d in ("2025-10-31", "2025-09-30"))
+    icons = series.all_icons(
+        scan_table(a, "kpi_catalogue").collect(), scan_table(a, "kpi_values"), area_code=a.la_code, phase="all"
+    )
+    own, given = diff.between(a, b), diff.between(a, b, icons_of_a=icons)
+    for name in own:
+        assert own[name].equals(given[name]), name
+    # every indicator said to have no special cause: the rating changes now differ wherever b's had one
+    flat = icons.with_columns(variation=pl.lit("none"), assurance=pl.lit("none"))
+    assert not diff.between(a, b, icons_of_a=flat)["ratings"].equals(own["ratings"])
