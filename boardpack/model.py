@@ -247,7 +247,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
         board_date=board,
         demo=snap.demo,
         footer=footer,
-        summary=rows(paper_columns(summary_display(summary))),
+        summary=rows(paper_columns(summary_display(summary, short=True))),
         since=since,
         workstreams=workstreams,
         wards=ward_part,

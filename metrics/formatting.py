@@ -105,21 +105,25 @@ def fmt_change(
     compare_label: str | None,
     unit: str,
     decimals: int,
+    *,
+    short: bool = False,
 ) -> str:
-    """What changed since the compare snapshot, in words: new period, revision, or no new data."""
+    """What changed since the compare snapshot, in words: new period, revision, or no new data. `short`: a new
+    period's change without naming the new period (a table that shows the period beside it)."""
     if value is None and compare_value is None:
         return "No data"
     if compare_label is None:
         return "New indicator"
     if period_label != compare_label:
         if value is None or compare_value is None:
-            return f"New period: {period_label}"
+            return "New period" if short else f"New period: {period_label}"
         arrow = change_arrow(value - compare_value, decimals)
-        if arrow == "►":
-            return f"New period: {period_label} (no change on {compare_label})"
-        return (
-            f"New period: {period_label} ({arrow} {points(value - compare_value, decimals, unit)} on {compare_label})"
+        change = (
+            f"no change on {compare_label}"
+            if arrow == "►"
+            else f"{arrow} {points(value - compare_value, decimals, unit)} on {compare_label}"
         )
+        return ("► " + change if arrow == "►" else change) if short else f"New period: {period_label} ({change})"
     if value is not None and compare_value is not None and abs(value - compare_value) >= 0.5 * 10 ** (-decimals) - 1e-9:
         return f"Revised: {fmt_value(compare_value, unit, decimals)} → {fmt_value(value, unit, decimals)}"
     return "No new data"

@@ -7,7 +7,7 @@ from present.tables import board_columns, exceptions_display, summary_display
 from ui import data, papers
 from ui.components import download_csv, page_header, sources_line
 from ui.state import context, snapshot_ids
-from ui.tables import rag_pills, rag_styled
+from ui.tables import SUMMARY_ROW_HEIGHT, rag_styled, summary_grid
 
 ctx = context()
 THEME_BY_TITLE = {t: n for n, t in THEME_TITLES.items()}
@@ -85,29 +85,15 @@ for col, (word, label) in zip(
 if ctx.board:  # a static table whose type scales for the back of the room
     st.table(rag_styled(board_columns(table)), hide_index=True)
 else:
-    shown, rag_column = rag_pills(table)
+    shown, config, order = summary_grid(summary_display(frame, theme, short=True), since)
     st.dataframe(
         shown.to_arrow(),
         hide_index=True,
         width="stretch",
-        height=min(38 + 35 * table.height, 1300),
-        column_order=[c for c in table.columns if c != "kpi_id"],
-        column_config={
-            **rag_column,
-            "Last 24 periods": st.column_config.LineChartColumn("Trend line (oldest → latest)", width="small"),
-            "Page": st.column_config.LinkColumn("Theme page", display_text="Open theme page", width="small"),
-            "Variation": st.column_config.TextColumn("SPC variation", width="medium"),
-            "Assurance": st.column_config.TextColumn("SPC assurance", width="medium"),
-            "Indicator": st.column_config.TextColumn(width="large"),
-            "Latest": st.column_config.TextColumn(width="small"),
-            "Theme": st.column_config.TextColumn(width=60, help="Theme of the Priority Impact Plan (1, 2 or 3)"),
-            "Workstream": st.column_config.TextColumn(
-                width=80, help="PIP priority action or area for improvement (AFI)"
-            ),
-            "Since compare snapshot": st.column_config.TextColumn(
-                "Since " + (fmt_date(ctx.compare.as_at) if ctx.compare else "compare snapshot"), width="medium"
-            ),
-        },
+        height=min(40 + SUMMARY_ROW_HEIGHT * table.height, 1300),
+        row_height=SUMMARY_ROW_HEIGHT,
+        column_order=order,
+        column_config=config,
     )
 if ctx.board:
     theme_filter()

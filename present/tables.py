@@ -9,6 +9,7 @@ import polars as pl
 from metrics.formatting import (
     ACTION_RAG_WORDS,
     ASSURANCE_LABELS,
+    ASSURANCE_SHORT,
     SMALL_NUMBER_CAUTION,
     fmt_change,
     fmt_date,
@@ -20,8 +21,11 @@ from metrics.formatting import (
 )
 
 
-def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFrame:
-    """The Summary table as people read it: one row per indicator, every figure with its period and unit."""
+def summary_display(frame: pl.DataFrame, theme: int | None = None, *, short: bool = False) -> pl.DataFrame:
+    """The Summary table as people read it: one row per indicator, every figure with its period and unit. `short`:
+    the SPC variation and assurance as an icon and a word or two, and a new period's change without the period
+    (shown beside it), for the officer's grid and the papers' table, where every column must fit; the downloads
+    give the sentences."""
     if theme is not None:
         frame = frame.filter(pl.col("theme") == theme)
     rows = []
@@ -47,12 +51,18 @@ def summary_display(frame: pl.DataFrame, theme: int | None = None) -> pl.DataFra
                 ),
                 "Trend": r["trend"] or "► Only one period",
                 "Since compare snapshot": fmt_change(
-                    r["value"], r["compare_value"], r["period_label"], r["compare_label"], r["unit"], r["decimals"]
+                    r["value"],
+                    r["compare_value"],
+                    r["period_label"],
+                    r["compare_label"],
+                    r["unit"],
+                    r["decimals"],
+                    short=short,
                 ),
-                "Variation": variation_words(r.get("variation"), r.get("no_spc")),
+                "Variation": variation_words(r.get("variation"), r.get("no_spc"), short=short),
                 "Assurance": ""
                 if (r.get("variation") or "none") == "none"
-                else ASSURANCE_LABELS[r.get("assurance") or "none"],
+                else (ASSURANCE_SHORT if short else ASSURANCE_LABELS)[r.get("assurance") or "none"],
                 "Last 24 periods": [v for v in (r["spark"] or []) if v is not None],
                 "Page": f"theme_{r['theme']}",
                 "kpi_id": r["kpi_id"],

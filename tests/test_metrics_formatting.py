@@ -70,6 +70,18 @@ def test_fmt_change_puts_the_arrow_of_the_sign_before_a_new_periods_change():
     )
 
 
+def test_fmt_change_short_leaves_out_the_new_period_its_table_shows_beside_it():
+    def short(*args):
+        return fmt_change(*args, short=True)
+
+    assert short(34.0, 36.0, "Sep 2025", "Aug 2025", "percent", 0) == "▼ −2 points on Aug 2025"
+    assert short(36.2, 36.0, "Sep 2025", "Aug 2025", "percent", 0) == "► no change on Aug 2025"
+    assert short(36.0, None, "Sep 2025", "Aug 2025", "percent", 0) == "New period"
+    # a revision and no new data read the same either way
+    assert short(36.0, 34.0, "Sep 2025", "Sep 2025", "percent", 0) == "Revised: 34% → 36%"
+    assert short(36.0, 36.0, "Sep 2025", "Sep 2025", "percent", 0) == "No new data"
+
+
 @pytest.mark.parametrize(
     ("count", "one", "many", "expected"),
     [

@@ -95,9 +95,11 @@ def test_summary_change_column_names_the_compare_snapshot():
     change = dict(zip(table["kpi_id"], table["Since compare snapshot"], strict=True))
     # Sep 2025 is new in the October snapshot; August's provisional 29 of 30 was confirmed as 30 of 30? no: the
     # newest month is always the provisional one, so the comparison is a new period.
-    assert change["ehcp_20wk_month_pct"].startswith("New period: Sep 2025")
+    # the grid gives a new period's change without the period, which its Period column shows beside it
+    assert change["ehcp_20wk_month_pct"].endswith(" on Aug 2025")
+    assert dict(zip(table["kpi_id"], table["Period"], strict=True))["ehcp_20wk_month_pct"] == "Sep 2025"
     assert change["ehcp_caseload"] == "No new data"
-    assert change["wait_u18_salt_pct"] == "New period: Jul 2025 (▲ +3 points on Jun 2025)"
+    assert change["wait_u18_salt_pct"] == "▲ +3 points on Jun 2025"
 
 
 def test_link_reopens_the_same_view():

@@ -19,7 +19,7 @@ RAG_CELL = {
 }
 
 
-def rag_pills(frame: pl.DataFrame, column: str = "RAG") -> tuple[pl.DataFrame, dict]:
+def rag_pills(frame: pl.DataFrame, column: str = "RAG", *, width: int = 120) -> tuple[pl.DataFrame, dict]:
     """The frame with its RAG column as one-word lists, and the column's configuration that shows each word as a
     pill in its RAG colour, for the interactive table: the grid colours them itself, where a pandas Styler would
     be built and turned into styled display values for every cell on every run."""
@@ -28,7 +28,7 @@ def rag_pills(frame: pl.DataFrame, column: str = "RAG") -> tuple[pl.DataFrame, d
         column,
         options=words,
         color=[RAG_CELL[w][0] for w in words],
-        width=120,  # "Too few cases" and "No target" on one line
+        width=width,  # 110 or more: "Too few cases" and "No target" on one line
         help="Red, amber or green (RAG) against the Priority Impact Plan target",
     )
     return as_word_lists(frame, column), {column: pills}
@@ -43,3 +43,43 @@ def rag_styled(frame: pl.DataFrame, column: str = "RAG"):
         return f"background-color: {bg}; color: {fg}; font-weight: 600; white-space: nowrap"
 
     return frame.to_pandas().style.map(paint, subset=[column])
+
+
+# The officer's Summary grid, column by column: its header, its width in pixels and its help. Every width holds the
+# header on one line and every value within the rows' three lines (tests/e2e/test_browser.py measures both in the
+# browser's own font), and together they fit the page at 1600 px wide with the sidebar open (1,140 px of grid).
+SUMMARY_ROW_HEIGHT = 66  # over 4rem, so the grid wraps long values (at most three lines at this height)
+SUMMARY_GRID = {
+    "Page": ("Theme", 60, "Theme of the Priority Impact Plan (PIP): 1, 2 or 3; opens that theme's page"),
+    "Workstream": ("Workstream", 92, "PIP priority action or area for improvement (AFI)"),
+    "Indicator": ("Indicator", 210, None),
+    "Latest": ("Latest", 70, "The latest value, as published"),
+    "Period": ("Period", 80, "The period the latest value is for"),
+    "Target": ("Target", 75, "The PIP target and the date it is due by"),
+    "RAG": ("RAG", 105, "Red, amber or green (RAG) against the PIP target"),
+    "Trend": ("Trend", 85, "The latest period against the one before"),
+    "Since compare snapshot": ("Since", 120, "The change since the snapshot compared with"),
+    "Variation": ("Variation", 85, "Statistical process control (SPC) variation, as NHS England's Making Data Count"),
+    "Assurance": ("Assurance", 85, "SPC assurance: whether the target will be met without a change"),
+    "Last 24 periods": ("History", 62, "The last 24 periods, oldest to latest"),
+}
+
+
+def summary_grid(table: pl.DataFrame, since: str | None) -> tuple[pl.DataFrame, dict, list[str]]:
+    """The Summary display table (present.tables.summary_display, short SPC words) as the officer's grid shows it:
+    the frame, each column's configuration (SUMMARY_GRID) and their order. The theme is a link to its page; `since`
+    names the snapshot compared with ("30 Sep 2025")."""
+    shown, rag = rag_pills(table, width=SUMMARY_GRID["RAG"][1])
+    config = {}
+    for column, (label, width, help_) in SUMMARY_GRID.items():
+        if column == "RAG":
+            config.update(rag)
+        elif column == "Page":
+            config[column] = st.column_config.LinkColumn(label, display_text=r"theme_(\d+)", width=width, help=help_)
+        elif column == "Last 24 periods":
+            config[column] = st.column_config.LineChartColumn(label, width=width, help=help_)
+        else:
+            if column == "Since compare snapshot" and since:
+                help_ = f"The change since the snapshot of {since}"
+            config[column] = st.column_config.TextColumn(label, width=width, help=help_)
+    return shown, config, list(SUMMARY_GRID)

@@ -211,3 +211,81 @@ def test_theme_3_shows_level_2_and_3_at_19_by_sen_status_as_published(server, pa
     metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert {"71.9%", "34.0%", "39.6%", "21.1%"} <= set(metrics), metrics
     assert page.get_by_text("Source: DfE Local Authority Interactive Tool (LAIT).").count() == 4
+
+
+# Every value of the officer's Summary grid, read from the grid's own accessible table while it is scrolled through,
+# then measured in the page's font: how many lines each value needs in its column (the grid breaks at spaces, with
+# 8.5 px padding each side) and how wide each header is (bold, one line).
+GRID_ROWS = """
+async () => {
+  const grid = document.querySelector('[data-testid="stDataFrame"]');
+  const scroller = grid.querySelector('.dvn-scroller');
+  const rows = new Map();
+  for (let top = 0; ; top += scroller.clientHeight / 2) {
+    scroller.scrollTop = top;
+    await new Promise(r => setTimeout(r, 150));
+    for (const tr of grid.querySelectorAll('table tbody tr')) {
+      rows.set(tr.getAttribute('aria-rowindex'), [...tr.querySelectorAll('td')].map(td => td.innerText));
+    }
+    if (top >= scroller.scrollHeight) break;
+  }
+  const headers = [...grid.querySelectorAll('table thead th')].map(th => th.innerText);
+  return {headers, rows: [...rows.values()], scroll: [scroller.scrollWidth, scroller.clientWidth]};
+}
+"""
+LINES_NEEDED = """
+async ([widths, headers, rows]) => {
+  await document.fonts.ready;
+  const ctx = document.createElement('canvas').getContext('2d');
+  const family = getComputedStyle(document.body).fontFamily;
+  const lines = (text, room) => {
+    let n = 1, line = '';
+    for (const word of text.split(' ')) {
+      if (ctx.measureText(word).width > room) return Infinity;  // one word wider than the column: cut short
+      const longer = line ? line + ' ' + word : word;
+      if (ctx.measureText(longer).width <= room) line = longer; else { n += 1; line = word; }
+    }
+    return n;
+  };
+  ctx.font = `600 14px ${family}`;
+  const wide = headers.map((h, i) => [h, Math.ceil(ctx.measureText(h).width + 17), widths[i]]).filter(([, w, room]) => w > room);
+  ctx.font = `14px ${family}`;
+  const worst = headers.map((h, i) => {
+    let most = [0, ''];
+    for (const r of rows) { const n = lines(r[i] || '', widths[i] - 17); if (n > most[0]) most = [n, r[i]]; }
+    return [h, ...most];
+  });
+  return {wide, worst};
+}
+"""
+
+
+@pytest.mark.e2e
+def test_officer_summary_grid_fits_1600_px_with_no_value_cut_short(server, page):
+    """At 1600 × 900 with the sidebar open, the officer's Summary grid shows every column without scrolling across,
+    every header on one line and every value within the three lines its rows hold (ui.tables.SUMMARY_GRID)."""
+    from ui.tables import SUMMARY_GRID, SUMMARY_ROW_HEIGHT
+
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(server)
+    wait_until_drawn(page)
+    found = page.evaluate(GRID_ROWS)
+    scroll_width, client_width = found["scroll"]
+    assert scroll_width <= client_width, f"the grid scrolls across: {scroll_width} px of columns in {client_width}"
+    labels = [label for label, _, _ in SUMMARY_GRID.values()]
+    assert found["headers"] == labels
+    assert len(found["rows"]) >= 40  # every indicator was read, not just the first screen
+    widths = [width for _, width, _ in SUMMARY_GRID.values()]
+    measured = page.evaluate(LINES_NEEDED, [widths, labels, found["rows"]])
+    assert not measured["wide"], f"headers wider than their columns: {measured['wide']}"
+    # the grid wraps values only in rows over 4rem (64 px); 66 px rows hold three lines of 14 px text
+    assert SUMMARY_ROW_HEIGHT > 64
+    most = 3
+    text_columns = [c for c in SUMMARY_GRID if c not in ("Page", "RAG", "Last 24 periods")]  # link, pills, line
+    over = [
+        (h, n, value)
+        for (h, n, value), column in zip(measured["worst"], SUMMARY_GRID, strict=True)
+        if column in text_columns and n > most
+    ]
+    assert not over, f"values cut short (lines needed, at most {most}): {over}"
+    page.screenshot(path=SHOTS / "officer_summary_1600.png")
