@@ -384,7 +384,14 @@ def main() -> None:
         "--contention", action="store_true", help="only a page run beside a hostile upload and a hung provider"
     )
     parser.add_argument("--scale", action="store_true", help="only 1, 2 and 3 servers behind HAProxy (bench.scale)")
+    parser.add_argument("--papers", action="store_true", help="only the board pack and slides: cold and after publish")
     args = parser.parse_args()
+    if args.papers:
+        print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        print("Board pack")
+        bench_pack()
+        bench_papers(args.repeat)
+        return
     if args.scale:
         from bench.scale import main as scale
 
