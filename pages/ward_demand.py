@@ -28,12 +28,15 @@ if not periods:
 
 protected = ctx.protected
 scale = 16 / 11 if ctx.board else 1.0
-# In board mode the map comes first on the screen, on the left beside its key, and the choices, the borough's figures
-# and the ranked wards stand on its right: on a projector the map is seen without scrolling.
+# In board mode the map comes first on the screen, on the left, filling its column beside its key, and the choices,
+# the borough's figures and the ranked wards stand on its right: on a projector the map is seen without scrolling.
+# The map's column is as wide as the map is drawn for this area's shape (a tall area gets a narrow column, a wide one
+# a wide column), with a little room to spare; the rest of the 1,760 px of a 1920 px screen goes to the right.
 if ctx.board:
-    map_col, side = st.columns([2, 3], gap="large")
+    map_width, _ = data.map_size(ctx.snapshot, board=True)
+    the_map, the_key, side = st.columns([map_width + 24, 320, max(1416 - map_width, 640)], gap="medium")
 else:
-    map_col = side = st.container()
+    side = st.container()
 with side:
     cols = st.columns([3, 2, 2, 2]) if not ctx.board else [*st.columns(2), *st.columns(2)]
     measure = cols[0].selectbox("Measure", list(MEASURE_LABELS), format_func=MEASURE_LABELS.get, key="wd_measure")
@@ -97,42 +100,43 @@ if ctx.board:
     bar_col = side
 else:
     map_col, bar_col = st.columns([6, 5])
-with map_col:
-    st.header("Map")
-    shade = "imd" if shading == "Deprivation" else "rate"
-    breaks = map_breaks(ward_rows, shade)
-    title = "Deprivation decile (1 = most deprived)" if shade == "imd" else f"{label} per 1,000 ({period:%b %Y})"
-    key_chart = legend(
-        breaks,
-        title=title,
-        decimals=0 if shade == "imd" else 1,
-        no_data=shade == "rate",
-        font_scale=scale,
-        reverse=shade == "imd",
-        vertical=ctx.board,
-    )
-    # The map is drawn at its own size (the size its names were fitted to); in board mode its key stands beside it.
-    the_map, the_key = st.columns([3, 2]) if ctx.board else (st.container(), st.container())
-    the_map.vega_lite_chart(
-        chart_spec("map", highlight=st.session_state.get("wd_ward"), shade=shade, selection=f"ward_{clicks}"),
-        on_select="rerun",
-        selection_mode=[f"ward_{clicks}"],
-        key=f"ward_map_{clicks}",
-        width="content",
-    )
-    with the_key:
-        st.caption(f"Map key: {title}")
-        if ctx.board:  # like every board chart, at 16 px or more (the key's own labels are drawn at 17.5)
-            st.vega_lite_chart(readable(key_chart.to_dict()), width=int(200 * scale), theme=None)
-        else:
-            st.altair_chart(key_chart, width="stretch", height=int(64 * scale), theme=None)
-    st.caption(
-        "Ward boundaries: ONS (Contains National Statistics and OS data © Crown copyright and database right 2023)."
-        if geometry == "ons"
-        else "Ward shapes are approximate: drawn around the real ward centres for this demonstration, not ONS "
-        "boundaries. Load ONS boundaries with `python -m ingest wards`."
-    )
-    st.caption("Hover over a ward for its figures; click a ward to open its profile below.")
+    map_col.header("Map")
+    the_map, the_key = map_col.container(), map_col.container()
+shade = "imd" if shading == "Deprivation" else "rate"
+breaks = map_breaks(ward_rows, shade)
+title = "Deprivation decile (1 = most deprived)" if shade == "imd" else f"{label} per 1,000 ({period:%b %Y})"
+key_chart = legend(
+    breaks,
+    title=title,
+    decimals=0 if shade == "imd" else 1,
+    no_data=shade == "rate",
+    font_scale=scale,
+    reverse=shade == "imd",
+    vertical=ctx.board,
+)
+# The map is drawn at its own size (the size its names were fitted to); in board mode its key stands beside it.
+the_map.vega_lite_chart(
+    chart_spec("map", highlight=st.session_state.get("wd_ward"), shade=shade, selection=f"ward_{clicks}"),
+    on_select="rerun",
+    selection_mode=[f"ward_{clicks}"],
+    key=f"ward_map_{clicks}",
+    width="content",
+)
+with the_key:
+    st.caption(f"Map key: {title}")
+    if ctx.board:  # like every board chart, at 16 px or more (the key's own labels are drawn at 17.5)
+        st.vega_lite_chart(readable(key_chart.to_dict()), width=int(200 * scale), theme=None)
+    else:
+        st.altair_chart(key_chart, width="stretch", height=int(64 * scale), theme=None)
+the_key.caption(
+    "Ward boundaries: ONS (Contains National Statistics and OS data © Crown copyright and database right 2023)."
+    if geometry == "ons"
+    else "Ward shapes are approximate: drawn around the real ward centres for this demonstration, not ONS "
+    "boundaries."
+    # how to load them is for the officer at their desk, never on the shared screen or the public's
+    + ("" if ctx.protected else " Load the ONS boundary file on the Update data page.")
+)
+the_key.caption("Hover over a ward for its figures; click a ward to open its profile below.")
 
 with bar_col:
     st.header(f"{'Towns' if towns else 'Wards'} ranked")

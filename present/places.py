@@ -104,6 +104,19 @@ def map_rows(rates: pl.DataFrame, wards_table: pl.DataFrame, *, shade: str) -> p
     return out.with_columns(shade=pl.col("imd_decile").cast(pl.Float64) if shade == "imd" else pl.col("rate"))
 
 
+# The largest box (width, height in px) a ward map is drawn in: its shape fills the box on one axis. In board mode the
+# map stands on the first screen at 1920 × 1080 beside its key, so its height is what is left below the page's header.
+MAP_BOX = {False: (700, 640), True: (760, 560)}
+
+
+def map_size(wards_table: pl.DataFrame, *, board: bool = False) -> tuple[int, int]:
+    """The ward map's width and height in px: the wards' shape at its largest within MAP_BOX."""
+    from charts.map_labels import map_size as fit
+
+    width, height = MAP_BOX[board]
+    return fit(wards_table["geometry"].to_list(), max_width=width, max_height=height)
+
+
 def map_figure(
     rates: pl.DataFrame,
     wards_table: pl.DataFrame,
@@ -138,8 +151,8 @@ def map_figure(
         highlight=highlight,
         font_size=15 if board else 11,
         reverse=imd,
-        height_px=500 if board else 640,
-        max_width_px=440 if board else 700,
+        height_px=MAP_BOX[board][1],
+        max_width_px=MAP_BOX[board][0],
         description=text,
     )
     return Figure(chart, text, board=board, raise_labels=True)

@@ -242,6 +242,12 @@ def ward_trend(snap: Snapshot, ward_code: str, measure: str, *, protected: bool)
     return wards.ward_trend(demand, ward_code=ward_code, measure=measure, protected=protected).collect()
 
 
+@cached(max_entries=64, shared=False)
+def map_size(snap: Snapshot, *, board: bool) -> tuple[int, int]:
+    """The ward map's width and height in px (present.places.map_size), which the page sizes its columns by."""
+    return places.map_size(table(snap, "wards"), board=board)
+
+
 @cached(max_entries=512, shared=False)
 def ward_chart(
     snap: Snapshot,

@@ -96,6 +96,17 @@ def test_board_mode_reads_from_the_back_of_the_room(server, page, page_file):
     assert len(specs) >= page.locator('[data-testid="stVegaLiteChart"]').count()
     for spec in specs:
         assert not small_type(spec), f"{name}: {spec.get('description', '')[:60]}: {small_type(spec)}"
+    if name == "ward_demand":  # the map on the first screen, filling its column, its key beside it
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].slice(0, 2).map(e => {
+                 const r = e.getBoundingClientRect(), c = e.closest('[data-testid="stColumn"]').getBoundingClientRect();
+                 return {x: r.x, y: r.y, right: r.right, bottom: r.bottom, column: c.width}})"""
+        )
+        the_map, the_key = boxes
+        assert the_map["bottom"] <= 1080, the_map
+        assert the_map["right"] - the_map["x"] >= 0.9 * the_map["column"], the_map
+        assert the_key["x"] >= the_map["right"] and the_key["y"] < the_map["bottom"], (the_map, the_key)
+        assert "python -m" not in page.locator("body").inner_text()
     if page_file == PAGES[0]:  # the Summary opens with what needs the board's attention
         first_table = page.locator('[data-testid="stTable"]').first
         assert "Why it needs attention" in first_table.locator("thead").inner_text()
