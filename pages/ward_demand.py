@@ -128,14 +128,16 @@ with the_key:
         st.vega_lite_chart(readable(key_chart.to_dict()), width=int(200 * scale), theme=None)
     else:
         st.altair_chart(key_chart, width="stretch", height=int(64 * scale), theme=None)
-the_key.caption(
-    "Ward boundaries: ONS (Contains National Statistics and OS data © Crown copyright and database right 2023)."
-    if geometry == "ons"
-    else "Ward shapes are approximate: drawn around the real ward centres for this demonstration, not ONS "
-    "boundaries."
-    # how to load them is for the officer at their desk, never on the shared screen or the public's
-    + ("" if ctx.protected else " Load the ONS boundary file on the Update data page.")
-)
+if geometry == "ons":
+    the_key.caption(
+        "Ward boundaries: ONS (Contains National Statistics and OS data © Crown copyright and database right 2023)."
+    )
+else:  # how to load the real ones is for the officer at their desk, never the shared screen or the public's
+    load = "" if ctx.protected else " Load the ONS boundary file on the Update data page."
+    the_key.caption(
+        "Ward shapes are approximate: drawn around the real ward centres for this demonstration, not ONS "
+        f"boundaries.{load}"
+    )
 the_key.caption("Hover over a ward for its figures; click a ward to open its profile below.")
 
 with bar_col:
