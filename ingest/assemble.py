@@ -2,16 +2,18 @@
 
 `assemble` reads each source with its reader (local templates, the locality waiting-times return, NHS England CHS
 workbooks, DfE EHCP releases and LAIT files, ONS ward boundaries), lays its rows over the base snapshot's tables by
-each table's key, and checks the result against the snapshot contract; `publish` writes it through the atomic
-writer. The Update data page (`ingest.update.prepare`, for uploaded files) and the one-source commands
-(`python -m ingest waits|chs|wards`) both call these, so a file gives the same snapshot whichever way it comes in;
-`python -m ingest build` (`ingest.build`) checks its tables with the same `check_tables` and writes with the same
-writer. Every problem of every source is listed at once, and nothing is written while there is one.
+each table's key, adds the definitions of shared indicators new to the snapshot, and checks the result against the
+snapshot contract. Every route onto a snapshot calls it: `python -m ingest build` (`ingest.build`, over an empty
+snapshot of the area made from its config), the Update data page (`ingest.update.prepare`, for uploaded files) and
+the one-source commands (`python -m ingest waits|chs|wards`), so a file gives the same tables whichever way it comes
+in; `publish` writes an update through the atomic writer. Every problem of every source is listed at once, and
+nothing is written while there is one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -88,15 +90,24 @@ def _rows(n: int) -> str:
     return "no rows" if n == 0 else f"{n:,} row" + ("" if n == 1 else "s")
 
 
-def assemble(base: Snapshot, sources: list[Source], *, replace: set[str] = frozenset()) -> Plan:
+def assemble(
+    base: Snapshot,
+    sources: list[Source],
+    *,
+    replace: set[str] = frozenset(),
+    log: Callable[[str], None] = lambda _line: None,
+) -> Plan:
     """The base's tables with every source laid over them, checked: every problem of every source is listed, and a
-    plan with a problem holds no tables. `replace` names template tables to replace whole instead of merging."""
+    plan with a problem holds no tables. `replace` names template tables to replace whole instead of merging; `log`
+    hears a line as each source is read. A new area's build lays its sources over an empty base (ingest.build)."""
     before = {name: scan_table(base, name).collect() for name in TABLES}
     plan = Plan(tables=dict(before))
     # ward boundaries first, then wards.csv, then the rest: a ward's town or the month's ward counts may be for a
     # ward the boundary file brings in the same plan
     order = sorted(sources, key=lambda s: 0 if s.kind == "wards" else 1 if s.table == "wards" else 2)
-    _lay(base, order, plan, replace)
+    _lay(base, order, plan, replace, log)
+    _definitions(base, plan)
+    _settings(base, plan)
     return check(plan, before)
 
 
@@ -116,6 +127,9 @@ def check(plan: Plan, before: dict[str, pl.DataFrame]) -> Plan:
     without one it lists every row that would change against `before`."""
     if not plan.problems:
         plan.problems += check_tables(plan.tables)
+    for name in ("kpi_values", "waiting_times"):  # the figures in one order by key, whichever route laid them
+        if name in plan.tables:
+            plan.tables[name] = plan.tables[name].sort(list(TABLES[name].key))
     if plan.problems:
         plan.tables = {}
     else:
@@ -130,8 +144,7 @@ def _no_rows(path: Path, template) -> bool:
     return not found and not rows and all(c.name in header for c in template.columns if c.required)
 
 
-def _lay(base: Snapshot, sources: list[Source], plan: Plan, replace: set[str]) -> None:
-    from ingest.ees import combine, read_ehcp
+def _lay(base: Snapshot, sources: list[Source], plan: Plan, replace: set[str], log: Callable[[str], None]) -> None:
     from ingest.geo import read_wards, wards_table
     from ingest.waits import locality_template, merge_waits, read_chs_workbooks, read_locality_return
     from metrics.areas import setup_of
@@ -142,12 +155,18 @@ def _lay(base: Snapshot, sources: list[Source], plan: Plan, replace: set[str]) -
     # the NHS workbooks read together, so that one from before August 2023 (organisations named without codes) is
     # matched by the others and by the codes the snapshot already knows
     chs = [s.path for s in sources if s.kind == "chs"]
+    if chs:
+        log(f"CHS waiting lists: reading {', '.join(p.name for p in chs)} …")
     known = {**((base.manifest.get("config") or {}).get("area_names") or {}), **plan.names}
     chs_read = {p.name: (frame, found) for p, frame, found in read_chs_workbooks(chs, known, plan.notes)}
     plan.names.update({c: n for c, n in known.items() if c not in plan.names})
+    # the DfE releases go together (where two cover the same figure, the newer wins), and before LAIT, which names
+    # authorities by the numbers the releases give them
+    releases = _read_ehcp(base, [s for s in sources if s.kind == "ehcp"], plan, log)
     lait = [s.path for s in sources if s.kind == "lait"]
     if lait:  # LAIT's files go together: read them as one source
-        _read_lait(base, lait, plan)
+        log(f"LAIT: reading {', '.join(p.name for p in lait)} …")
+        _read_lait(base, lait, plan, releases, log)
     for u in sources:
         path = u.path
         shape = TEMPLATES.get(u.table) if u.kind == "template" else None
@@ -164,10 +183,11 @@ def _lay(base: Snapshot, sources: list[Source], plan: Plan, replace: set[str]) -
                     )
                 )
             else:
-                plan.notes.append(f"{u.name}: the header and no rows, so {table} is carried over unchanged.")
+                plan.notes.append(f"{u.name}: the header and no rows, so {table} is left as it was.")
             continue
         wards_known = set(t["wards"]["ward_code"])  # after any boundary file read above
         if u.kind == "template":
+            log(f"  {u.name}: local template for {u.table}")
             frame, found = read_template(u.table, path, la_code=base.la_code, ward_codes=wards_known or None)
             if u.table == "wards" and not found:
                 unknown = sorted(set(frame["ward_code"]) - wards_known)
@@ -219,35 +239,8 @@ def _lay(base: Snapshot, sources: list[Source], plan: Plan, replace: set[str]) -
                 plan.sources.append(
                     source_entry(path, "NHS England community health services waiting lists", "NHS England")
                 )
-        elif u.kind == "ehcp":
-            result = read_ehcp(path)
-            plan.problems += result.problems
-            if not result.problems and result.values.height:
-                plan.names.update(result.names)
-                if base.la_code in result.regions:
-                    code, name = result.regions[base.la_code]
-                    plan.region = {"code": code, "name": name}
-                rows, _ = combine([result])
-                t["kpi_values"], added, changed = merge(t["kpi_values"], rows, list(TABLES["kpi_values"].key))
-                # the DfE indicators new to this snapshot get their definitions, as `build` gives them; those the
-                # snapshot has already keep theirs (and any local target)
-                missing = [DFE[k] for k in DFE if k in set(rows["kpi_id"]) - set(t["kpi_catalogue"]["kpi_id"])]
-                missing = apply_plan(missing, manifest_plan(base.manifest))  # placed as the area's plan says
-                if missing:
-                    extra = catalogue_table(missing).select(t["kpi_catalogue"].columns)
-                    t["kpi_catalogue"] = pl.concat([t["kpi_catalogue"], extra]).sort("theme", "workstream", "kpi_id")
-                    plan.notes.append(
-                        f"{u.name}: the definitions of {len(missing)} DfE indicator"
-                        f"{'' if len(missing) == 1 else 's'} new to the snapshot added to kpi_catalogue."
-                    )
-                plan.notes.append(
-                    f"{u.name}: DfE EHC plans (SEN2) to {result.release}, {_rows(added)} added and {_rows(changed)} "
-                    "revised in kpi_values."
-                )
-                plan.sources.append(
-                    source_entry(path, f"DfE Education, health and care plans (SEN2), data to {result.release}", "DfE")
-                )
         elif u.kind == "wards":
+            log(f"Ward boundaries: reading {u.name} …")
             wards, found = read_wards(path, base.la_code)
             codes = {w.code for w in wards}
             if wards_known:  # the snapshot's wards, each with its outline: the same wards, or a different year
@@ -272,7 +265,94 @@ def _lay(base: Snapshot, sources: list[Source], plan: Plan, replace: set[str]) -
                 plan.sources.append(source_entry(path, "ONS ward boundaries", "Office for National Statistics"))
 
 
-def _read_lait(base: Snapshot, paths: list[Path], plan: Plan) -> None:
+def _read_ehcp(base: Snapshot, sources: list[Source], plan: Plan, log: Callable[[str], None]) -> list:
+    """The DfE EHC plan (SEN2) releases, read together (ingest.ees.combine: the newer release wins a figure two
+    give) and laid over kpi_values by key; the authorities' names and regions, and the area's own region, with them.
+    Returns the releases read (LAIT names authorities by the numbers they give)."""
+    from ingest.ees import combine, read_ehcp
+
+    results = []
+    for source in sources:
+        log(f"EHCP (SEN2): reading {source.name} …")
+        result = read_ehcp(source.path)
+        plan.problems += result.problems
+        if result.problems or not result.values.height:
+            continue
+        log(
+            f"  {result.values.height:,} rows for {len(result.names):,} areas, to {result.release} "
+            f"({', '.join(result.files)})"
+        )
+        results.append(result)
+        plan.names.update(result.names)
+        path = Path(source.path)
+        for file in [path] if path.is_file() else [next(path.rglob(f)) for f in result.files]:
+            entry = source_entry(
+                file,
+                f"DfE Education, health and care plans (SEN2), data to {result.release}",
+                "Department for Education",
+            )
+            plan.sources.append({**entry, "release_to": result.release})
+    if not results:
+        return results
+    rows, notes = combine(results)
+    plan.notes += notes
+    t = plan.tables
+    t["kpi_values"], added, changed = merge(t["kpi_values"], rows, list(TABLES["kpi_values"].key))
+    plan.notes.append(
+        f"{', '.join(s.name for s in sources)}: DfE EHC plans (SEN2) to {max(r.release for r in results)}, "
+        f"{_rows(added)} added and {_rows(changed)} revised in kpi_values."
+    )
+    regions = {c: r for result in sorted(results, key=lambda r: r.release) for c, r in result.regions.items()}
+    if base.la_code in regions:
+        code, name = regions[base.la_code]
+        plan.region = {"code": code, "name": name}
+    if regions:  # every authority's region, the releases' own over any the snapshot has: Benchmarks ranks by it
+        config = base.manifest.get("config") or {}
+        plan.config["la_regions"] = {**(config.get("la_regions") or {}), **{c: r[0] for c, r in regions.items()}}
+    return results
+
+
+def _definitions(base: Snapshot, plan: Plan) -> None:
+    """The definitions of the shared indicators (DfE, waiting-time, annual-review) new to the snapshot, placed as the
+    area's plan says; those the snapshot has already keep theirs (and any local target)."""
+    from ingest.catalogue import ANNUAL_REVIEWS, wait_kpi
+    from metrics.areas import setup_of
+    from metrics.schema import SERVICES
+
+    t = plan.tables
+    new = set(t["kpi_values"]["kpi_id"]) - set(t["kpi_catalogue"]["kpi_id"])
+    if not new or plan.problems:
+        return
+    system = setup_of(base.manifest).system
+    shared = {k: DFE[k] for k in DFE} | {ANNUAL_REVIEWS.kpi_id: ANNUAL_REVIEWS}
+    for service in SERVICES:
+        kpi = wait_kpi(service, system.short if system else base.la_name)
+        shared[kpi.kpi_id] = kpi
+    missing = apply_plan([shared[k] for k in sorted(new) if k in shared], manifest_plan(base.manifest))
+    if missing:
+        extra = catalogue_table(missing).select(t["kpi_catalogue"].columns)
+        t["kpi_catalogue"] = pl.concat([t["kpi_catalogue"], extra]).sort("theme", "workstream", "kpi_id")
+        plan.notes.append(
+            f"The definitions of {len(missing)} indicator{'' if len(missing) == 1 else 's'} new to the snapshot added "
+            "to kpi_catalogue."
+        )
+
+
+def _settings(base: Snapshot, plan: Plan) -> None:
+    """The area's region from the authorities' regions and names when no release gave it; a setting the files leave
+    as it was is no change."""
+    config = base.manifest.get("config") or {}
+    if plan.config.get("la_regions"):
+        plan.config["la_regions"] = dict(sorted(plan.config["la_regions"].items()))
+    region = plan.config.get("la_regions", {}).get(base.la_code)
+    if plan.region is None and not base.manifest.get("region") and region in plan.names:
+        plan.region = {"code": region, "name": plan.names[region]}
+    for key in list(plan.config):
+        if plan.config[key] == config.get(key):
+            del plan.config[key]
+
+
+def _read_lait(base: Snapshot, paths: list[Path], plan: Plan, releases: list, log: Callable[[str], None]) -> None:
     """LAIT's uploaded files, read as `build` reads them: their rows laid over kpi_values by key, the definitions of
     measures new to the snapshot added (placed as the area's plan says, or on Benchmarks only), and, unless the
     area's neighbours were set in its build config, its ten from the statistical neighbours file."""
@@ -281,12 +361,13 @@ def _read_lait(base: Snapshot, paths: list[Path], plan: Plan) -> None:
     from ingest.lait import read_lait
 
     t = plan.tables
-    result = read_lait(paths, la_codes())
+    result = read_lait(paths, la_codes(releases))
     plan.problems += result.problems
     if result.problems:
         return
     names = ", ".join(p.name for p in paths)
     if result.values.height:
+        log(f"  {result.values.height:,} rows of {len(result.kpis)} measures for {len(result.names):,} areas")
         t["kpi_values"], added, changed = merge(t["kpi_values"], result.values, list(TABLES["kpi_values"].key))
         missing = [k for k in result.kpis if k.kpi_id not in set(t["kpi_catalogue"]["kpi_id"])]
         missing = apply_plan(missing, manifest_plan(base.manifest))
@@ -308,11 +389,15 @@ def _read_lait(base: Snapshot, paths: list[Path], plan: Plan) -> None:
         plan.config["comparators"] = {**(config.get("comparators") or {}), "neighbours": [c for c, _ in nearest]}
         plan.config["neighbours_set"] = {"name": result.neighbours_set, "closeness": {c: w for c, w in nearest if w}}
         plan.notes.append(f"{base.la_name}'s statistical neighbours: its ten in {result.neighbours_set}.")
-    if result.regions:
-        plan.config["la_regions"] = dict(sorted({**result.regions, **(config.get("la_regions") or {})}.items()))
-    for key in list(plan.config):  # a setting the files leave as it was is no change
-        if plan.config[key] == config.get(key):
-            del plan.config[key]
+    elif result.neighbours and not configured:  # the file read, but the area is not in it
+        plan.notes.append(
+            f"{base.la_name} ({base.la_code}) is not in the statistical neighbours file: no neighbours are shown."
+        )
+    if result.neighbours:
+        log(f"  statistical neighbours of {len(result.neighbours):,} authorities ({result.neighbours_set})")
+    if result.regions:  # the snapshot's own regions, and the DfE releases', over LAIT's
+        own = {**(config.get("la_regions") or {}), **plan.config.get("la_regions", {})}
+        plan.config["la_regions"] = {**result.regions, **own}
     for kind, path in result.files.items():
         plan.sources.append(source_entry(path, LAIT_KINDS[kind], "Department for Education"))
 

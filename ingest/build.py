@@ -1,39 +1,27 @@
 """`python -m ingest build --config ingest.toml --as-at YYYY-MM-DD`: a snapshot from real files.
 
-Reads the sources named in the config (DfE EHCP releases, NHS England CHS workbooks, an ONS ward boundary file and
-a folder of local templates), validates everything, and writes one snapshot through the atomic writer with every
-source file's sha256 in the manifest. A source that is not configured leaves its tables empty. Any problem in any
-file stops the build with all problems listed; nothing is written.
+Checks the config (every mistake at once, before any file is read), makes an empty snapshot of the area from it (its
+system, neighbours, plan and providers in the manifest), and lays the sources it names (DfE EHCP releases and LAIT
+files, NHS England CHS workbooks, an ONS ward boundary file and a folder of local templates) over it through the one
+assembly route the Update data page and the one-source commands use (`ingest.assemble`). Checks across the files
+follow (codes of the config no file has; a plan for an indicator nobody defines). Any problem stops the build with
+all problems listed and nothing written; otherwise one snapshot is written through the atomic writer with every
+source file's sha256 in the manifest. A source that is not configured leaves its tables empty.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
-import polars as pl
-
-from ingest.assemble import check_tables
-from ingest.catalogue import (
-    ANNUAL_REVIEWS,
-    DFE,
-    SHARED_IDS,
-    apply_plan,
-    catalogue_table,
-    parse_plan,
-    plan_block,
-    plan_problems,
-    wait_kpi,
-)
-from ingest.derive import source_entry
-from ingest.ees import combine, read_ehcp
-from ingest.lacodes import la_codes
-from ingest.lait import KINDS as LAIT_KINDS
-from ingest.lait import read_lait
+from ingest.assemble import Plan, Source, assemble
+from ingest.catalogue import SHARED_IDS, parse_plan, plan_block, plan_problems
 from ingest.local import TEMPLATES, read_template
 from ingest.problems import said
-from ingest.waits import merge_waits, read_chs_workbooks, read_locality_return
+from ingest.templates import read_rows
 from ingest.writer import write_snapshot
 from metrics.areas import (
     LA_CODE,
@@ -45,8 +33,8 @@ from metrics.areas import (
     system_of,
     system_problems,
 )
-from metrics.schema import SERVICES, TABLES, empty_frame
-from metrics.waits import derive_wait_kpis
+from metrics.schema import TABLES, empty_frame
+from metrics.snapshot import Snapshot, snapshot_date
 
 
 class BuildError(Exception):
@@ -157,10 +145,129 @@ def _unknown_codes(codes: list[tuple[str, str]], known: set[str], files: list[st
     ]
 
 
+CONFIGURED_NEIGHBOURS = "the statistical neighbours set in the build config"
+LA_LIKE = ("E06", "E08", "E09", "E10")
+
+
+def empty_base(la_code: str, la_name: str, as_at: str, *, config: dict, extra: dict) -> Snapshot:
+    """A snapshot of the area with every table empty, held in memory: what a new area's build lays its sources over
+    (ingest.assemble), with the config's settings in its manifest as a published snapshot would hold them."""
+    manifest = {
+        "as_at": as_at,
+        "area": {"la_code": la_code, "la_name": la_name},
+        "demo": False,
+        "sources": [],
+        "notes": [],
+        "config": config,
+        **extra,
+    }
+    return Snapshot(
+        path=Path(f".build-{as_at}"),
+        as_at=date.fromisoformat(as_at),
+        la_code=la_code,
+        la_name=la_name,
+        demo=False,
+        manifest_json=json.dumps(manifest, sort_keys=True, default=str),
+        frames={name: empty_frame(name) for name in TABLES},
+    )
+
+
+def _sources(cfg: dict, base: Path, log: Callable[[str], None]) -> tuple[list[Source], list[str]]:
+    """The config's sources as the one assembly route takes them, and the problems of the set as a whole."""
+    sources_cfg = cfg.get("sources", {})
+    sources = [Source("ehcp", p) for p in _paths(sources_cfg.get("ehcp", []), base)]
+    sources += [Source("lait", p) for p in _paths(sources_cfg.get("lait", []), base)]
+    sources += [Source("wards", p) for p in _paths(sources_cfg.get("wards", []), base)[:1]]
+    problems = []
+    folder = _paths(sources_cfg.get("templates"), base)[0] if sources_cfg.get("templates") else None
+    if folder is not None:
+        log(f"Local templates: {folder}")
+        for name in TEMPLATES:
+            file = _template_file(folder, name)
+            if file is None:
+                continue
+            if not sources_cfg.get("wards") and name in ("wards", "ward_demand"):
+                # a ward list only adds towns and deciles to the boundary file's wards; ward counts need the wards
+                if name == "ward_demand" and read_rows(file)[1]:
+                    problems.append("ward_demand: ward data needs ward boundaries ([sources] wards = …)")
+                continue
+            sources.append(Source("template", file, table=name))
+        wt = _template_file(folder, "waiting_times")
+        if wt:
+            sources.append(Source("waits", wt))
+    sources += [Source("chs", p) for p in _paths(sources_cfg.get("chs", []), base)]
+    return sources, problems
+
+
+def _cross_checks(cfg: dict, name: str, base: Path, plan: Plan, area_plan: dict) -> list[str]:
+    """Checks across the sources once they are read: codes of the config (named `name`) that no file has, and a
+    plan for an indicator nobody defines or defined twice."""
+    sources_cfg = cfg.get("sources", {})
+    configured = system_of(cfg["system"]) if "system" in cfg else None
+    problems = []
+    dfe_files = [
+        p.name for p in [*_paths(sources_cfg.get("ehcp", []), base), *_paths(sources_cfg.get("lait", []), base)]
+    ]
+    known_las = {c for c in plan.names if c.startswith(LA_LIKE)}
+    if dfe_files and known_las:
+        problems += _unknown_codes(
+            [
+                (f"{name} [area]: la_code", cfg["area"]["la_code"]),
+                *[(f"{name} [system]: locality", c) for c in (configured.localities if configured else ())],
+                *[(f"{name} [comparators]: neighbour", c) for c in cfg.get("comparators", {}).get("neighbours", [])],
+            ],
+            known_las,
+            dfe_files,
+            "DfE files",
+        )
+    chs_files = [p.name for p in _paths(sources_cfg.get("chs", []), base)]
+    waits = plan.tables.get("waiting_times")
+    nhs = {c for c in plan.names if not c.startswith(LA_LIKE)} | (
+        set(waits["area_code"]) if waits is not None else set()
+    )
+    if chs_files and nhs:
+        problems += _unknown_codes(
+            [
+                *[(f"{name} [system]: icb", c) for c in ([configured.icb] if configured and configured.icb else [])],
+                *[(f"{name} [system]: provider", c) for c in (configured.providers if configured else ())],
+                *[
+                    (f"{name} [chs]: provider_for {k}:", v)
+                    for k, v in cfg.get("chs", {}).get("provider_for", {}).items()
+                ],
+            ],
+            nhs,
+            chs_files,
+            "NHS England workbooks",
+        )
+    if plan.tables:  # read without a problem: the indicators the sources define are known
+        defined = set(plan.tables["kpi_catalogue"]["kpi_id"])  # the shared ones, LAIT's and the area's own
+        local = _local_catalogue(cfg, base)
+        problems += [  # an area's own indicators may be planned too, once the templates are read
+            f"{name} [plan] {k}: not an indicator the build knows (a DfE, waiting-time or annual-review "
+            "indicator, a LAIT measure of the files in [sources] lait, or one defined in kpi_catalogue)"
+            for k in sorted(set(area_plan) - SHARED_IDS - defined)
+        ] + [
+            f"{name} [plan] {k}: also defined in kpi_catalogue — set its workstream and target in one place"
+            for k in sorted(set(area_plan) & local)
+        ]
+    return problems
+
+
+def _local_catalogue(cfg: dict, base: Path) -> set[str]:
+    """The indicators the area's own kpi_catalogue template defines."""
+    templates = cfg.get("sources", {}).get("templates")
+    file = _template_file(_paths(templates, base)[0], "kpi_catalogue") if templates else None
+    if file is None:
+        return set()
+    frame, _ = read_template("kpi_catalogue", file, la_code=cfg["area"]["la_code"])
+    return set(frame["kpi_id"]) if "kpi_id" in frame.columns else set()
+
+
 def build(
     config_path: Path, *, as_at: str, out_root: Path, replace: bool = False, log: Callable[[str], None] = print
 ) -> Path:
-    """Build and write one snapshot from a config file; raises BuildError listing every problem."""
+    """Build and write one snapshot from a config file, through the one assembly route (ingest.assemble) over an
+    empty snapshot of the area; raises BuildError listing every problem."""
     config_path = Path(config_path)
     try:
         cfg = tomllib.loads(config_path.read_text(encoding="utf-8"))
@@ -168,263 +275,51 @@ def build(
         raise BuildError([f"{config_path}: not a readable TOML config ({exc})"]) from exc
     base = config_path.parent
     problems = config_problems(cfg, config_path.name, base)
+    if snapshot_date(as_at) is None:  # the writer checks the rest; the empty snapshot is dated by it first
+        problems.append(f"as_at '{as_at}' is not a real date written YYYY-MM-DD")
     if problems:  # every mistake in the config at once, before any source is read
         raise BuildError(problems)
     la_code, la_name = cfg["area"]["la_code"], cfg["area"]["la_name"].strip()
-    sources_cfg = cfg.get("sources", {})
     comparators = cfg.get("comparators", {})
     configured = system_of(cfg["system"]) if "system" in cfg else None
     system = configured or default_system(la_code)  # known systems: data/reference/systems.toml
-    plan = parse_plan(cfg.get("plan", {}))  # the area's own plan; without one the shared indicators keep their topic
-    localities = list(system.localities) if system else []
-    tables = {name: empty_frame(name) for name in TABLES}
-    manifest_sources: list[dict] = []
-    catalogue = []
-    names: dict[str, str] = {}
-    regions: dict[str, tuple[str, str]] = {}
+    area_plan = parse_plan(
+        cfg.get("plan", {})
+    )  # the area's own plan; without one the shared indicators keep their topic
 
-    # DfE EHCP (SEN2) releases
-    ehcp_results = []
-    for path in _paths(sources_cfg.get("ehcp", []), base):
-        log(f"EHCP (SEN2): reading {path.name} …")
-        result = read_ehcp(path)
-        problems += result.problems
-        if result.values.height:
-            log(
-                f"  {result.values.height:,} rows for {len(result.names):,} areas, to {result.release} "
-                f"({', '.join(result.files)})"
-            )
-            ehcp_results.append(result)
-            names.update(result.names)
-            regions.update(result.regions)
-            files = [path] if path.is_file() else [next(path.rglob(f)) for f in result.files]
-            for file in files:
-                entry = source_entry(
-                    file,
-                    f"DfE Education, health and care plans (SEN2), data to {result.release}",
-                    "Department for Education",
-                )
-                entry["release_to"] = result.release
-                manifest_sources.append(entry)
-    values_parts = []
-    notes = []
-    cfg_name = config_path.name
-    if ehcp_results:
-        rows, notes = combine(ehcp_results)
-        values_parts.append(rows)
-        catalogue += [DFE[k] for k in DFE if k in set(rows["kpi_id"])]
-
-    # DfE LAIT: its long data, data dictionary and the statistical neighbours, each recognised by its content
-    lait = None
-    lait_paths = _paths(sources_cfg.get("lait", []), base)
-    if lait_paths:
-        log(f"LAIT: reading {', '.join(p.name for p in lait_paths)} …")
-        lait = read_lait(lait_paths, la_codes(ehcp_results))
-        problems += lait.problems
-        if not lait.problems:
-            if lait.values.height:
-                log(f"  {lait.values.height:,} rows of {len(lait.kpis)} measures for {len(lait.names):,} areas")
-                values_parts.append(lait.values)
-                catalogue += lait.kpis
-            if lait.neighbours:
-                log(f"  statistical neighbours of {len(lait.neighbours):,} authorities ({lait.neighbours_set})")
-            notes += lait.notes
-            for c, n in lait.names.items():
-                names.setdefault(c, n)  # the DfE release's own names first
-            for kind, file in lait.files.items():
-                manifest_sources.append(source_entry(file, f"{LAIT_KINDS[kind]}", "Department for Education"))
-    if ehcp_results or (lait is not None and lait.names and not lait.problems):
-        problems += _unknown_codes(
-            [
-                (f"{cfg_name} [area]: la_code", la_code),
-                *[(f"{cfg_name} [system]: locality", c) for c in (configured.localities if configured else ())],
-                *[(f"{cfg_name} [comparators]: neighbour", c) for c in comparators.get("neighbours", [])],
-            ],
-            set(names),
-            [p.name for p in [*_paths(sources_cfg.get("ehcp", []), base), *lait_paths]],
-            "DfE files",
-        )
-
-    # local templates (read first: the ward list and locality returns feed the rest)
-    folder = _paths(sources_cfg.get("templates"), base)[0] if sources_cfg.get("templates") else None
-    local: dict[str, pl.DataFrame] = {}
-    ward_list = None
-    if folder is not None:
-        log(f"Local templates: {folder}")
-        wards_file = _template_file(folder, "wards")
-        if wards_file:
-            ward_list, found = read_template("wards", wards_file, la_code=la_code)
-            problems += found
-        codes = set(ward_list["ward_code"]) if ward_list is not None and ward_list.height else None
-        for name in TEMPLATES:
-            if name == "wards":
-                continue
-            file = _template_file(folder, name)
-            if file is None:
-                continue
-            frame, found = read_template(name, file, la_code=la_code, ward_codes=codes)
-            problems += found
-            if not found:
-                local[name] = frame
-                log(f"  {file.name}: {frame.height:,} rows")
-                manifest_sources.append(source_entry(file, f"Local template: {name}", "local"))
-        wt = _template_file(folder, "waiting_times")
-        if wt:
-            frame, found = read_locality_return(wt, localities)
-            problems += found
-            if not found:
-                tables["waiting_times"] = merge_waits(tables["waiting_times"], frame)
-                log(f"  {wt.name}: {frame.height:,} rows")
-                manifest_sources.append(source_entry(wt, "Locality waiting-times return", "local"))
-
-    # NHS England community health services workbooks
-    nhs_codes: set[str] = set()
-    chs_paths = _paths(sources_cfg.get("chs", []), base)
-    if chs_paths:
-        log(f"CHS waiting lists: reading {', '.join(p.name for p in chs_paths)} …")
-    nhs_names: dict[str, str] = {}
-    # read together: a workbook from before August 2023 names organisations without codes, matched by the others
-    for path, frame, found in read_chs_workbooks(chs_paths, nhs_names, notes):
-        problems += found
-        nhs_codes |= set(nhs_names) | set(frame["area_code"])
-        if not found:
-            tables["waiting_times"] = merge_waits(tables["waiting_times"], frame)
-            manifest_sources.append(
-                source_entry(path, "NHS England community health services waiting lists", "NHS England")
-            )
-    for code, name in nhs_names.items():
-        names.setdefault(code, name)
-
-    if nhs_codes:
-        problems += _unknown_codes(
-            [
-                *[
-                    (f"{cfg_name} [system]: icb", c)
-                    for c in ([configured.icb] if configured and configured.icb else [])
-                ],
-                *[(f"{cfg_name} [system]: provider", c) for c in (configured.providers if configured else ())],
-                *[
-                    (f"{cfg_name} [chs]: provider_for {k}:", v)
-                    for k, v in cfg.get("chs", {}).get("provider_for", {}).items()
-                ],
-            ],
-            nhs_codes,
-            [p.name for p in _paths(sources_cfg["chs"], base)],
-            "NHS England workbooks",
-        )
-
-    # ward boundaries
-    if sources_cfg.get("wards"):
-        from ingest.geo import read_wards, wards_table
-
-        path = _paths(sources_cfg["wards"], base)[0]
-        log(f"Ward boundaries: reading {path.name} …")
-        wards, found = read_wards(path, la_code)
-        problems += found
-        extra = {r["ward_code"]: r for r in ward_list.iter_rows(named=True)} if ward_list is not None else {}
-        if ward_list is not None:
-            missing = sorted(set(extra) - {w.code for w in wards})
-            if missing:
-                problems.append(f"{path.name}: ward(s) in wards.csv but not in the boundary file: {', '.join(missing)}")
-        tables["wards"] = wards_table(wards, extra)
-        manifest_sources.append(source_entry(path, "ONS ward boundaries", "Office for National Statistics"))
-        known = set(tables["wards"]["ward_code"])
-        if "ward_demand" in local:
-            unknown = sorted(set(local["ward_demand"]["ward_code"]) - known)
-            if unknown:
-                problems.append(f"ward_demand: ward code(s) {', '.join(unknown)} are not in the boundary file")
-    elif "ward_demand" in local:
-        problems.append("ward_demand: ward data needs ward boundaries ([sources] wards = …)")
-
-    own_rows = set(local["kpi_catalogue"]["kpi_id"]) if "kpi_catalogue" in local else set()
-    lait_ids = {k.kpi_id for k in lait.kpis} if lait is not None else set()
-    plan_errors = [  # checked once the templates are read: an area's own indicators may be planned too
-        f"{cfg_name} [plan] {k}: not an indicator the build knows (a DfE, waiting-time or annual-review "
-        "indicator, a LAIT measure of the files in [sources] lait, or one defined in kpi_catalogue)"
-        for k in sorted(set(plan) - SHARED_IDS - lait_ids - own_rows)
-    ] + [
-        f"{cfg_name} [plan] {k}: also defined in kpi_catalogue — set its workstream and target in one place"
-        for k in sorted(set(plan) & own_rows)
-    ]
-    problems += plan_errors
-    if problems:
-        raise BuildError(problems)
-
-    # assemble
-    for name in ("ward_demand", "actions", "risks", "commentary", "milestones"):
-        if name in local:
-            tables[name] = local[name]
-    waits = tables["waiting_times"]
-    own = waits.filter((pl.col("area_code") == la_code) & (pl.col("source") == "gm_locality_return"))
-    if own.height:
-        values_parts.append(derive_wait_kpis(waits.lazy(), la_code).collect())
-        catalogue += [wait_kpi(s, system.short) for s in SERVICES if s in set(own["service"])]
-    if "annual_reviews" in local:
-        values_parts.append(local["annual_reviews"])
-        catalogue.append(ANNUAL_REVIEWS)
-    cat = catalogue_table(apply_plan(catalogue, plan))
-    if own_rows:  # local definitions add indicators and may replace a shared one whole, with the area's target
-        cat = pl.concat(
-            [cat.join(local["kpi_catalogue"].select("kpi_id"), on="kpi_id", how="anti"), local["kpi_catalogue"]]
-        )
-    if "kpi_values" in local:
-        unknown = sorted(set(local["kpi_values"]["kpi_id"]) - set(cat["kpi_id"]))
-        if unknown:
-            raise BuildError(
-                [
-                    f"kpi_values: indicator(s) {', '.join(unknown)} are not in the catalogue (add them to "
-                    "kpi_catalogue.csv)"
-                ]
-            )
-        values_parts.append(local["kpi_values"].select(list(TABLES["kpi_values"].columns)))
-    tables["kpi_values"] = (
-        pl.concat([v.select(list(TABLES["kpi_values"].columns)) for v in values_parts])
-        if values_parts
-        else empty_frame("kpi_values")
-    )
-    tables["kpi_catalogue"] = cat.sort("theme", "workstream", "kpi_id")
-    neighbours, neighbours_set = list(comparators.get("neighbours", [])), {}
+    settings: dict = {"comparators": {"neighbours": list(comparators.get("neighbours", []))}}
     if "neighbours" in comparators:
-        neighbours_set = {"name": "the statistical neighbours set in the build config"}
-    elif lait is not None and la_code in lait.neighbours:  # by default, the area's ten from DfE's file
-        nearest = lait.neighbours[la_code]
-        neighbours = [c for c, _ in nearest]
-        neighbours_set = {"name": lait.neighbours_set, "closeness": {c: w for c, w in nearest if w}}
-    elif lait is not None and lait.neighbours:
-        notes.append(f"{la_name} ({la_code}) is not in the statistical neighbours file: no neighbours are shown.")
-    config = {"area_names": names, "comparators": {"neighbours": neighbours}}
-    if neighbours_set:
-        config["neighbours_set"] = neighbours_set
-    la_regions = {c: r[0] for c, r in regions.items()}
-    if lait is not None:
-        la_regions = {**lait.regions, **la_regions}  # the DfE release's own first
-    if la_regions:  # every authority's region: Benchmarks ranks the area within its region
-        config["la_regions"] = dict(sorted(la_regions.items()))
-    if plan:  # kept with the snapshot, so an update in the app places a DfE indicator it adds as the plan does
-        config["plan"] = plan_block(plan)
-    extra = {}
-    if la_code in regions:  # the area's region, as the DfE files give it
-        extra["region"] = {"code": regions[la_code][0], "name": regions[la_code][1]}
-    elif la_code in la_regions and la_regions[la_code] in names:  # or LAIT, with the DfE files' names
-        extra["region"] = {"code": la_regions[la_code], "name": names[la_regions[la_code]]}
-    if system is not None:
-        extra["system"] = system.block()
-        names.update({c: n for c, n in system.names.items() if c not in names})
+        settings["neighbours_set"] = {"name": CONFIGURED_NEIGHBOURS}
+    if area_plan:  # kept with the snapshot, so an update in the app places a DfE indicator it adds as the plan does
+        settings["plan"] = plan_block(area_plan)
     if cfg.get("chs", {}).get("provider_for"):
-        config["provider_for_locality"] = dict(cfg["chs"]["provider_for"])
-    problems = check_tables(tables)  # as every route onto a snapshot checks its tables, before the writer
+        settings["provider_for_locality"] = dict(cfg["chs"]["provider_for"])
+    extra = {"system": system.block()} if system is not None else {}
+    empty = empty_base(la_code, la_name, as_at, config=settings, extra=extra)
+
+    sources, problems = _sources(cfg, base, log)
+    plan = assemble(empty, sources, log=log)
+    problems = [*plan.problems, *problems, *_cross_checks(cfg, config_path.name, base, plan, area_plan)]
     if problems:
         raise BuildError(problems)
+
+    config = {**settings, **plan.config}
+    names = dict(plan.names)
+    if system is not None:
+        names.update({c: n for c, n in system.names.items() if c not in names})
+    config["area_names"] = names
+    if plan.region:
+        extra["region"] = plan.region
     log(f"Writing snapshot {as_at} …")
     return write_snapshot(
-        tables,
+        plan.tables,
         out_root=out_root,
         as_at=as_at,
         area={"la_code": la_code, "la_name": la_name},
         demo=False,
-        sources=manifest_sources,
+        sources=plan.sources,
         replace=replace,
-        notes=notes,
+        notes=plan.notes,
         config=config,
         extra=extra,
     )

@@ -21,6 +21,10 @@ FIX = Path(__file__).parent / "fixtures"
 
 @pytest.fixture
 def project(tmp_path):
+    return make_project(tmp_path)
+
+
+def make_project(tmp_path: Path) -> Path:
     """A config, its sources (EES 2025 folder, 2022 sen2_mi, a CHS workbook, ward boundaries) and the templates."""
     src = tmp_path / "project"
     (src / "local").mkdir(parents=True)
