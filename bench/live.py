@@ -172,7 +172,8 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "navigation" and not self.pages:
                 for p in msg.navigation.app_pages:
-                    if p.page_script_hash not in self.pages.values():  # the default page is listed twice
+                    # the default page is listed twice; a hidden page (the areas' landing page) has no link to click
+                    if p.page_script_hash not in self.pages.values() and not p.is_hidden:
                         self.pages[p.url_pathname] = p.page_script_hash
                         self.titles[p.url_pathname] = p.page_name
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
