@@ -17,9 +17,7 @@ from datetime import date
 import altair as alt
 import polars as pl
 
-from charts import wards as ward_charts
 from charts.spc import line_key
-from charts.waits import heat
 from metrics import diff, exceptions, kpi, plan, series, waits, wards
 from metrics.areas import setup_of
 from metrics.disclosure import LEGEND
@@ -39,9 +37,9 @@ from metrics.schema import WORKSTREAMS
 from metrics.snapshot import Snapshot, scan_table
 from present.changes import change_sections
 from present.figures import indicator_figure, risk_figure
-from present.places import area_rates_display, map_rows
+from present.places import area_rates_display, paper_map_figures
 from present.tables import actions_display, paper_columns, risks_display, series_display, summary_display
-from present.waits import heat_cells, league_display
+from present.waits import heat_figure, league_display
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 CHART_FROM = 6  # points: shorter series are given as a table, not a chart
@@ -295,21 +293,16 @@ def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dic
         return {}
     rates = wards.ward_rates(demand, ward_table, period_end=month, measure="ehcp_caseload", protected=True).collect()
     shape = ward_table.select("geometry_source").collect().item(0, 0)
-    if draw is not None:
-        rows_map = map_rows(rates, ward_table.collect(), shade="rate")
-        breaks = wards.class_breaks(rows_map["shade"].to_list())
-        text = "Map of EHC plans per 1,000 by ward; the table above gives every ward's rate"
-        chart = ward_charts.static_map(
-            rows_map,
-            value="shade",
-            breaks=breaks,
-            title=f"EHC plans per 1,000, {month:%B %Y}",
-            description=text,
+    if draw is not None:  # the app's map, as a picture
+        shown, key = paper_map_figures(
+            rates,
+            ward_table.collect(),
+            label=wards.MEASURE_LABELS["ehcp_caseload"],
+            period=month,
             font_size=MAP_LABEL_PX,
         )
-        figures["ward_map"] = Figure(draw(chart, 528, 588), text, "map")
-        key = ward_charts.legend(breaks, title="EHC plans per 1,000", no_data=rows_map["shade"].is_null().any())
-        figures["ward_key"] = Figure(draw(key, 528, 52), "Colour key: EHC plans per 1,000", "key")
+        figures["ward_map"] = Figure(draw(shown.chart, 528, 588), shown.description, "map")
+        figures["ward_key"] = Figure(draw(key.chart, 528, 52), key.description, "key")
     return {
         "month": month,
         "sentence": wards.significance_sentence(rates),
@@ -394,13 +387,13 @@ def _waits(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> lis
         return _national_waits(snap, where)
     latest = {s: waits.months_with_returns(wt, s)[0] for s in services}  # each service's newest month with a return
     if draw is not None and services:
-        cells = heat_cells(
-            waits.heat_table(wt, period_end=latest, services=services, localities=localities).collect(), where.names
+        shown = heat_figure(  # the app's heat table, each service at its newest month
+            waits.heat_table(wt, period_end=latest, services=services, localities=localities).collect(),
+            where.names,
+            focus=where.la_name,
+            period=latest,
         )
-        text = "Heat table of waiting times"
-        figures["waits_heat"] = Figure(
-            draw(heat(cells, area=where.la_name, description=text), 1280, 70 * len(services) + 60), text
-        )
+        figures["waits_heat"] = Figure(draw(shown.chart, 1280, 70 * len(services) + 60), shown.description)
     out = []
     for s in services:
         lg = waits.league(wt, period_end=latest[s], service=s, localities=localities).collect()

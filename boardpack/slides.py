@@ -193,26 +193,24 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
     """The deck's two drawn images (the ward map and the risk grid), each with its alternative text."""
     import vl_convert as vlc
 
-    from charts import wards as ward_charts
     from charts.plan import risk_grid_chart
     from metrics import plan
     from metrics import wards as ward_metrics
     from metrics.snapshot import scan_table
-    from present.places import map_rows
+    from present.places import paper_map_figures
 
     out = {}
-    if pack.wards:
-        rows_map = map_rows(pack.wards["rates"], scan_table(snap, "wards").collect(), shade="rate")
-        breaks = ward_metrics.class_breaks(rows_map["shade"].to_list())
-        alt_text = (
-            f"Map of EHC plans per 1,000 by ward, {pack.wards['month']:%B %Y}; the table slides give every ward's rate."
+    if pack.wards:  # the papers' map (present.places), drawn to the slide's size so its names fit their wards
+        shown, _ = paper_map_figures(
+            pack.wards["rates"],
+            scan_table(snap, "wards").collect(),
+            label=ward_metrics.MEASURE_LABELS["ehcp_caseload"],
+            period=pack.wards["month"],
+            font_size=11,
+            min_font=9,
+            size=(440, 500),
         )
-        chart = ward_charts.static_map(
-            rows_map, value="shade", breaks=breaks, title="EHC plans per 1,000", description=alt_text
-        )
-        spec = chart.to_dict(validate=False)
-        spec.update(width=440, height=500)
-        out["ward_map"] = (vlc.vegalite_to_png(spec, scale=2), alt_text)
+        out["ward_map"] = (vlc.vegalite_to_png(shown.spec(), scale=2), shown.description)
     grid = plan.risk_grid(scan_table(snap, "risks")).collect()
     alt_text = plan.describe_grid(grid)
     # type half as large again as the app's: the grid is shown about 7 inches wide, its labels then about 13 pt

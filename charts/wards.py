@@ -399,19 +399,41 @@ def static_map(
     reverse: bool = False,
     description: str = "",
     font_size: float = 9,
+    min_font: float | None = None,
+    max_width_px: int = 520,
+    height_px: int = 560,
 ) -> alt.LayerChart:
     """The ward choropleth for the board pack and slides, where a map cannot be interactive: the app map's classes
-    and colours at a fixed size, ward names at their centres."""
+    and colours at the largest size within max_width_px × height_px that keeps the wards' shape, each ward's name
+    inside it as on the app's map (charts.map_labels.fit_names, at `font_size` down to `min_font`, by default no
+    smaller; a ward too small for its name is left unnamed, and the papers' table names it)."""
+    from charts.map_labels import fit_names, map_size
+
+    width_px, height_px = map_size(rows["geometry"].to_list(), max_width=max_width_px, max_height=height_px)
     values = _map_values(rows, value=value, breaks=breaks, reverse=reverse, highlight=None)
     shapes = (
         alt.Chart(alt.Data(values=values))
         .mark_geoshape(stroke="#0B0C0C", strokeWidth=0.8)
         .encode(color=alt.Color("fill:N", scale=None))
     )
-    names = pl.concat([rows.select("ward_name", "lon", "lat"), _inks([v["fill"] for v in values])], how="horizontal")
+    fitted = fit_names(
+        rows.select("ward_name", "geometry"),
+        width=width_px,
+        height=height_px,
+        font_size=font_size,
+        min_font=min_font or font_size,
+    )
+    names = pl.concat(
+        [
+            rows.select("ward_name"),
+            fitted.select("label_lon", "label_lat", "label", "label_size"),
+            _inks([v["fill"] for v in values]),
+        ],
+        how="horizontal",
+    )
     return (
-        alt.layer(shapes, *_name_layers(names, font_size=font_size))
+        alt.layer(shapes, *_name_layers(names))
         .project(type="mercator")
-        .properties(width=520, height=560, title=title, description=description or title)
+        .properties(width=width_px, height=height_px, title=title, description=description or title)
         .configure_view(strokeWidth=0)
     )

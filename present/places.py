@@ -158,6 +158,40 @@ def map_figure(
     return Figure(chart, text, board=board, raise_labels=True)
 
 
+def paper_map_figures(
+    rates: pl.DataFrame,
+    wards_table: pl.DataFrame,
+    *,
+    label: str,
+    period,
+    font_size: float,
+    min_font: float | None = None,
+    size: tuple[int, int] = (520, 560),
+) -> tuple[Figure, Figure]:
+    """The ward map for the papers (no tooltip or selection: a picture) shaded by rate in the app's classes, within
+    `size` (width, height in px), names at `font_size` down to `min_font` (by default no smaller), and its colour
+    key."""
+    from charts import wards as wc
+    from metrics import wards
+
+    rows = map_rows(rates, wards_table, shade="rate")
+    breaks = wards.map_breaks(rates, "rate")
+    text = f"Map of wards shaded by {label} per 1,000 children, {period:%B %Y}. The table gives every ward's rate."
+    chart = wc.static_map(
+        rows,
+        value="shade",
+        breaks=breaks,
+        title=f"{label} per 1,000, {period:%B %Y}",
+        description=text,
+        font_size=font_size,
+        min_font=min_font,
+        max_width_px=size[0],
+        height_px=size[1],
+    )
+    key = wc.legend(breaks, title=f"{label} per 1,000", no_data=rows["shade"].is_null().any())
+    return Figure(chart, text), Figure(key, f"Colour key: {label} per 1,000")
+
+
 def _scale(board: bool) -> float:
     return BOARD_SCALE if board else 1.0
 

@@ -169,11 +169,18 @@ def _what(service: str | None) -> str:
 
 
 def heat_figure(heat_frame: pl.DataFrame, names: dict[str, str], *, focus: str, period, board: bool = False) -> Figure:
-    """Services × localities with each cell's per cent under 18 weeks and rank (metrics.waits.heat_table)."""
+    """Services × localities with each cell's per cent under 18 weeks and rank (metrics.waits.heat_table), for one
+    month or (`period` a dict, as the papers give it) each service's newest month."""
     from charts import waits as wch
 
     cells = heat_cells(heat_frame, names)
-    text = f"Per cent waiting under 18 weeks and rank for each service and locality, {period:%B %Y}"
+    months = sorted(set(period.values())) if isinstance(period, dict) else [period]  # one, or each service's own
+    when = (
+        f"{months[0]:%B %Y}"
+        if len(months) == 1
+        else f"each service's newest month of returns ({months[0]:%B %Y} to {months[-1]:%B %Y})"
+    )
+    text = f"Per cent waiting under 18 weeks and rank for each service and locality, {when}"
     chart = wch.heat(cells, area=focus, font_scale=_scale(board), description=text)
     return Figure(chart, text, heat_display(cells), board=board, raise_labels=True)
 

@@ -294,3 +294,21 @@ def test_ward_names_on_the_map_print_at_8_points_or_more():
     printed_mm = float(re.search(r"img\.map \{[^}]*height: (\d+)mm", CSS).group(1))
     drawn_px = 588  # the map's drawn height in CSS pixels (boardpack.model._wards)
     assert MAP_LABEL_PX * printed_mm / drawn_px / 25.4 * 72 >= 8
+
+
+def test_every_ward_is_named_inside_its_own_ward_on_the_papers_map(demo_root):
+    """The papers' map names wards as the app's map does (charts.map_labels.fit_names): every one of the demo's 17
+    wards is named, at the size that prints at 8 points or more, each name placed inside its own ward."""
+    from boardpack import model
+    from metrics.snapshot import open_snapshot
+
+    charts = []
+    built = model.build(
+        open_snapshot(demo_root / "2025-10-31"), None, draw=lambda c, w, h: charts.append(c) or f"c{len(charts)}"
+    )
+    spec = charts[int(built.figures["ward_map"].ref[1:]) - 1].to_dict()
+    texts = [layer for layer in spec["layer"] if (layer.get("mark") or {}).get("type") == "text"]
+    named = {r["ward_name"]: r for r in spec["datasets"][texts[-1]["data"]["name"]] if r["label"]}
+    assert len(named) == 17
+    assert min(r["label_size"] for r in named.values()) >= model.MAP_LABEL_PX
+    assert named["Radcliffe North & Ainsworth"]["label"].count("\n") >= 1  # a long name broken to fit its ward

@@ -86,3 +86,22 @@ def test_an_indicator_figure_is_the_apps(pack, demo_root):
     assert app_sets.keys() == pack_sets.keys() and app_sets
     for name, frame in app_sets.items():
         assert frame.to_dicts() == pack_sets[name].to_dicts(), name
+
+
+def test_the_papers_ward_map_and_heat_table_are_the_apps(pack):
+    """The PDF's ward map shades each ward as the app's map does for the public (the same classes and colours), and
+    its waiting-times heat table is the app's figure, described in the app's words."""
+    from tests.test_pages_wards import features, run_page
+
+    built, charts = pack
+    at = run_page("board")  # disclosure-controlled, as the papers always are
+    assert not at.exception
+    apps = {f["ward_name"]: f["fill"] for f in features(at)}
+    drawn = charts[int(built.figures["ward_map"].ref.removeprefix("chart-")) - 1].to_dict()
+    shapes = next(layer for layer in drawn["layer"] if (layer.get("mark") or {}).get("type") == "geoshape")
+    papers = {f["ward_name"]: f["fill"] for f in shapes["data"]["values"]}
+    assert papers == apps and len(set(apps.values())) >= 4  # 17 wards in several classes
+    heat = built.figures["waits_heat"]
+    assert heat.alt.startswith("Per cent waiting under 18 weeks and rank for each service and locality")
+    heat_spec = charts[int(heat.ref.removeprefix("chart-")) - 1].to_dict()
+    assert heat_spec["description"] == heat.alt
