@@ -34,6 +34,8 @@ TEMPLATE_TABLE = {name: ("kpi_values" if name == "annual_reviews" else name) for
 # columns a template does not carry: a row it revises keeps the snapshot's values of these (a catalogue row setting a
 # target keeps the indicator's SPC rebasing dates; a wards.csv row keeps the ward's outline from the boundary file)
 KEPT = {"kpi_catalogue": ("spc_rebase", "next_update"), "wards": ("lon", "lat", "geometry", "geometry_source")}
+# how a manifest says its neighbours were set by hand in the build config (LAIT's file then leaves them alone)
+CONFIGURED_NEIGHBOURS = "the statistical neighbours set in the build config"
 # the kinds of source, as the manifest and the preview name them
 KINDS = {
     "template": "local template",
@@ -381,9 +383,7 @@ def _read_lait(base: Snapshot, paths: list[Path], plan: Plan, releases: list, lo
     plan.names.update({c: n for c, n in result.names.items() if c not in plan.names})
     plan.notes += result.notes
     config = base.manifest.get("config") or {}
-    configured = (config.get("neighbours_set") or {}).get(
-        "name"
-    ) == "the statistical neighbours set in the build config"
+    configured = (config.get("neighbours_set") or {}).get("name") == CONFIGURED_NEIGHBOURS
     if base.la_code in result.neighbours and not configured:
         nearest = result.neighbours[base.la_code]
         plan.config["comparators"] = {**(config.get("comparators") or {}), "neighbours": [c for c, _ in nearest]}

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from ingest.assemble import Plan, Source, assemble
+from ingest.assemble import CONFIGURED_NEIGHBOURS, Plan, Source, assemble
 from ingest.catalogue import SHARED_IDS, parse_plan, plan_block, plan_problems
 from ingest.local import TEMPLATES, read_template
 from ingest.problems import said
@@ -145,7 +145,6 @@ def _unknown_codes(codes: list[tuple[str, str]], known: set[str], files: list[st
     ]
 
 
-CONFIGURED_NEIGHBOURS = "the statistical neighbours set in the build config"
 LA_LIKE = ("E06", "E08", "E09", "E10")
 
 
@@ -283,9 +282,8 @@ def build(
     comparators = cfg.get("comparators", {})
     configured = system_of(cfg["system"]) if "system" in cfg else None
     system = configured or default_system(la_code)  # known systems: data/reference/systems.toml
-    area_plan = parse_plan(
-        cfg.get("plan", {})
-    )  # the area's own plan; without one the shared indicators keep their topic
+    # the area's own plan; without one the shared indicators keep their topic
+    area_plan = parse_plan(cfg.get("plan", {}))
 
     settings: dict = {"comparators": {"neighbours": list(comparators.get("neighbours", []))}}
     if "neighbours" in comparators:
