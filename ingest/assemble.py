@@ -296,9 +296,22 @@ def _read_ehcp(base: Snapshot, sources: list[Source], plan: Plan, log: Callable[
             plan.sources.append({**entry, "release_to": result.release})
     if not results:
         return results
+    t = plan.tables
+    key = list(TABLES["kpi_values"].key)
+    # a release older than the newest the snapshot was built from adds what the snapshot lacks, and never takes the
+    # place of the newer release's figures: the newer release wins on every route, as `combine` has it
+    newest = max((s.get("release_to") or 0 for s in base.manifest.get("sources", []) if isinstance(s, dict)), default=0)
+    for result in results:
+        if result.release < newest:
+            kept = result.values.join(t["kpi_values"].select(key), on=key, how="anti", nulls_equal=True)
+            if kept.height < result.values.height:
+                plan.notes.append(
+                    f"{result.values.height - kept.height:,} rows of the release to {result.release} ({result.name}) "
+                    f"were left as the snapshot has them, from a newer release, to {newest}."
+                )
+            result.values = kept
     rows, notes = combine(results)
     plan.notes += notes
-    t = plan.tables
     t["kpi_values"], added, changed = merge(t["kpi_values"], rows, list(TABLES["kpi_values"].key))
     plan.notes.append(
         f"{', '.join(s.name for s in sources)}: DfE EHC plans (SEN2) to {max(r.release for r in results)}, "
