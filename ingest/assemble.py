@@ -12,6 +12,7 @@ nothing is written while there is one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -301,18 +302,20 @@ def _read_ehcp(base: Snapshot, sources: list[Source], plan: Plan, log: Callable[
     # a release older than the newest the snapshot was built from adds what the snapshot lacks, and never takes the
     # place of the newer release's figures: the newer release wins on every route, as `combine` has it
     newest = max((s.get("release_to") or 0 for s in base.manifest.get("sources", []) if isinstance(s, dict)), default=0)
+    laid = []
     for result in results:
+        kept = result.values
         if result.release < newest:
-            kept = result.values.join(t["kpi_values"].select(key), on=key, how="anti", nulls_equal=True)
+            kept = kept.join(t["kpi_values"].select(key), on=key, how="anti", nulls_equal=True)
             if kept.height < result.values.height:
                 plan.notes.append(
                     f"{result.values.height - kept.height:,} rows of the release to {result.release} ({result.name}) "
                     f"were left as the snapshot has them, from a newer release, to {newest}."
                 )
-            result.values = kept
-    rows, notes = combine(results)
+        laid.append(dataclasses.replace(result, values=kept))
+    rows, notes = combine(laid)
     plan.notes += notes
-    t["kpi_values"], added, changed = merge(t["kpi_values"], rows, list(TABLES["kpi_values"].key))
+    t["kpi_values"], added, changed = merge(t["kpi_values"], rows, key)
     plan.notes.append(
         f"{', '.join(s.name for s in sources)}: DfE EHC plans (SEN2) to {max(r.release for r in results)}, "
         f"{_rows(added)} added and {_rows(changed)} revised in kpi_values."
