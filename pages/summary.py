@@ -67,7 +67,7 @@ else:
 st.header("Every indicator")
 frame = data.summary_with_icons(ctx.snapshot, ctx.compare, ctx.phase)
 table = summary_display(frame, theme)
-counts = data.rag_counts(frame, theme)
+counts = data.rag_counts_of(ctx.snapshot, ctx.compare, ctx.phase, theme)
 
 cols = st.columns(4)
 for col, (word, label) in zip(

@@ -16,7 +16,7 @@ from present import benchmarks as bench_figures
 from present import figures, places
 from present import waits as wait_figures
 from present.csv import stamped_csv
-from present.tables import needs_display, series_display
+from present.tables import actions_display, needs_display, series_display
 from ui.snapshots import cached
 
 
@@ -73,9 +73,25 @@ def icons(snap: Snapshot, phase: str) -> pl.DataFrame:
     return series.all_icons(cat, scan_table(snap, "kpi_values"), area_code=snap.la_code, phase=phase)
 
 
+@cached(max_entries=64)
 def summary_with_icons(snap: Snapshot, compare: Snapshot | None, phase: str) -> pl.DataFrame:
     """The Summary frame with each indicator's variation and assurance icons."""
     return kpi.with_icons(summary(snap, compare, phase), icons(snap, phase))
+
+
+@cached(max_entries=256)
+def workstream_rows(
+    snap: Snapshot, compare: Snapshot | None, phase: str, theme: int, workstream: str, apart: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One workstream's Summary rows (with icons) as a theme page shows them: those whose kpi_id starts with
+    `apart` (shown together), and the others, in the Summary's order."""
+    return kpi.split_by_id(kpi.of_theme(summary_with_icons(snap, compare, phase), theme, workstream), apart)
+
+
+@cached(max_entries=64, shared=False)
+def rag_counts_of(snap: Snapshot, compare: Snapshot | None, phase: str, theme: int | None) -> dict[str, int]:
+    """RAG word → number of indicators of the Summary (optionally one theme's)."""
+    return kpi.rag_count_words(summary_with_icons(snap, compare, phase), theme)
 
 
 @cached(max_entries=32, shared=False)
@@ -90,11 +106,6 @@ def exceptions_frame(snap: Snapshot, compare: Snapshot | None, phase: str) -> pl
     """The indicators needing the board's attention (metrics.exceptions), worst first."""
     ratings = board_diff(snap, compare, phase)["ratings"] if compare is not None else None
     return exceptions.exceptions(summary_with_icons(snap, compare, phase), ratings)
-
-
-def rag_counts(frame: pl.DataFrame, theme: int | None = None) -> dict[str, int]:
-    """RAG word → number of indicators in an already-computed summary frame (optionally one theme)."""
-    return kpi.rag_count_words(frame, theme)
 
 
 @cached(max_entries=512)
@@ -165,6 +176,12 @@ def actions(snap: Snapshot, workstreams: list[str]) -> pl.DataFrame:
     return plan.workstream_actions(scan_table(snap, "actions"), list(workstreams), snap.as_at).collect()
 
 
+@cached(max_entries=128)
+def actions_table(snap: Snapshot, workstreams: list[str]) -> pl.DataFrame:
+    """`actions` as people read them (present.tables.actions_display)."""
+    return actions_display(actions(snap, workstreams))
+
+
 @cached(max_entries=32)
 def risk_register(snap: Snapshot) -> pl.DataFrame:
     """Every risk, open ones first, highest score first."""
@@ -187,6 +204,12 @@ def risk_chart(snap: Snapshot, board: bool) -> dict:
 def commentary(snap: Snapshot, workstream: str) -> pl.DataFrame:
     """A workstream's commentary, newest first, with the latest date's entries marked."""
     return plan.latest_commentary(scan_table(snap, "commentary"), workstream).collect()
+
+
+@cached(max_entries=128)
+def commentary_parts(snap: Snapshot, workstream: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A workstream's latest commentary and the earlier entries (metrics.plan.latest_and_earlier)."""
+    return plan.latest_and_earlier(commentary(snap, workstream))
 
 
 # --- wards -----------------------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ import polars as pl
 import streamlit as st
 
 from charts.spc import line_key
-from metrics import plan
 from metrics.formatting import (
     ASSURANCE_LABELS,
     SMALL_NUMBER_CAUTION,
@@ -29,10 +28,9 @@ from metrics.formatting import (
     safe_markdown,
     variation_words,
 )
-from metrics.kpi import of_theme, split_by_id
+from metrics.kpi import of_theme
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from metrics.spc import MIN_POINTS
-from present.tables import actions_display
 from ui import data
 from ui.badges import badge_line
 from ui.components import chart_or_table, compact_table, download_csv, empty_state, page_header, show_table
@@ -64,7 +62,7 @@ def render(theme: int) -> None:
         empty_state("No indicators for this theme in this snapshot.")
         return
     ws = _choose_workstream(present)
-    _workstream(ctx, ws, of_theme(summary, theme, ws))
+    _workstream(ctx, theme, ws)
 
 
 WS_KEY = "theme_ws"
@@ -91,14 +89,15 @@ def _choose_workstream(present: list[str]) -> str:
 NEED = "ehcp_need_"  # the DfE primary-need shares: context, shown together as one table
 
 
-def _workstream(ctx: Context, ws: str, rows: pl.DataFrame) -> None:
-    needs, rows = split_by_id(rows, NEED)
+def _workstream(ctx: Context, theme: int, ws: str) -> None:
+    needs, rows = data.workstream_rows(ctx.snapshot, ctx.compare, ctx.phase, theme, ws, NEED)
+    ids = rows["kpi_id"].to_list()
     with st.container(key=f"ws-{ws.replace('.', '_')}"):
         st.header(WORKSTREAM_TITLES[ws], divider="gray")
         if rows.height:
             _headline(ctx, rows)
         for start, (page, label) in LINKED_PAGES.items():
-            if rows["kpi_id"].str.starts_with(start).any() and (ROOT / page).exists():  # every page is registered
+            if any(i.startswith(start) for i in ids) and (ROOT / page).exists():  # every page is registered
                 st.page_link(page, label=label, icon=":material/arrow_forward:")
         for kpi in rows.iter_rows(named=True):
             _indicator_block(ctx, kpi)
@@ -251,7 +250,7 @@ def _needs_block(ctx: Context, needs: pl.DataFrame) -> None:
 
 
 def _actions(ctx: Context, ws: str) -> None:
-    frame = data.actions(ctx.snapshot, [ws])
+    frame = data.actions(ctx.snapshot, [ws])  # the flags; the table's words are data.actions_table's
     st.subheader("Actions")
     if frame.height == 0:
         empty_state("No actions are recorded for this workstream in this snapshot.")
@@ -259,7 +258,7 @@ def _actions(ctx: Context, ws: str) -> None:
     overdue = frame["overdue"].sum()
     if overdue:
         st.markdown(f"**{overdue} overdue** (past the due date and not complete): shown first and marked ⚠.")
-    show_table(actions_display(frame), board=ctx.board)
+    show_table(data.actions_table(ctx.snapshot, [ws]), board=ctx.board)
 
 
 def _commentary(ctx: Context, ws: str) -> None:
@@ -275,7 +274,7 @@ def _commentary(ctx: Context, ws: str) -> None:
         "development": "Area to develop",
         "exception": "Exception report",
     }
-    latest, earlier = plan.latest_and_earlier(frame)
+    latest, earlier = data.commentary_parts(ctx.snapshot, ws)
     for r in latest.iter_rows(named=True):
         st.markdown(f"**{kinds[r['kind']]}** — {fmt_date(r['written'])}, {md_escape(r['author_role'])}")
         st.markdown(safe_markdown(r["text"]))  # bold, italic, lists and paragraphs only
