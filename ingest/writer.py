@@ -5,7 +5,7 @@ An existing snapshot is never modified. Writing the same as_at again is refused 
 the old folder aside (`<as_at>.replaced-<timestamp>`) and never deletes it; the new manifest names the one it
 replaces. With a signing key, the signed index of published snapshots (`index.json`) is updated in the same step, so
 a moved-aside folder put back is not published. An interrupted write leaves at most a `.tmp-*` folder, which
-`list_snapshots` ignores. Two writers of one date at once: the first to take the lock wins, the other is told and
+`list_snapshots` ignores and the next publish into the folder removes once it has been untouched for an hour. Two writers of one date at once: the first to take the lock wins, the other is told and
 writes nothing.
 
 Putting a snapshot in place is several renames (the old folder aside, the new into place, the signed index over the
@@ -25,6 +25,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -48,6 +49,8 @@ from metrics.snapshot import (
 LOCK_FILE = ".lock"  # in the snapshot folder: one publish at a time into it, whichever process or machine
 JOURNAL = ".publishing.json"  # in the snapshot folder while a snapshot is being put into place
 NO_MANIFEST = "no manifest"
+# A temporary folder untouched this long (seconds) was left by a writer that was stopped: a write takes seconds.
+STALE_TEMPORARY = 3600
 LOG = logging.getLogger(__name__)
 
 
@@ -204,6 +207,7 @@ def _put_in_place(
     new one into place and, with a key, sign the index of published snapshots with it in."""
     as_at = final.name
     _recover(out_root)  # a writer killed while putting a snapshot in place: finish its job first
+    _sweep(out_root, keep=tmp.name)
     if _manifest_state(final) != base:
         raise WriteError(
             f"Snapshot not written: a snapshot for {as_at} was published by someone else a moment ago, while this one "
@@ -259,6 +263,25 @@ def _put_in_place(
     finally:
         if index_tmp is not None:
             index_tmp.unlink(missing_ok=True)
+
+
+def _sweep(out_root: Path, *, keep: str) -> None:
+    """Remove the temporary folders of writers stopped before they took the lock (none of their files changed for
+    STALE_TEMPORARY seconds); a write in progress, this one (`keep`) and anything not named as a writer names its
+    folder are left alone."""
+    now = time.time()
+    for folder in out_root.glob(".tmp-*"):
+        if folder.name == keep or not re.fullmatch(r"\.tmp-[0-9-]+-[0-9a-f]{16}", folder.name):
+            continue
+        try:
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            touched = max([folder.stat().st_mtime, *(f.lstat().st_mtime for f in folder.iterdir())])
+        except OSError:
+            continue
+        if now - touched > STALE_TEMPORARY:
+            shutil.rmtree(folder, ignore_errors=True)
+            LOG.warning("Removed %s, left by a publish stopped %.0f minutes ago", folder, (now - touched) / 60)
 
 
 def _write_journal(out_root: Path, entry: dict) -> None:

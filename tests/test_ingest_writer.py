@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from ingest.__main__ import main as ingest_main
-from ingest.writer import WriteError, write_snapshot
+from ingest.writer import STALE_TEMPORARY, WriteError, write_snapshot
 from metrics.schema import TABLES
 from metrics.snapshot import SnapshotError, list_snapshots, open_snapshot, scan_table, sha256_file
 
@@ -60,6 +61,32 @@ def test_interrupted_write_leaves_nothing(demo_tables, tmp_path, monkeypatch):
         write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-10-31", area=AREA, demo=True)
     assert list(tmp_path.iterdir()) == []
     assert list_snapshots(tmp_path) == []
+
+
+def test_the_next_publish_removes_what_a_stopped_writer_left_an_hour_ago_and_nothing_else(demo_tables, tmp_path):
+    # a writer stopped while writing its tables (before it took the lock) leaves its temporary folder behind
+    stopped = tmp_path / ".tmp-2025-10-31-0123456789abcdef"
+    stopped.mkdir()
+    (stopped / "kpi_values.parquet").write_bytes(b"PAR1")
+    slow = tmp_path / ".tmp-2025-10-31-fedcba9876543210"  # an old folder, but a file written a moment ago: in use
+    slow.mkdir()
+    (slow / "actions.parquet").write_bytes(b"PAR1")
+    other = tmp_path / ".tmp-notes"  # not named as a writer names its folders
+    other.mkdir()
+    long_ago = time.time() - STALE_TEMPORARY - 60
+    for path in (stopped / "kpi_values.parquet", stopped, slow, other):
+        os.utime(path, (long_ago, long_ago))
+    write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-10-31", area=AREA, demo=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".tmp-2025-10-31-fedcba9876543210",
+        ".tmp-notes",
+        "2025-10-31",
+    ]
+    # the same folder written to half an hour ago is still someone's write: kept
+    recent = time.time() - STALE_TEMPORARY / 2
+    os.utime(slow / "actions.parquet", (recent, recent))
+    write_snapshot(demo_tables, out_root=tmp_path, as_at="2025-09-30", area=AREA, demo=True)
+    assert slow.exists()
 
 
 def test_writer_rejects_wrong_schema_listing_every_problem(demo_tables, tmp_path):
@@ -172,7 +199,7 @@ RACER = """
 import json, sys, time
 from pathlib import Path
 import polars as pl
-from ingest.writer import WriteError, write_snapshot
+from ingest.writer import STALE_TEMPORARY, WriteError, write_snapshot
 
 me, other, root, source, sync, rounds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]), Path(sys.argv[5]), int(sys.argv[6])
 tables = {f.stem: pl.read_parquet(f) for f in source.glob("*.parquet")}
