@@ -46,6 +46,10 @@ CHART_FROM = 6  # points: shorter series are given as a table, not a chart
 # The map is drawn 588 px tall and printed 140 mm tall (pack.css img.map): 12 px names print at 12 × 140 / 588 mm,
 # 2.9 mm or 8.1 pt, the smallest size the papers use for text.
 MAP_LABEL_PX = 12
+# Its key stands beside it, drawn at the same scale (pack.css img.key: 240 px printed 57 mm wide), its labels at 16 px:
+# 3.8 mm or 10.8 pt, read at arm's length as the map's names are.
+MAP_KEY_PX = 16
+MAP_KEY_SIZE = (240, 228)  # a column of six classes (five and "c or no data"), 38 px each
 CHART_HEIGHT = 230  # CSS px of an indicator chart drawn 620 wide: printed about 49 mm tall in a half-page column
 Draw = Callable[[alt.TopLevelMixin, int, int], str]  # (chart, width, height) → a reference to the drawn image
 
@@ -300,9 +304,10 @@ def _wards(snap: Snapshot, draw: Draw | None, figures: dict[str, Figure]) -> dic
             label=wards.MEASURE_LABELS["ehcp_caseload"],
             period=month,
             font_size=MAP_LABEL_PX,
+            key_font_size=MAP_KEY_PX,
         )
         figures["ward_map"] = Figure(draw(shown.chart, 528, 588), shown.description, "map")
-        figures["ward_key"] = Figure(draw(key.chart, 528, 52), key.description, "key")
+        figures["ward_key"] = Figure(draw(key.chart, *MAP_KEY_SIZE), key.description, "key")
     return {
         "month": month,
         "sentence": wards.significance_sentence(rates),

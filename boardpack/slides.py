@@ -60,7 +60,10 @@ def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = No
             notes=notes or "No commentary for this workstream in this snapshot.",
         )
     if p.wards:  # always protected
-        d.flow(f"Ward demand, {p.wards['month']:%B %Y}", lambda f: _ward_map(f, p.wards, pictures.get("ward_map")))
+        d.flow(
+            f"Ward demand, {p.wards['month']:%B %Y}",
+            lambda f: _ward_map(f, p.wards, pictures.get("ward_map"), pictures.get("ward_key")),
+        )
         columns = [
             c for c in ("Ward", "Town", "Count", "Rate per 1,000") if p.wards["rows"] and c in p.wards["rows"][0]
         ]
@@ -141,7 +144,12 @@ def _workstream(f: Flow, ws) -> None:
         f.add_notes("Charts: " + " ".join(i.description for i in charted))
 
 
-def _ward_map(f: Flow, wards: dict, picture: tuple[bytes, str] | None) -> None:
+# The map's key, beside the map under its words: drawn 240 px wide with 16 px labels and shown 3.2 inches wide, so its
+# labels are about 15 pt.
+KEY_PX, KEY_SIZE, KEY_WIDTH = 16, (240, 228), int(Inches(3.2))
+
+
+def _ward_map(f: Flow, wards: dict, picture: tuple[bytes, str] | None, key: tuple[bytes, str] | None) -> None:
     right = MARGIN + int(Inches(6.2))
     if picture:
         f.deck.picture(f.slide, *picture, MARGIN, f.y, Inches(5.9), f.room)
@@ -149,6 +157,13 @@ def _ward_map(f: Flow, wards: dict, picture: tuple[bytes, str] | None) -> None:
     width = WIDTH - MARGIN - right
     height = text_height("\n".join(words), width, space=PARAGRAPH_SPACE)
     f.deck.text(f.slide, words, right, f.y, width, height, space=PARAGRAPH_SPACE)
+    if picture and key:
+        title = "Key: " + key[1].removeprefix("Colour key: ")
+        top = f.y + height + int(Inches(0.2))
+        title_height = text_height(title, width, bold=True)
+        f.deck.text(f.slide, [(title, True)], right, top, width, title_height)
+        top += title_height
+        f.deck.picture(f.slide, *key, right, top, KEY_WIDTH, max(0, f.y + f.room - top))
 
 
 def _league(f: Flow, league: dict) -> None:
@@ -201,7 +216,7 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
 
     out = {}
     if pack.wards:  # the papers' map (present.places), drawn to the slide's size so its names fit their wards
-        shown, _ = paper_map_figures(
+        shown, key = paper_map_figures(
             pack.wards["rates"],
             scan_table(snap, "wards").collect(),
             label=ward_metrics.MEASURE_LABELS["ehcp_caseload"],
@@ -209,8 +224,12 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
             font_size=11,
             min_font=9,
             size=(440, 500),
+            key_font_size=KEY_PX,
         )
         out["ward_map"] = (vlc.vegalite_to_png(shown.spec(), scale=2), shown.description)
+        spec = key.spec()
+        spec.update(width=KEY_SIZE[0], height=KEY_SIZE[1], autosize={"type": "fit", "contains": "padding"})
+        out["ward_key"] = (vlc.vegalite_to_png(spec, scale=2), key.description)
     grid = plan.risk_grid(scan_table(snap, "risks")).collect()
     alt_text = plan.describe_grid(grid)
     # type half as large again as the app's: the grid is shown about 7 inches wide, its labels then about 13 pt

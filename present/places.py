@@ -167,10 +167,11 @@ def paper_map_figures(
     font_size: float,
     min_font: float | None = None,
     size: tuple[int, int] = (520, 560),
+    key_font_size: float = 12,
 ) -> tuple[Figure, Figure]:
     """The ward map for the papers (no tooltip or selection: a picture) shaded by rate in the app's classes, within
     `size` (width, height in px), names at `font_size` down to `min_font` (by default no smaller), and its colour
-    key."""
+    key: a column of swatches labelled at `key_font_size` px, to stand beside the map as the board screen's does."""
     from charts import wards as wc
     from metrics import wards
 
@@ -188,7 +189,13 @@ def paper_map_figures(
         max_width_px=size[0],
         height_px=size[1],
     )
-    key = wc.legend(breaks, title=f"{label} per 1,000", no_data=rows["shade"].is_null().any())
+    key = wc.legend(
+        breaks,
+        title=f"{label} per 1,000",
+        no_data=rows["shade"].is_null().any(),
+        font_scale=key_font_size / 12,
+        vertical=True,
+    )
     return Figure(chart, text), Figure(key, f"Colour key: {label} per 1,000")
 
 

@@ -312,3 +312,25 @@ def test_every_ward_is_named_inside_its_own_ward_on_the_papers_map(demo_root):
     assert len(named) == 17
     assert min(r["label_size"] for r in named.values()) >= model.MAP_LABEL_PX
     assert named["Radcliffe North & Ainsworth"]["label"].count("\n") >= 1  # a long name broken to fit its ward
+
+
+def test_the_papers_map_key_is_a_column_beside_the_map_in_type_read_at_arms_length(demo_root):
+    """The key stands beside the map, as on the board screen, not in a strip beneath it whose labels printed at about
+    6 points: its labels are drawn at MAP_KEY_PX and printed at 10 points or more."""
+    from pathlib import Path
+
+    from boardpack import model, render
+
+    charts = []
+    snap = open_snapshot(demo_root / "2025-10-31")
+    built = model.build(snap, None, draw=lambda c, w, h: charts.append((c, w)) or f"c{len(charts)}")
+    key, drawn_width = charts[int(built.figures["ward_key"].ref[1:]) - 1]
+    axis = key.to_dict()["encoding"]["y"]["axis"]  # the classes run down the page, their labels to the right
+    assert axis["orient"] == "right" and axis["labelFontSize"] == model.MAP_KEY_PX
+    css = (Path(model.__file__).parent / "pack.css").read_text()
+    printed_mm = float(re.search(r"img\.key \{[^}]*width: ([\d.]+)mm", css).group(1))
+    assert model.MAP_KEY_PX * printed_mm / drawn_width / 25.4 * 72 >= 10  # points
+    html = render(built)
+    at = html.index('<img class="map"')
+    assert html.index('<div class="map-key"><p class="key-title">Key: EHC plans per 1,000</p>') > at
+    assert re.search(r"img\.map \{[^}]*display: inline-block", css)  # the key's block stands beside it

@@ -171,7 +171,7 @@ def test_every_picture_has_alt_text(deck):
                 pictures += 1
                 descr = re.search(r'<p:cNvPr [^>]*descr="([^"]+)"', pic)
                 assert descr and len(descr.group(1)) > 20, name
-        assert pictures == 2  # the ward map and the risk grid
+        assert pictures == 3  # the ward map, its key and the risk grid
 
 
 def test_the_notes_hold_the_latest_commentary(prs, demo_root):
@@ -551,3 +551,20 @@ def test_empty_tables_and_overlong_text_still_fit(pack):
     assert "No actions in the tracker." in all_text(titled(prs, "Action tracker")[0])
     assert "No risks in the register." in all_text(titled(prs, "Risk register")[0])
     test_every_shape_lies_inside_the_slide_and_above_the_footer(prs)
+
+
+def test_the_ward_map_has_its_key_beside_it_in_type_read_from_the_back_of_the_room(prs):
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.util import Emu
+
+    from boardpack.slides import KEY_PX, KEY_SIZE
+
+    slide = next(s for s in prs.slides if all_text(s).startswith("Ward demand, "))
+    pictures = [p for p in slide.shapes if p.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    alts = [p._element.nvPicPr.cNvPr.get("descr") for p in pictures]
+    the_map = pictures[next(i for i, a in enumerate(alts) if a.startswith("Map of wards"))]
+    key = pictures[alts.index("Colour key: EHC plans per 1,000")]
+    assert key.left >= the_map.left + the_map.width  # beside the map, not over it
+    assert key.top + key.height <= prs.slide_height
+    assert "Key: EHC plans per 1,000" in all_text(slide)
+    assert KEY_PX * Emu(key.width).pt / KEY_SIZE[0] >= 14  # its labels, in points as shown
