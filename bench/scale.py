@@ -63,6 +63,14 @@ class AppServer:
             pass
         return float("nan")
 
+    def cpu_seconds(self) -> float:
+        """The processor time (user and system) the process has used so far, in seconds (NaN once it has gone)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
     def kill(self) -> None:
         """Stopped outright (SIGKILL), as a machine that fails: no goodbye to any session."""
         self.proc.send_signal(signal.SIGKILL)
@@ -298,6 +306,7 @@ class Load:
     peak_rss_mb: dict[str, float]
     placed: dict[str, int]  # server → sessions the proxy put there
     failures: list[str] = field(default_factory=list)
+    server_cpu_s: float = float("nan")  # the servers' processor time during the load, all together
 
     @property
     def per_second(self) -> float:
@@ -342,9 +351,11 @@ async def _paging(port: int, sessions: int, passes: int, query: str, pins: list[
 
 def load(c: Cluster, sessions: int, passes: int = 2, query: str = "") -> Load:
     """`sessions` sessions at once through the proxy, each paging through every page `passes` times."""
+    cpu = sum(s.cpu_seconds() for s in c.servers)
     t0 = time.perf_counter()
     times, errors, failures, placed = asyncio.run(_paging(c.port, sessions, passes, query))
     seconds = time.perf_counter() - t0
+    cpu = sum(s.cpu_seconds() for s in c.servers) - cpu
     where: dict[str, int] = {s.name: 0 for s in c.servers}
     for s in placed:
         where[s.server] = where.get(s.server, 0) + 1
@@ -359,6 +370,7 @@ def load(c: Cluster, sessions: int, passes: int = 2, query: str = "") -> Load:
         {s.name: s.peak_rss_mb() for s in c.servers},
         where,
         failures,
+        cpu,
     )
 
 
@@ -490,7 +502,8 @@ def scale(counts: tuple[int, ...] = (20, 50, 100), servers: tuple[int, ...] = (1
                     f"  [load average {os.getloadavg()[0]:.1f}] "
                     f"{n} server{'s' if n > 1 else ''}, {sessions:>3} sessions: {result.runs:>5} page runs in "
                     f"{result.seconds:5.1f} s ({result.per_second:5.1f} runs/s); median {result.median_ms:,.0f} ms, "
-                    f"p95 {result.p95_ms:,.0f} ms; {result.errors} errors; peak memory {rss}; sessions placed: {where}",
+                    f"p95 {result.p95_ms:,.0f} ms; {result.errors} errors; peak memory {rss}; sessions placed: {where}; "
+                    f"servers' processor time {1000 * result.server_cpu_s / max(result.runs, 1):.1f} ms a page run",
                     flush=True,
                 )
                 for failure in result.failures[:5]:
