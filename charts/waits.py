@@ -39,7 +39,18 @@ def heat(cells: pl.DataFrame, *, area: str, font_scale: float = 1.0, description
             },
         ),
     )
-    y = alt.Y("service_name:N", title=None, axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=260))
+    # a long service name goes on two lines, broken before its bracket ("Child and adolescent mental health services"
+    # / "(CAMHS), Jun 2025"), so the month each row is for is never cut off; the expression reads only the label
+    two_lines = (
+        "indexof(datum.label, ' (') > 0 && length(datum.label) > 36 ? "
+        "[slice(datum.label, 0, indexof(datum.label, ' (')), slice(datum.label, indexof(datum.label, ' (') + 1)] "
+        ": datum.label"
+    )
+    y = alt.Y(
+        "service_name:N",
+        title=None,
+        axis=alt.Axis(labelFontSize=12 * font_scale, labelLimit=260 * font_scale, labelExpr=two_lines),
+    )
     base = alt.Chart(data).encode(x=x, y=y)
     tooltip = [
         alt.Tooltip("area_name:N", title="Locality"),

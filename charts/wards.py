@@ -13,12 +13,15 @@ from charts.palette import CATEGORICAL, DARK_BLUE, DARK_GREY, FOCUS_REST, INK, O
 NO_DATA = "#E0E0E0"
 
 
-def class_of(value: float | None, breaks: list[float]) -> int | None:
-    """Index of the class a value falls in (values up to and including a break belong to it)."""
+def class_of(value: float | None, breaks: list[float], decimals: int = 1) -> int | None:
+    """Index of the class a value falls in, judged on the value as shown (to `decimals` places, as the key's bounds
+    and the tables give it): values up to and including a break belong to it. A ward shown as 40.4 is in the class
+    "up to 40.4", even when its rate is 40.43."""
     if value is None:
         return None
+    shown = float(f"{value:.{decimals}f}")
     for i, b in enumerate(breaks):
-        if value <= b + 1e-9:
+        if shown <= b + 1e-9:
             return i
     return len(breaks) - 1
 
@@ -46,9 +49,10 @@ def legend(
     colours = class_colours(len(breaks))
     colours = colours[::-1] if reverse else colours
     lows = [None, *breaks[:-1]] if breaks else []
+    step = 10.0**-decimals  # a class starts one shown step above the one before ends: no value is in two labels
     labels = []
     for lo, hi in zip(lows, breaks, strict=True):
-        labels.append(f"up to {hi:.{decimals}f}" if lo is None else f"{lo:.{decimals}f} to {hi:.{decimals}f}")
+        labels.append(f"up to {hi:.{decimals}f}" if lo is None else f"{lo + step:.{decimals}f} to {hi:.{decimals}f}")
     if no_data:
         labels.append("c or no data")
         colours = [*colours, NO_DATA]

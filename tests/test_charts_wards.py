@@ -79,3 +79,43 @@ def test_an_indicator_chart_has_one_legend_for_its_comparators():
         if "color" in layer.get("encoding", {}) and layer["encoding"]["color"].get("field") == "area_name"
     ]
     assert len(legends) == 2 and sum(c.get("legend", {}) is not None for c in legends) == 1
+
+
+def test_a_ward_is_coloured_in_the_class_its_shown_rate_falls_in_and_no_label_overlaps_the_next():
+    """The key's bounds are given to one decimal place, as the tables give each ward's rate: a rate of 40.43, shown
+    as 40.4, is in the class "27.1 to 40.4", not the next (which begins at 40.5); 63.63, shown as 63.6, likewise."""
+    from charts.wards import class_of, legend
+    from metrics.wards import class_breaks
+
+    rates = [20.0, 27.0, 33.3, 40.43, 45.0, 53.9, 58.0, 63.63, 70.0, 73.66]
+    breaks = class_breaks(rates)
+    assert breaks == [27.0, 40.4, 53.9, 63.6, 73.7]
+    assert [class_of(r, breaks) for r in rates] == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert class_of(40.45, breaks) == 2  # shown as 40.5: the next class
+    spec = legend(breaks, title="EHC plans per 1,000").to_dict()
+    labels = spec["encoding"]["x"]["sort"]
+    assert labels == ["up to 27.0", "27.1 to 40.4", "40.5 to 53.9", "54.0 to 63.6", "63.7 to 73.7"]
+
+
+def test_a_long_service_name_in_the_heat_table_goes_on_two_lines_and_keeps_its_month():
+    """The papers' heat table cut "Child and adolescent mental health services (CAMHS), Jun 2025" short at the
+    bracket, hiding the one month that differed from the others'; it is now broken onto two lines, whole."""
+    from charts.waits import heat
+
+    cells = pl.DataFrame(
+        {
+            "service_name": [
+                "Child and adolescent mental health services (CAMHS), Jun 2025",
+                "Physiotherapy, Jul 2025",
+            ],
+            "area_name": ["Bury", "Bury"],
+            "label": ["69%\n8th", "71%\n7th"],
+            "quarter": [3, 3],
+        },
+        schema_overrides={"quarter": pl.Int8},
+    )
+    spec = heat(cells, area="Bury").to_dict()
+    spec["width"] = 500  # "container" in the app and the papers: a width of its own here
+    svg = vlc.vegalite_to_svg(spec)
+    assert ">Child and adolescent mental health services<" in svg and ">(CAMHS), Jun 2025<" in svg
+    assert ">Physiotherapy, Jul 2025<" in svg and "…" not in svg
