@@ -36,7 +36,7 @@ from metrics.formatting import (
 from metrics.schema import WORKSTREAMS
 from metrics.snapshot import Snapshot, scan_table
 from present.changes import change_sections
-from present.figures import indicator_figure, risk_figure
+from present.figures import draws_comparators, indicator_figure, risk_figure
 from present.places import area_rates_display, paper_map_figures
 from present.tables import actions_display, paper_columns, risks_display, series_display, summary_display
 from present.waits import heat_figure, league_display
@@ -205,7 +205,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
                         line_key=line_key(
                             spc=k["variation"] != "none",
                             target=k["target"] is not None,
-                            comparators=bool(comps.height),
+                            comparators=bool(comps.height) and draws_comparators(k["unit"]),
                             rolling=k.get("no_spc") == "rolling",
                         ),
                     )

@@ -44,6 +44,7 @@ from boardpack.slide_text import (
 )
 from metrics.disclosure import LEGEND
 from metrics.formatting import UNIT_WORDS, fmt_date, short_period_label
+from present.figures import draws_comparators
 
 
 class _TextOnlyWorkbookWriter(CategoryWorkbookWriter):
@@ -494,7 +495,7 @@ def chart_series(ind: Indicator, area: str) -> list[tuple[str, list, tuple]]:
     out = [(area, ind.values, AREA_STYLE)]
     if ind.target_value is not None:
         out.append(("Target", [ind.target_value] * len(ind.periods), TARGET_STYLE))
-    if ind.unit != "count":
+    if draws_comparators(ind.unit):
         shown = [(n, v) for n, v in ind.comparators.items() if any(x is not None for x in v)]
         out += [(n, v, COMPARATOR_STYLES[k % len(COMPARATOR_STYLES)]) for k, (n, v) in enumerate(shown)]
     return out

@@ -38,6 +38,12 @@ class Figure:
         return stamped_csv(self.table, as_at=as_at, demo=demo, source=source)
 
 
+def draws_comparators(unit: str) -> bool:
+    """Whether an indicator's chart draws its comparators' lines (England's, the region's): not for a count, where
+    England's hundreds of thousands would flatten the area's line onto the axis. Its table twin gives them all."""
+    return unit != "count"
+
+
 def indicator_figure(
     result: pl.DataFrame, comparators: pl.DataFrame, kpi: dict, *, board: bool = False, height: int | None = None
 ) -> Figure:
@@ -52,7 +58,7 @@ def indicator_figure(
         unit=kpi["unit"],
         decimals=kpi["decimals"],
         target=kpi["target"],
-        comparators=comparators if comparators.height else None,
+        comparators=comparators if comparators.height and draws_comparators(kpi["unit"]) else None,
         description=text,
         height=height or (380 if board else 300),
         font_scale=BOARD_SCALE if board else 1.0,

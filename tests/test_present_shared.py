@@ -105,3 +105,30 @@ def test_the_papers_ward_map_and_heat_table_are_the_apps(pack):
     assert heat.alt.startswith("Per cent waiting under 18 weeks and rank for each service and locality")
     heat_spec = charts[int(heat.ref.removeprefix("chart-")) - 1].to_dict()
     assert heat_spec["description"] == heat.alt
+
+
+def test_a_counts_chart_leaves_out_englands_line_which_would_flatten_the_areas_and_its_table_keeps_it(demo_root):
+    """England's active EHC plans (hundreds of thousands) on Bury's axis (a few thousand) drew Bury's line along the
+    bottom; a count's chart draws the area alone, in the app and the papers, while its table still gives England's."""
+    from metrics import series
+    from metrics.areas import setup_of
+    from metrics.kpi import catalogue_row
+    from metrics.snapshot import scan_table
+    from present.figures import indicator_figure
+
+    snap = open_snapshot(demo_root / "2025-10-31")
+    names = setup_of(snap.manifest).comparator_names()
+    values = scan_table(snap, "kpi_values")
+
+    def figure(kpi_id):
+        kpi = catalogue_row(scan_table(snap, "kpi_catalogue"), kpi_id)
+        result = series.indicator_series(values, kpi, area_code=snap.la_code, phase="all").collect()
+        comps = series.comparator_series(values, kpi_id, names).collect()
+        return result, comps, indicator_figure(result, comps, kpi)
+
+    result, comps, count = figure("ehcp_caseload")
+    england = comps.filter(pl.col("area_name") == "England")["value"].drop_nulls()
+    assert england.min() > 100 * result["value"].max()  # why England is left off a count's chart
+    assert "England" not in str(count.spec()) and "England" in count.table.columns
+    _, _, share = figure("ehcp_20wk_pct")  # a percentage: England's line is drawn
+    assert "England" in str(share.spec()) and "England" in share.table.columns

@@ -31,6 +31,7 @@ from metrics.formatting import (
 from metrics.kpi import of_theme
 from metrics.schema import PHASE_LABELS, WORKSTREAMS
 from metrics.spc import MIN_POINTS
+from present.figures import draws_comparators
 from ui import data
 from ui.badges import badge_line
 from ui.components import chart_or_table, compact_table, download_csv, empty_state, page_header, show_table
@@ -220,7 +221,7 @@ def _chart(ctx: Context, kpi: dict, description: str) -> None:
         key=f"chart-{kpi['kpi_id']}",
     )
     st.caption(md_escape(description))
-    comparators = data.comparators(ctx.snapshot, kpi["kpi_id"]).height > 0
+    comparators = draws_comparators(kpi["unit"]) and data.comparators(ctx.snapshot, kpi["kpi_id"]).height > 0
     st.caption(
         line_key(
             spc=kpi["variation"] != "none",
