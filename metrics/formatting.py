@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from metrics.schema import PLAN_WORKSTREAMS
 
@@ -271,9 +272,12 @@ def change_badge(delta: float, polarity: str, decimals: int, unit: str, compare_
 
 
 def points(delta: float, decimals: int, unit: str) -> str:
-    """A signed change with its unit: "+3 points", "+1 point", "−2.0", "+0.3"."""
+    """A signed change with its unit: "+3 points", "+1 point", "−2.0", "+0.3". Halves round away from zero: a change
+    of half a display unit is one an arrow shows (METHODS §5), so it reads "+1 point", never "▲ +0 points"."""
     sign = "+" if delta >= 0 else "−"
-    n = fmt_number(abs(delta), decimals)
+    # to nine places first, as the arrow's own test allows for floating-point error (86.3 − 85.8 is 0.4999…)
+    shown = Decimal(f"{abs(delta):.9f}").quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    n = fmt_number(float(shown), decimals)
     if unit == "percent":
         return f"{sign}{n} {'point' if n == '1' else 'points'}"
     return f"{sign}{n}"

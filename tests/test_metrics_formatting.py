@@ -94,3 +94,30 @@ def test_fmt_change_short_leaves_out_the_new_period_its_table_shows_beside_it():
 )
 def test_plural(count, one, many, expected):
     assert plural(count, one, many) == expected
+
+
+@pytest.mark.parametrize(
+    ("delta", "decimals", "unit", "shown"),
+    [
+        (0.5, 0, "percent", "+1 point"),  # half a display unit: an arrow, so never "+0"
+        (-0.5, 0, "percent", "−1 point"),
+        (86.3 - 85.8, 0, "percent", "+1 point"),  # 0.4999… in floating point: still the half it is
+        (0.05, 1, "rate_per_1000", "+0.1"),
+        (2.0, 1, "percent", "+2.0 points"),
+        (-1234.5, 0, "count", "−1,235"),
+    ],
+)
+def test_a_change_of_half_a_display_unit_shows_as_one_unit_with_its_arrow(delta, decimals, unit, shown):
+    from metrics.formatting import change_arrow, points
+
+    assert points(delta, decimals, unit) == shown
+    assert change_arrow(delta, decimals) in "▲▼"  # METHODS §5: ► only below half a display unit
+
+
+def test_a_new_period_half_a_point_up_reads_up_one_point_and_just_under_reads_no_change():
+    assert (
+        fmt_change(86.5, 86.0, "Sep 2025", "Aug 2025", "percent", 0) == "New period: Sep 2025 (▲ +1 point on Aug 2025)"
+    )
+    assert (
+        fmt_change(86.4, 86.0, "Sep 2025", "Aug 2025", "percent", 0) == "New period: Sep 2025 (no change on Aug 2025)"
+    )
