@@ -76,11 +76,15 @@ def key_messages(summary: pl.DataFrame, ratings: pl.DataFrame | None, compare_la
     """The exceptions in sentences, worst first, opened by a count (the pack's and slides' first page)."""
     found = exceptions(summary, ratings)
     n = {k: int(found[k].sum()) for k in ("red", "concern", "fails", "changed")}
+    if not compare_label:
+        n["changed"] = 0
     total = summary.height
     head = (
         f"{found.height} of {total} indicators need the board's attention: {n['red']} Red, {n['concern']} with a "
         f"special-cause concern, {n['fails']} that will consistently fail their target"
         + (f", {n['changed']} whose RAG changed since {compare_label}" if compare_label else "")
+        # the groups add up to more than the indicators when one is in two: said, so nobody adds them up
+        + (" (an indicator can be in more than one of these)" if sum(n.values()) > found.height else "")
         + "."
         if found.height
         else f"None of the {total} indicators is Red, in special-cause concern or failing its target"

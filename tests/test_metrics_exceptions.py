@@ -87,9 +87,16 @@ def test_key_messages_open_with_the_count():
     messages = key_messages(summary(), ratings(), "30 September 2025")
     assert messages[0] == (
         "4 of 6 indicators need the board's attention: 1 Red, 1 with a special-cause concern, 2 that will "
-        "consistently fail their target, 2 whose RAG changed since 30 September 2025."
+        "consistently fail their target, 2 whose RAG changed since 30 September 2025 (an indicator can be in more "
+        "than one of these)."
     )
     assert len(messages) == 5
+    # where each indicator is in one group only, the groups add up to the indicators: nothing to warn of
+    apart = key_messages(summary().filter(pl.col("kpi_id").is_in(["c", "d"])), None, None)[0]
+    assert apart == (
+        "2 of 2 indicators need the board's attention: 0 Red, 1 with a special-cause concern, 1 that will "
+        "consistently fail their target."
+    )
     calm = summary().filter(pl.col("kpi_id").is_in(["a", "e"]))
     assert key_messages(calm, None, None) == [
         "None of the 2 indicators is Red, in special-cause concern or failing its target."
