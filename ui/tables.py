@@ -68,7 +68,7 @@ SUMMARY_GRID = {
 def summary_grid(table: pl.DataFrame, since: str | None) -> tuple[pl.DataFrame, dict, list[str]]:
     """The Summary display table (present.tables.summary_display, short SPC words) as the officer's grid shows it:
     the frame, each column's configuration (SUMMARY_GRID) and their order. The theme is a link to its page; `since`
-    names the snapshot compared with ("30 Sep 2025")."""
+    names the snapshot compared with ("30 Sep 2025"), which heads the change column ("Since 30 Sep")."""
     shown, rag = rag_pills(table, width=SUMMARY_GRID["RAG"][1])
     config = {}
     for column, (label, width, help_) in SUMMARY_GRID.items():
@@ -79,7 +79,8 @@ def summary_grid(table: pl.DataFrame, since: str | None) -> tuple[pl.DataFrame, 
         elif column == "Last 24 periods":
             config[column] = st.column_config.LineChartColumn(label, width=width, help=help_)
         else:
-            if column == "Since compare snapshot" and since:
+            if column == "Since compare snapshot" and since:  # the day and month head it; the help adds the year
+                label = "Since " + " ".join(since.split()[:2])
                 help_ = f"The change since the snapshot of {since}"
             config[column] = st.column_config.TextColumn(label, width=width, help=help_)
     return shown, config, list(SUMMARY_GRID)

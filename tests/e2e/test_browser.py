@@ -283,7 +283,8 @@ def test_officer_summary_grid_fits_1600_px_with_no_value_cut_short(server, page)
     found = page.evaluate(GRID_ROWS, SUMMARY_ROW_HEIGHT)
     scroll_width, client_width = found["scroll"]
     assert scroll_width <= client_width, f"the grid scrolls across: {scroll_width} px of columns in {client_width}"
-    labels = [label for label, _, _ in SUMMARY_GRID.values()]
+    # the change column is headed by the compare snapshot's day and month (the demo's: 30 September 2025)
+    labels = [label if label != "Since" else "Since 30 Sep" for label, _, _ in SUMMARY_GRID.values()]
     assert found["headers"] == labels
     # every indicator was read, not just the first screen: as many rows as the counts above the grid give ("12 of 55")
     total = int(page.locator('[data-testid="stMetricValue"]').first.inner_text().split(" of ")[1])
