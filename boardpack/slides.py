@@ -129,15 +129,19 @@ def _since(f: Flow, since: dict) -> None:
         f.table(rows, list(rows[0]) if rows else [], heading=title, colour="")
 
 
+CHART_FIRST = {"Red": 0, "Amber": 1}  # which of a workstream's indicators its slide charts, by RAG word
+
+
 def _workstream(f: Flow, ws) -> None:
-    """A workstream's indicators, then the two with the longest series as charts (the room left, or a slide)."""
+    """A workstream's indicators, then two of them as charts (the room left, or a slide): the Red ones first, then
+    Amber, then the rest, and among those the longest series: the charts go to what the board most needs to see."""
     f.table(
         [{"Indicator": i.title, "Latest": i.latest, "Target": i.target, "RAG": i.rag} for i in ws.indicators],
         ["Indicator", "Latest", "Target", "RAG"],
     )
     charted = sorted(
         (i for i in ws.indicators if sum(v is not None for v in i.values) >= 2),
-        key=lambda i: -sum(v is not None for v in i.values),
+        key=lambda i: (CHART_FIRST.get(i.rag, len(CHART_FIRST)), -sum(v is not None for v in i.values)),
     )[:2]
     if charted:
         f.block(CHART_MIN, chart_pair(f.deck, charted))

@@ -568,3 +568,20 @@ def test_the_ward_map_has_its_key_beside_it_in_type_read_from_the_back_of_the_ro
     assert key.top + key.height <= prs.slide_height
     assert "Key: EHC plans per 1,000" in all_text(slide)
     assert KEY_PX * Emu(key.width).pt / KEY_SIZE[0] >= 14  # its labels, in points as shown
+
+
+def test_a_workstreams_charts_go_to_its_red_indicators_first(prs, pack):
+    """Each workstream's slide charts two of its indicators: its Red ones before any other, then Amber, then the
+    longest series (slide 23 of the demo deck once charted community paediatrics and occupational therapy while three
+    Red services went without)."""
+    charted = {s.name.removeprefix("Chart: ") for slide in prs.slides for s in slide.shapes if s.has_chart}
+    checked = 0
+    for ws in pack.workstreams:
+        drawable = [i for i in ws.indicators if sum(v is not None for v in i.values) >= 2]
+        red = [i.title for i in drawable if i.rag == "Red"]
+        shown = [i.title for i in drawable if i.title in charted]
+        assert len(shown) == min(2, len(drawable)), ws.title
+        if red:
+            assert sum(t in red for t in shown) == min(2, len(red)), ws.title
+            checked += 1
+    assert checked >= 2  # the demo has workstreams with Red indicators
