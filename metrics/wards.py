@@ -179,14 +179,18 @@ def map_breaks(rates: pl.DataFrame, shade: str) -> list[float]:
 
 
 def significance_sentence(rates: pl.DataFrame, *, area_word: str = "ward", name: str = "ward_name") -> str:
-    """Which areas' 95% intervals lie wholly above the borough rate, in one sentence."""
+    """Which areas' 95% intervals lie wholly above the borough rate, in one sentence that gives the rate."""
+    from metrics.formatting import fmt_value
+
     above = rates.filter(pl.col("vs_borough") == "higher").sort("rate", descending=True)[name].to_list()
     below = rates.filter(pl.col("vs_borough") == "lower").height
+    borough = rates["borough_rate"].drop_nulls() if "borough_rate" in rates.columns else []
+    of = f" of {fmt_value(borough[0], 'rate_per_1000', 1)}" if len(borough) else ""
     if not above:
-        text = f"No {area_word} is significantly above the borough rate"
+        text = f"No {area_word} is significantly above the borough rate{of}"
     else:
         plural = area_word if len(above) == 1 else f"{area_word}s"
-        text = f"{len(above)} {plural} significantly above the borough rate: {', '.join(above)}"
+        text = f"{len(above)} {plural} significantly above the borough rate{of}: {', '.join(above)}"
     return text + f"; {below} significantly below (95% intervals)."
 
 

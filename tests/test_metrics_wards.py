@@ -99,8 +99,8 @@ def test_ward_trend_has_each_phase_and_all():
 def test_significance_sentence():
     got = ward_rates(demand(), WARDS, period_end=D2, measure="ehcp_caseload").collect()
     assert (
-        significance_sentence(got) == "1 ward significantly above the borough rate: One; 2 significantly below "
-        "(95% intervals)."
+        significance_sentence(got) == "1 ward significantly above the borough rate of 21.7 per 1,000: One; 2 "
+        "significantly below (95% intervals)."  # 130 plans among 6,000 children
     )
 
 
