@@ -506,7 +506,10 @@ def chart_heading(ind: Indicator, area: str) -> str:
     shown (the axis gives only the month); and whose line it is when there is no key to say so."""
     rolling = bool(ind.periods) and all(p.startswith(ROLLING) for p in ind.periods)
     notes = (["rolling 12 months"] if rolling else []) + ([area] if len(chart_series(ind, area)) == 1 else [])
-    return ind.title + (f" ({', '.join(notes)})" if notes else "")
+    if not notes:
+        return ind.title
+    # never two brackets running: "Active EHC plans in January (DfE), Bury", not "… (DfE) (Bury)"
+    return ind.title + (f", {', '.join(notes)}" if ind.title.endswith(")") else f" ({', '.join(notes)})")
 
 
 def chart_pair(deck: Deck, indicators: list[Indicator]):

@@ -36,6 +36,7 @@ from boardpack.slide_text import (
 )
 from metrics.formatting import fmt_date
 from metrics.waits import SERVICE_NAMES
+from metrics.wards import MEASURE_LABELS
 
 
 def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = None) -> bytes:
@@ -67,7 +68,7 @@ def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = No
         columns = [
             c for c in ("Ward", "Town", "Count", "Rate per 1,000") if p.wards["rows"] and c in p.wards["rows"][0]
         ]
-        d.flow("Ward demand: every ward (protected)", lambda f: f.table(p.wards["rows"], columns))
+        d.flow("Ward demand: every ward, protected", lambda f: f.table(p.wards["rows"], columns))
     for league in p.waits:
         service = SERVICE_NAMES.get(league["service"], league["service"])
         title = f"Waiting times: {service}, {league['month']:%B %Y}"
@@ -162,7 +163,8 @@ def _ward_map(f: Flow, wards: dict, picture: tuple[bytes, str] | None, key: tupl
     height = text_height("\n".join(words), width, space=PARAGRAPH_SPACE)
     f.deck.text(f.slide, words, right, f.y, width, height, space=PARAGRAPH_SPACE)
     if picture and key:
-        title = "Key: " + key[1].removeprefix("Colour key: ")
+        # the slide's title gives the month, and the key's alternative text says how the classes are made
+        title = f"Key: {MEASURE_LABELS['ehcp_caseload']} per 1,000 children and young people"
         top = f.y + height + int(Inches(0.2))
         title_height = text_height(title, width, bold=True)
         f.deck.text(f.slide, [(title, True)], right, top, width, title_height)

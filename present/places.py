@@ -196,7 +196,8 @@ def paper_map_figures(
         font_scale=key_font_size / 12,
         vertical=True,
     )
-    return Figure(chart, text), Figure(key, f"Colour key: {label} per 1,000")
+    what = f"{label} per 1,000 children and young people, {period:%B %Y}"
+    return Figure(chart, text), Figure(key, f"Colour key: {what} (classes of about equal numbers of wards)")
 
 
 def _scale(board: bool) -> float:

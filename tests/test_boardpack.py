@@ -332,5 +332,17 @@ def test_the_papers_map_key_is_a_column_beside_the_map_in_type_read_at_arms_leng
     assert model.MAP_KEY_PX * printed_mm / drawn_width / 25.4 * 72 >= 10  # points
     html = render(built)
     at = html.index('<img class="map"')
-    assert html.index('<div class="map-key"><p class="key-title">Key: EHC plans per 1,000</p>') > at
+    key_title = "Key: EHC plans per 1,000 children and young people, September 2025 (classes of about equal numbers"
+    assert html.index(f'<div class="map-key"><p class="key-title">{key_title}') > at
     assert re.search(r"img\.map \{[^}]*display: inline-block", css)  # the key's block stands beside it
+
+
+def test_the_map_and_its_key_print_on_one_page_beside_the_key_title(pack):
+    """The key's block is given a width, so its title wraps beside the map: once it ran wider than the room left and
+    the key was pushed onto a page of its own."""
+    wanted = ("Map of wards", "Colour key")
+    pages = {
+        alt.split(" ")[0]: page for tag, page, alt in structure(pack) if tag == "/Figure" and alt.startswith(wanted)
+    }
+    assert pages["Map"] == pages["Colour"] is not None  # the figures' pages, as the tagged PDF records them
+    assert "Key: EHC plans per 1,000" in pack.pages[pages["Map"] - 1].extract_text()

@@ -563,10 +563,10 @@ def test_the_ward_map_has_its_key_beside_it_in_type_read_from_the_back_of_the_ro
     pictures = [p for p in slide.shapes if p.shape_type == MSO_SHAPE_TYPE.PICTURE]
     alts = [p._element.nvPicPr.cNvPr.get("descr") for p in pictures]
     the_map = pictures[next(i for i, a in enumerate(alts) if a.startswith("Map of wards"))]
-    key = pictures[alts.index("Colour key: EHC plans per 1,000")]
+    key = pictures[next(i for i, a in enumerate(alts) if a.startswith("Colour key: EHC plans per 1,000 children"))]
     assert key.left >= the_map.left + the_map.width  # beside the map, not over it
     assert key.top + key.height <= prs.slide_height
-    assert "Key: EHC plans per 1,000" in all_text(slide)
+    assert "Key: EHC plans per 1,000 children and young people" in all_text(slide)
     assert KEY_PX * Emu(key.width).pt / KEY_SIZE[0] >= 14  # its labels, in points as shown
 
 
@@ -585,3 +585,23 @@ def test_a_workstreams_charts_go_to_its_red_indicators_first(prs, pack):
             assert sum(t in red for t in shown) == min(2, len(red)), ws.title
             checked += 1
     assert checked >= 2  # the demo has workstreams with Red indicators
+
+
+def test_no_slide_title_or_chart_heading_runs_two_brackets_together(prs):
+    """'Active EHC plans in January (DfE) (Bury)' and 'Ward demand: every ward (protected) (1 of 2)' read as typing
+    slips; a heading that already ends in a bracket takes its note after a comma."""
+    texts = [s.text_frame.text for slide in prs.slides for s in slide.shapes if s.has_text_frame]
+    assert not [t for t in texts if re.search(r"\) \(", t)]
+
+
+def test_a_chart_heading_ending_in_a_bracket_takes_whose_line_it_is_after_a_comma(pack):
+    from dataclasses import replace
+
+    from boardpack.slide_layout import chart_heading
+
+    one = next(i for ws in pack.workstreams for i in ws.indicators if i.unit == "count")
+    alone = replace(one, title="Active EHC plans in January (DfE)", target_value=None)  # one line: the area's
+    assert chart_heading(alone, "Bury") == "Active EHC plans in January (DfE), Bury"
+    assert chart_heading(replace(alone, title="Children in alternative provision"), "Bury") == (
+        "Children in alternative provision (Bury)"
+    )
