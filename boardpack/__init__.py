@@ -33,6 +33,7 @@ from boardpack import model
 from metrics.disclosure import LEGEND
 from metrics.formatting import fmt_date
 from metrics.snapshot import Snapshot, configured_key, open_snapshot
+from present.words import abbreviations
 
 SCALE = 1.25  # chart pixels per CSS pixel (boardpack/draw.py): exact in binary, so sizes are whole pixels
 PLACEHOLDER = "chart:"  # an image's source until its chart is drawn
@@ -362,21 +363,27 @@ def contents(pack: model.Pack) -> list[tuple[str, str]]:
         ("wards", "Ward demand"),
         ("waits", pack.waits_title),
         ("plan", "Risks and actions"),
-        ("appendix", "Appendix: sources, definitions and methods"),
+        ("appendix", "Appendix: abbreviations, sources, definitions and methods"),
     ]
 
 
 def render(pack: model.Pack, flow: frozenset[str] = frozenset()) -> str:
     """The pack model as the pack's HTML: one Jinja2 template per section (boardpack/templates/), autoescaped.
     Sections named in `flow` start on the page before them instead of a new one (see Charts.write_pdf)."""
-    document = (
-        _environment()
-        .get_template("pack.html.j2")
-        .render(pack=pack, css=Markup(CSS), footer=pack_footer(pack), contents=contents(pack))
-    )
+    template = _environment().get_template("pack.html.j2")
+    args = {"pack": pack, "css": Markup(CSS), "footer": pack_footer(pack), "contents": contents(pack)}
+    # the appendix lists the abbreviations the papers' own words use: found in the papers without the list first
+    words = plain_text(template.render(**args, abbreviations=[]))
+    document = template.render(**args, abbreviations=abbreviations(words, pack.own_abbreviations))
     for section in flow:
         document = document.replace(f'<h1 id="{section}">', f'<h1 id="{section}" class="flow">', 1)
     return document
+
+
+def plain_text(document: str) -> str:
+    """The words of an HTML document as a reader sees them: no style sheet, no tags, entities undone."""
+    document = re.sub(r"(?s)<style>.*?</style>", " ", document)
+    return html.unescape(re.sub(r"<[^>]+>", " ", document))
 
 
 def pack_footer(pack: model.Pack) -> str:

@@ -40,6 +40,7 @@ from present.figures import draws_comparators, indicator_figure, risk_figure
 from present.places import area_rates_display, paper_map_figures
 from present.tables import actions_display, paper_columns, risks_display, series_display, summary_display
 from present.waits import heat_figure, league_display
+from present.words import system_abbreviation
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 CHART_FROM = 6  # points: shorter series are given as a table, not a chart
@@ -117,6 +118,7 @@ class Pack:
     figures: dict[str, Figure] = field(default_factory=dict)  # "ward_map", "ward_key", "waits_heat", "risk_grid"
     waits_title: str = "Waiting times"  # "Waiting times: <system> league table"
     key_messages: list[str] = field(default_factory=list)  # the exceptions in sentences, opened by their count
+    own_abbreviations: dict[str, str] = field(default_factory=dict)  # the area's own (its system's short name)
 
 
 def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None) -> Pack:
@@ -243,6 +245,7 @@ def build(snap: Snapshot, compare: Snapshot | None, *, draw: Draw | None = None)
     compare_label = fmt_date(compare.as_at) if compare else None
     return Pack(
         key_messages=exceptions.key_messages(summary, ratings, compare_label),
+        own_abbreviations=system_abbreviation(snap.manifest.get("system")),
         area=snap.la_name,
         as_at=snap.as_at,
         compare_as_at=compare.as_at if compare else None,

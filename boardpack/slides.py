@@ -37,6 +37,7 @@ from boardpack.slide_text import (
 from metrics.formatting import fmt_date
 from metrics.waits import SERVICE_NAMES
 from metrics.wards import MEASURE_LABELS
+from present.words import abbreviations
 
 
 def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = None) -> bytes:
@@ -90,9 +91,26 @@ def build_pptx(pack: Pack, *, pictures: dict[str, tuple[bytes, str]] | None = No
         f"{a['Ref']}: {a['Latest update']} ({a['Updated']})" for a in p.actions if a.get("Latest update")
     )
     d.flow("Action tracker", lambda f: _actions(f, p.actions), notes="Latest updates:\n" + updates if updates else "")
+    used = abbreviations(_shown_text(d.prs), p.own_abbreviations)  # those the slides before it use
+    if used:
+        d.flow("Abbreviations", lambda f: f.table(used, ["Abbreviation", "Meaning"], colour=""))
     out = io.BytesIO()
     d.prs.save(out)
     return out.getvalue()
+
+
+def _shown_text(prs) -> str:
+    """Every word the slides show: their text boxes, table cells and chart titles (not the speaker notes)."""
+    words = []
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                words.append(shape.text_frame.text)
+            if shape.has_table:
+                words += [cell.text for row in shape.table.rows for cell in row.cells]
+            if shape.has_chart and shape.chart.has_title:
+                words.append(shape.chart.chart_title.text_frame.text)
+    return "\n".join(words)
 
 
 def _title_slide(d: Deck, p: Pack) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from metrics.formatting import fmt_date, md_escape
 from ui import data
-from ui.components import OGL, download_csv, page_header, show_table
+from ui.components import OGL, compact_table, download_csv, page_header, show_table
 from ui.provenance import catalogue_frame, plain_sources_frame, sources_frame, tables_frame
 from ui.state import context
 
@@ -40,6 +40,10 @@ st.header("Indicator definitions")
 catalogue = catalogue_frame(data.table(ctx.snapshot, "kpi_catalogue"))
 show_table(catalogue.drop("Id"), board=ctx.board)
 download_csv(catalogue, ctx=ctx, name="indicator_definitions", source="Indicator catalogue", key="catalogue_csv")
+
+st.header("Abbreviations")
+st.caption("The abbreviations the dashboard and the board papers use; each paper lists the ones it uses.")
+compact_table(data.abbreviations_table(ctx.snapshot))
 
 st.header("Methods")
 st.markdown(

@@ -66,7 +66,7 @@ def test_cover_and_sections(pack):
         "Waiting times: Greater Manchester league table",
         "Risk register",
         "Action tracker",
-        "Appendix: sources, definitions and methods",
+        "Appendix: abbreviations, sources, definitions and methods",
     ):
         assert heading in text, heading
     assert "Bury is 9th of 10 for speech and language therapy: 34% waiting under 18 weeks in July 2025" in text
@@ -346,3 +346,19 @@ def test_the_map_and_its_key_print_on_one_page_beside_the_key_title(pack):
     }
     assert pages["Map"] == pages["Colour"] is not None  # the figures' pages, as the tagged PDF records them
     assert "Key: EHC plans per 1,000" in pack.pages[pages["Map"] - 1].extract_text()
+
+
+def test_the_appendix_spells_out_every_abbreviation_the_papers_use(pack):
+    """PIP and AFI are used as workstream codes (PIP1, AFI3), GM as the system's short name (from the manifest): each
+    is listed in the appendix with what it stands for."""
+    text = " ".join(" ".join(p.extract_text().split()) for p in pack.pages)
+    listed = text.split("Abbreviations Abbreviation Meaning ", 1)[1].split(" Sources ", 1)[0]
+    for short, meaning in (
+        ("PIP", "Priority Impact Plan"),
+        ("AFI", "Area for improvement"),
+        ("GM", "Greater Manchester"),
+        ("RAG", "Red, amber or green"),
+        ("SPC", "Statistical process control"),
+        ("SENCo", "Special educational needs coordinator"),
+    ):
+        assert f"{short} {meaning}" in listed, short

@@ -605,3 +605,10 @@ def test_a_chart_heading_ending_in_a_bracket_takes_whose_line_it_is_after_a_comm
     assert chart_heading(replace(alone, title="Children in alternative provision"), "Bury") == (
         "Children in alternative provision (Bury)"
     )
+
+
+def test_the_last_slides_spell_out_the_abbreviations_the_deck_uses(prs):
+    last = [s for s in prs.slides if all_text(s).startswith("Abbreviations")]
+    assert last and last[-1] is prs.slides[-1]
+    words = "\n".join(all_text(s) for s in last)
+    assert "Priority Impact Plan" in words and "Greater Manchester" in words and "SENCo" in words

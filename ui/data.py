@@ -13,7 +13,7 @@ from metrics.areas import named, setup_of
 from metrics.schema import typed_like
 from metrics.snapshot import Snapshot, scan_table
 from present import benchmarks as bench_figures
-from present import figures, places
+from present import figures, places, words
 from present import waits as wait_figures
 from present.csv import stamped_csv
 from present.tables import actions_display, needs_display, series_display
@@ -29,6 +29,13 @@ def area_names(snap: Snapshot) -> dict[str, str]:
     """Names of areas and organisations: from the DfE and NHS files the snapshot was built from, its system and
     region (metrics.areas.Setup.names)."""
     return setup(snap).names
+
+
+@cached(max_entries=16)
+def abbreviations_table(snap: Snapshot) -> pl.DataFrame:
+    """Every abbreviation the app and papers use, with the area's own system short name (present.words)."""
+    rows = words.abbreviations(extra=words.system_abbreviation(snap.manifest.get("system")))
+    return pl.DataFrame(rows, schema={"Abbreviation": pl.String, "Meaning": pl.String})
 
 
 @cached(max_entries=64)
