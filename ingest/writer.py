@@ -5,8 +5,8 @@ An existing snapshot is never modified. Writing the same as_at again is refused 
 the old folder aside (`<as_at>.replaced-<timestamp>`) and never deletes it; the new manifest names the one it
 replaces. With a signing key, the signed index of published snapshots (`index.json`) is updated in the same step, so
 a moved-aside folder put back is not published. An interrupted write leaves at most a `.tmp-*` folder, which
-`list_snapshots` ignores and the next publish into the folder removes once it has been untouched for an hour. Two writers of one date at once: the first to take the lock wins, the other is told and
-writes nothing.
+`list_snapshots` ignores and the next publish into the folder removes once it has been untouched for an hour. Two
+writers of one date at once: the first to take the lock wins, the other is told and writes nothing.
 
 Putting a snapshot in place is several renames (the old folder aside, the new into place, the signed index over the
 old one), so before them the writer notes what it is about to do in a journal (`.publishing.json`), removed once
