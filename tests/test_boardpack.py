@@ -362,3 +362,20 @@ def test_the_appendix_spells_out_every_abbreviation_the_papers_use(pack):
         ("SENCo", "Special educational needs coordinator"),
     ):
         assert f"{short} {meaning}" in listed, short
+
+
+def test_no_words_in_the_papers_are_printed_under_8_points(pack):
+    """The footer carries the suppression rule, the licence and "DEMONSTRATION DATA" on every page: once 7 pt, now the
+    8 pt of the tables and captions, the smallest the papers use for text (charts are pictures, drawn to the same)."""
+    smallest = {}
+
+    for n, page in enumerate(pack.pages, start=1):
+
+        def seen(text, cm, tm, font, size, n=n):
+            if text.strip():
+                points = round(abs(size * (tm[3] or 1) * (cm[3] or 1)), 2)  # the matrices give 7.9995 for 8
+                smallest[n] = min(smallest.get(n, points), points)
+
+        page.extract_text(visitor_text=seen)
+    assert len(smallest) == len(pack.pages)
+    assert min(smallest.values()) >= 8, {n: s for n, s in smallest.items() if s < 8}
