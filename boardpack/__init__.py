@@ -373,14 +373,14 @@ def render(pack: model.Pack, flow: frozenset[str] = frozenset()) -> str:
     template = _environment().get_template("pack.html.j2")
     args = {"pack": pack, "css": Markup(CSS), "footer": pack_footer(pack), "contents": contents(pack)}
     # the appendix lists the abbreviations the papers' own words use: found in the papers without the list first
-    words = plain_text(template.render(**args, abbreviations=[]))
+    words = html_words(template.render(**args, abbreviations=[]))
     document = template.render(**args, abbreviations=abbreviations(words, pack.own_abbreviations))
     for section in flow:
         document = document.replace(f'<h1 id="{section}">', f'<h1 id="{section}" class="flow">', 1)
     return document
 
 
-def plain_text(document: str) -> str:
+def html_words(document: str) -> str:
     """The words of an HTML document as a reader sees them: no style sheet, no tags, entities undone."""
     document = re.sub(r"(?s)<style>.*?</style>", " ", document)
     return html.unescape(re.sub(r"<[^>]+>", " ", document))

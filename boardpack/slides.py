@@ -18,7 +18,7 @@ import io
 from pptx.dml.color import RGBColor
 from pptx.util import Inches, Pt
 
-from boardpack.model import Pack
+from boardpack.model import MAP_KEY_PX, MAP_KEY_SIZE, Pack
 from boardpack.slide_layout import (
     CHART_MIN,
     CONTENT_WIDTH,
@@ -167,9 +167,9 @@ def _workstream(f: Flow, ws) -> None:
         f.add_notes("Charts: " + " ".join(i.description for i in charted))
 
 
-# The map's key, beside the map under its words: drawn 240 px wide with 16 px labels and shown 3.2 inches wide, so its
-# labels are about 15 pt.
-KEY_PX, KEY_SIZE, KEY_WIDTH = 16, (240, 228), int(Inches(3.2))
+# The map's key, beside the map under its words: drawn as the PDF's (model.MAP_KEY_SIZE, labels at MAP_KEY_PX) and
+# shown 3.2 inches wide, so its labels are about 15 pt.
+KEY_WIDTH = int(Inches(3.2))
 
 
 def _ward_map(f: Flow, wards: dict, picture: tuple[bytes, str] | None, key: tuple[bytes, str] | None) -> None:
@@ -248,11 +248,11 @@ def draw_pictures(snap, pack: Pack) -> dict[str, tuple[bytes, str]]:
             font_size=11,
             min_font=9,
             size=(440, 500),
-            key_font_size=KEY_PX,
+            key_font_size=MAP_KEY_PX,
         )
         out["ward_map"] = (vlc.vegalite_to_png(shown.spec(), scale=2), shown.description)
         spec = key.spec()
-        spec.update(width=KEY_SIZE[0], height=KEY_SIZE[1], autosize={"type": "fit", "contains": "padding"})
+        spec.update(width=MAP_KEY_SIZE[0], height=MAP_KEY_SIZE[1], autosize={"type": "fit", "contains": "padding"})
         out["ward_key"] = (vlc.vegalite_to_png(spec, scale=2), key.description)
     grid = plan.risk_grid(scan_table(snap, "risks")).collect()
     alt_text = plan.describe_grid(grid)

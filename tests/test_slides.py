@@ -557,7 +557,7 @@ def test_the_ward_map_has_its_key_beside_it_in_type_read_from_the_back_of_the_ro
     from pptx.enum.shapes import MSO_SHAPE_TYPE
     from pptx.util import Emu
 
-    from boardpack.slides import KEY_PX, KEY_SIZE
+    from boardpack.model import MAP_KEY_PX, MAP_KEY_SIZE
 
     slide = next(s for s in prs.slides if all_text(s).startswith("Ward demand, "))
     pictures = [p for p in slide.shapes if p.shape_type == MSO_SHAPE_TYPE.PICTURE]
@@ -567,7 +567,7 @@ def test_the_ward_map_has_its_key_beside_it_in_type_read_from_the_back_of_the_ro
     assert key.left >= the_map.left + the_map.width  # beside the map, not over it
     assert key.top + key.height <= prs.slide_height
     assert "Key: EHC plans per 1,000 children and young people" in all_text(slide)
-    assert KEY_PX * Emu(key.width).pt / KEY_SIZE[0] >= 14  # its labels, in points as shown
+    assert MAP_KEY_PX * Emu(key.width).pt / MAP_KEY_SIZE[0] >= 14  # its labels, in points as shown
 
 
 def test_a_workstreams_charts_go_to_its_red_indicators_first(prs, pack):
